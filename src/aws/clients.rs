@@ -1,0 +1,150 @@
+//! Building the SDK clients from settings: region, profile, and per-service endpoint URLs
+//! (for VPC interface endpoints, and for tests against a local emulator).
+
+use serde::Deserialize;
+
+/// Optional endpoint URL per service.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointUrls {
+    /// CloudWatch.
+    #[serde(default)]
+    pub cloudwatch: Option<String>,
+    /// Application Auto Scaling.
+    #[serde(default)]
+    pub application_autoscaling: Option<String>,
+    /// SageMaker.
+    #[serde(default)]
+    pub sagemaker: Option<String>,
+}
+
+/// Where and as whom to reach AWS. Credentials always come from the standard chain
+/// (environment, profile, web identity, container or instance role).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSettings {
+    /// Region; default from the environment or profile.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Named profile.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Endpoint URL overrides.
+    #[serde(default)]
+    pub endpoints: EndpointUrls,
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    /// An endpoint URL that is neither HTTPS nor plain HTTP to a loopback address.
+    #[error("endpoint URL `{url}` for {service}: AWS calls use HTTPS; plain HTTP is allowed only to a loopback address (127.0.0.0/8, ::1, localhost)")]
+    InsecureEndpoint {
+        /// The service.
+        service: &'static str,
+        /// The URL.
+        url: String,
+    },
+}
+
+impl AwsSettings {
+    /// Check every endpoint URL: HTTPS, or HTTP to loopback only (for tests).
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let e = &self.endpoints;
+        for (service, url) in [
+            ("cloudwatch", &e.cloudwatch),
+            ("application_autoscaling", &e.application_autoscaling),
+            ("sagemaker", &e.sagemaker),
+        ] {
+            if let Some(url) = url {
+                if !url_is_allowed(url) {
+                    return Err(SettingsError::InsecureEndpoint { service, url: url.clone() });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn url_is_allowed(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host == "localhost"
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The SDK clients sagescale uses.
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    /// CloudWatch (metrics in; sagescale's own metrics out).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// Application Auto Scaling (capacity out).
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    /// SageMaker (endpoint status, variant capacity).
+    pub sagemaker: aws_sdk_sagemaker::Client,
+}
+
+impl AwsClients {
+    /// Build the clients: the standard credential chain, the configured region and profile,
+    /// and each service's endpoint URL override.
+    pub async fn connect(settings: &AwsSettings) -> Result<Self, SettingsError> {
+        settings.check()?;
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(region) = &settings.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        let shared = loader.load().await;
+        let e = &settings.endpoints;
+
+        let mut cw = aws_sdk_cloudwatch::config::Builder::from(&shared);
+        if let Some(url) = &e.cloudwatch {
+            cw = cw.endpoint_url(url);
+        }
+        let mut aas = aws_sdk_applicationautoscaling::config::Builder::from(&shared);
+        if let Some(url) = &e.application_autoscaling {
+            aas = aas.endpoint_url(url);
+        }
+        let mut sm = aws_sdk_sagemaker::config::Builder::from(&shared);
+        if let Some(url) = &e.sagemaker {
+            sm = sm.endpoint_url(url);
+        }
+        Ok(Self {
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw.build()),
+            autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(aas.build()),
+            sagemaker: aws_sdk_sagemaker::Client::from_conf(sm.build()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_allowed_only_to_loopback() {
+        for ok in ["https://monitoring.us-east-1.amazonaws.com", "http://127.0.0.1:5000", "http://localhost:80/", "http://[::1]:9000", "http://127.8.9.10"] {
+            assert!(url_is_allowed(ok), "{ok}");
+        }
+        for bad in ["http://10.0.0.5:5000", "http://example.com", "ftp://127.0.0.1", "127.0.0.1:5000", "http://192.168.1.1"] {
+            assert!(!url_is_allowed(bad), "{bad}");
+        }
+        let s = AwsSettings {
+            endpoints: EndpointUrls { sagemaker: Some("http://10.1.2.3".into()), ..EndpointUrls::default() },
+            ..AwsSettings::default()
+        };
+        assert!(matches!(s.check(), Err(SettingsError::InsecureEndpoint { service: "sagemaker", .. })));
+    }
+}

@@ -1,0 +1,123 @@
+//! Decisions told in words, for logs, `plan` and `explain`.
+
+use std::fmt::Write as _;
+
+use super::decision::{BoundSource, Decision, Direction, Reason, Rule, Verdict};
+use super::spec::TargetSpec;
+
+impl Decision {
+    /// A one-line summary and one line per policy, naming policies from `spec`.
+    #[must_use]
+    pub fn explain(&self, spec: &TargetSpec) -> String {
+        let name = |i: u16| spec.policies.get(usize::from(i)).map_or("?", |p| p.name.as_str());
+        let mut s = String::new();
+        let _ = match self.direction {
+            Direction::Hold => write!(s, "{}: hold at {}", spec.name, self.current),
+            Direction::Out => write!(s, "{}: scale out {} -> {}", spec.name, self.current, self.desired),
+            Direction::In => write!(s, "{}: scale in {} -> {}", spec.name, self.current, self.desired),
+        };
+        match self.by {
+            Some(p) => {
+                let _ = write!(s, " by policy `{}`", name(p));
+            }
+            None if self.changes() => s.push_str(" into the bounds in force"),
+            None => {}
+        }
+        let source = |b: BoundSource| match b {
+            BoundSource::Standing => "standing".to_string(),
+            BoundSource::Scheduled(i) => format!("set by `{}`", name(i)),
+            BoundSource::Kept => "kept while scheduled scaling is suspended".to_string(),
+        };
+        let _ = write!(
+            s,
+            " (bounds {}..={}: min {}, max {})",
+            self.bounds.min,
+            self.bounds.max,
+            source(self.bounds.min_from),
+            source(self.bounds.max_from)
+        );
+        for rule in [self.blocked, self.clamped].into_iter().flatten() {
+            s.push_str("; ");
+            s.push_str(&rule_text(rule, &name));
+        }
+        for v in &self.verdicts {
+            let _ = write!(s, "\n  - `{}`: {}", name(v.policy), verdict_text(v));
+        }
+        s
+    }
+}
+
+fn rule_text<'a>(rule: Rule, name: &dyn Fn(u16) -> &'a str) -> String {
+    match rule {
+        Rule::EndpointNotInService => {
+            "blocked: the endpoint is not InService; deciding again next cycle".into()
+        }
+        Rule::ScaleOutSuspended => "blocked: dynamic scale-out is suspended".into(),
+        Rule::ScaleInSuspended => "blocked: dynamic scale-in is suspended".into(),
+        Rule::ScaleInCooldown { until } => format!("blocked: scale-in cooldown until {until}"),
+        Rule::ScaleOutCooldown { until } => {
+            format!("blocked: no scale-in during the scale-out cooldown (until {until})")
+        }
+        Rule::ScaleInNotUnanimous { policy } => format!(
+            "blocked: scale-in needs every scale-in-enabled policy to agree, and `{}` does not",
+            name(policy)
+        ),
+        Rule::ClampedToMin { wanted } => format!("wanted {wanted}, raised to the min"),
+        Rule::ClampedToMax { wanted } => format!("wanted {wanted}, limited to the max"),
+    }
+}
+
+fn verdict_text(v: &Verdict) -> String {
+    let wants = v.wants.map(|w| format!(" -> wants {w}")).unwrap_or_default();
+    let why = match v.reason {
+        Reason::Pending => "not evaluated".into(),
+        Reason::NoData { stale: true } => "no decision: the newest datapoint is stale".into(),
+        Reason::NoData { stale: false } => "no decision: insufficient data".into(),
+        Reason::Steady { value, target } => {
+            format!("{value:.4} is within the band around target {target}")
+        }
+        Reason::AboveTarget { value, target, breaching, of } => {
+            format!("{value:.4} > target {target} on {breaching} of {of} datapoints")
+        }
+        Reason::BelowTarget { value, threshold, breaching, of } => {
+            format!("{value:.4} < scale-in threshold {threshold:.4} on {breaching} of {of} datapoints")
+        }
+        Reason::ScaleInDisabled { value } => {
+            format!("{value:.4} is low, but this policy has scale-in disabled")
+        }
+        Reason::WouldRebreach { value, after, target } => format!(
+            "{value:.4} is low, but removing one unit would push it to {after:.4}, above target {target}"
+        ),
+        Reason::AddedCapacityCounts { base, wanted } => format!(
+            "still high, but capacity added in the scale-out cooldown counts: {wanted} from base {base} is already met"
+        ),
+        Reason::StepAlarm { value, threshold, comparison, step, adjustment } => format!(
+            "alarm: {value:.4} {} {threshold}; step {step} adjusts by {adjustment}",
+            comparison.symbol()
+        ),
+        Reason::AlarmOk { value: Some(value), threshold, comparison } => {
+            format!("alarm OK: {value:.4} is not {} {threshold}", comparison.symbol())
+        }
+        Reason::AlarmOk { value: None, .. } => "alarm OK".into(),
+        Reason::NoStep { value, offset } => {
+            format!("alarm, but no step covers {value:.4} (offset {offset:+.4})")
+        }
+        Reason::AlreadyInvoked { datapoint_end } => {
+            format!("already acted on the datapoint ending {datapoint_end}")
+        }
+        Reason::NeedsFreshDataToScaleIn => {
+            "wants fewer, but missing or stale data never removes capacity".into()
+        }
+        Reason::Scheduled { fired_at: None, .. } => "scheduled: has not fired".into(),
+        Reason::Scheduled { fired_at: Some(t), min, max } => format!(
+            "scheduled: fired at {t}, sets{}{}",
+            min.map(|m| format!(" min {m}")).unwrap_or_default(),
+            max.map(|m| format!(" max {m}")).unwrap_or_default()
+        ),
+        Reason::ScheduleRejected { fired_at, min, max } => format!(
+            "scheduled: fired at {fired_at}, but min {min} > max {max}; bounds left unchanged"
+        ),
+        Reason::ScheduleSuspended => "scheduled scaling is suspended".into(),
+    };
+    format!("{why}{wants}")
+}

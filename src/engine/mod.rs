@@ -1,0 +1,26 @@
+//! The decision engine: `(state, observations, now) -> decision`, the same for the daemon and
+//! the simulator.
+//!
+//! Architecture invariant: pure. No I/O, no clock, no async, no AWS types. Time comes in as an
+//! argument; metrics come in through [`crate::metrics::Observations`].
+//!
+//! Layout: [`alarm`] counts datapoints as CloudWatch does; [`target_tracking`], [`step`] and
+//! [`schedule`] hold each policy kind's rules; [`evaluate`] combines them on a target;
+//! [`state`] is what persists; [`decision`] and `explain` say what was decided and why.
+
+pub mod alarm;
+pub mod decision;
+mod evaluate;
+mod explain;
+pub mod schedule;
+pub mod spec;
+pub mod state;
+pub mod step;
+pub mod target_tracking;
+mod units;
+
+pub use decision::{Decision, Direction, Reason, Rule, Verdict};
+pub use evaluate::{evaluate, CapacityInput, EndpointStatus, EngineSettings, Suspension};
+pub use spec::{PolicyKind, PolicySpec, ScalableDimension, TargetSpec, Workload};
+pub use state::{PersistedState, TargetState};
+pub use units::{Capacity, Seconds, Timestamp};

@@ -1,0 +1,455 @@
+//! Validate policy documents and compile them into engine specs, collecting every problem.
+//!
+//! Validation and compilation are one pass, so every rule that is checked is the rule that is
+//! run, and nothing is checked twice.
+
+use std::collections::HashMap;
+
+use super::diagnostic::{child, item, Diagnostic};
+use super::document::{
+    AdjustmentTypeDoc, AlarmDoc, ComparisonDoc, DimensionDoc, PolicyDoc, ScheduledDoc, StepDoc,
+    TargetDoc, TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
+};
+use super::load::LoadedFile;
+use super::metric::{self, MetricTable, Resource};
+use super::trigger;
+use super::PolicySet;
+use crate::engine::alarm::{AlarmSpec, Comparison, TreatMissingData};
+use crate::engine::schedule::ScheduleSpec;
+use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
+use crate::engine::target_tracking::{AlarmShape, TargetTrackingSpec};
+use crate::engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
+use crate::metrics::MetricQuery;
+
+/// The largest capacity a target may have: a sanity ceiling against typos such as an extra
+/// zero, far above any real SageMaker variant.
+pub const MAX_CAPACITY: u32 = 10_000;
+/// The most policies one target may have.
+pub const MAX_POLICIES: usize = 50;
+/// The most step adjustments in one step policy (Application Auto Scaling's limit).
+pub const MAX_STEPS: usize = 20;
+/// The longest cooldown, and the longest alarm evaluation window (CloudWatch: one day).
+pub const MAX_SECONDS: u32 = 86_400;
+/// AWS's default cooldown for SageMaker.
+pub const DEFAULT_COOLDOWN: u32 = 300;
+
+struct Ctx<'a> {
+    file: &'a LoadedFile,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, path: &str, message: impl Into<String>) {
+        let d = self.file.diagnostic(path, message);
+        self.out.push(d);
+    }
+
+    fn errors(&mut self, list: Vec<(String, String)>) {
+        for (p, m) in list {
+            self.error(&p, m);
+        }
+    }
+}
+
+/// Compile all loaded files into one policy set. Returns `None` if anything is wrong, with
+/// every problem in `out`.
+pub fn compile(files: &[LoadedFile], out: &mut Vec<Diagnostic>) -> Option<PolicySet> {
+    let before = out.len();
+    let mut set = PolicySet::default();
+    let mut metrics = MetricTable::default();
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut resources: HashMap<(String, ScalableDimension), String> = HashMap::new();
+    for file in files {
+        let mut ctx = Ctx { file, out };
+        for (i, doc) in &file.targets {
+            let path = item("targets", *i);
+            let here = format!("{} ({path})", file.path.display());
+            if let Some(first) = names.get(&doc.name) {
+                ctx.error(&child(&path, "name"), format!("target name `{}` is already used by {first}", doc.name));
+            } else {
+                names.insert(doc.name.clone(), here.clone());
+            }
+            if let Some(spec) = target(&mut ctx, doc, &path, &mut metrics) {
+                let key = (spec.resource_id.clone(), spec.dimension);
+                if let Some(first) = resources.get(&key) {
+                    ctx.error(
+                        &child(&path, "resource_id"),
+                        format!("{} {} is already controlled by {first}: two targets would fight over it", spec.resource_id, spec.dimension.aws_name()),
+                    );
+                } else {
+                    resources.insert(key, here.clone());
+                }
+                set.targets.push(spec);
+                set.origins.push((file.path.clone(), path));
+            }
+        }
+    }
+    set.metrics = metrics.queries;
+    set.metric_history = metrics.history;
+    (out.len() == before).then_some(set)
+}
+
+fn target(ctx: &mut Ctx<'_>, doc: &TargetDoc, path: &str, metrics: &mut MetricTable) -> Option<TargetSpec> {
+    let before = ctx.out.len();
+    if !valid_name(&doc.name) {
+        ctx.error(&child(path, "name"), format!("target name `{}`: use 1-128 letters, digits, `.`, `_` or `-`", doc.name));
+    }
+    let resource = match parse_resource(&doc.resource_id) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            ctx.error(&child(path, "resource_id"), e);
+            None
+        }
+    };
+    let workload = match doc.workload.unwrap_or(WorkloadDoc::Realtime) {
+        WorkloadDoc::Realtime => Workload::Realtime,
+        WorkloadDoc::MultiModel => Workload::MultiModel,
+        WorkloadDoc::Async => Workload::Async,
+        WorkloadDoc::Serverless => Workload::Serverless,
+    };
+    let dimension = match (doc.dimension, &resource, workload) {
+        (Some(DimensionDoc::InstanceCount), ..) => ScalableDimension::InstanceCount,
+        (Some(DimensionDoc::ProvisionedConcurrency), ..) => ScalableDimension::ProvisionedConcurrency,
+        (Some(DimensionDoc::CopyCount), ..) => ScalableDimension::CopyCount,
+        (None, Some(Resource::InferenceComponent { .. }), _) => ScalableDimension::CopyCount,
+        (None, _, Workload::Serverless) => ScalableDimension::ProvisionedConcurrency,
+        (None, ..) => ScalableDimension::InstanceCount,
+    };
+    let dpath = child(path, "dimension");
+    match (&resource, dimension) {
+        (Some(Resource::InferenceComponent { .. }), d) if d != ScalableDimension::CopyCount => {
+            ctx.error(&dpath, "an inference component scales by `copy-count`");
+        }
+        (Some(Resource::Variant { .. }), ScalableDimension::CopyCount) => {
+            ctx.error(&dpath, "`copy-count` belongs to inference components (resource `inference-component/NAME`)");
+        }
+        _ => {}
+    }
+    if (workload == Workload::Serverless) != (dimension == ScalableDimension::ProvisionedConcurrency) {
+        ctx.error(&dpath, "a serverless workload scales by `provisioned-concurrency`, and only a serverless one does");
+    }
+    let may_be_zero = workload == Workload::Async || dimension == ScalableDimension::CopyCount;
+    check_bounds(ctx, path, doc.min, doc.max, may_be_zero);
+
+    if doc.policies.len() > MAX_POLICIES {
+        ctx.error(&child(path, "policies"), format!("{} policies: at most {MAX_POLICIES} per target", doc.policies.len()));
+    }
+    let mut policies = Vec::with_capacity(doc.policies.len());
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (j, p) in doc.policies.iter().enumerate() {
+        let ppath = item(&child(path, "policies"), j);
+        let name = p.name();
+        if !valid_name(name) {
+            ctx.error(&child(&ppath, "name"), format!("policy name `{name}`: use 1-128 letters, digits, `.`, `_` or `-`"));
+        }
+        if let Some(first) = seen.insert(name, j) {
+            ctx.error(&child(&ppath, "name"), format!("policy name `{name}` is already used by policies[{first}] of this target"));
+        }
+        let kind = match p {
+            PolicyDoc::TargetTracking(t) => target_tracking(ctx, t, &ppath, resource.as_ref(), metrics).map(PolicyKind::TargetTracking),
+            PolicyDoc::Step(s) => step(ctx, s, &ppath, resource.as_ref(), metrics).map(PolicyKind::Step),
+            PolicyDoc::Scheduled(s) => scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled),
+        };
+        if let Some(kind) = kind {
+            policies.push(PolicySpec { name: name.to_string(), kind });
+        }
+    }
+    (ctx.out.len() == before).then(|| TargetSpec {
+        name: doc.name.clone(),
+        resource_id: doc.resource_id.clone(),
+        dimension,
+        workload,
+        min: doc.min,
+        max: doc.max,
+        policies,
+    })
+}
+
+fn check_bounds(ctx: &mut Ctx<'_>, path: &str, min: u32, max: u32, may_be_zero: bool) {
+    if min > max {
+        ctx.error(&child(path, "min"), format!("min {min} is above max {max}"));
+    }
+    if max == 0 {
+        ctx.error(&child(path, "max"), "max must be at least 1");
+    }
+    if max > MAX_CAPACITY {
+        ctx.error(&child(path, "max"), format!("max {max} is above sagescale's ceiling of {MAX_CAPACITY}"));
+    }
+    if min == 0 && !may_be_zero {
+        ctx.error(&child(path, "min"), "min 0 is only for async endpoints and inference components; real-time variants need at least 1 instance");
+    }
+}
+
+fn target_tracking(
+    ctx: &mut Ctx<'_>,
+    t: &TargetTrackingDoc,
+    path: &str,
+    resource: Option<&Resource>,
+    metrics: &mut MetricTable,
+) -> Option<TargetTrackingSpec> {
+    let before = ctx.out.len();
+    let mut errs = Vec::new();
+    let query = metric::resolve(&t.metric, resource, &child(path, "metric"), &mut errs);
+    ctx.errors(errs);
+    if !(t.target.is_finite() && t.target > 0.0) {
+        ctx.error(&child(path, "target"), format!("target {} must be a number above 0", t.target));
+    }
+    let out_cd = cooldown(ctx, t.scale_out_cooldown, &child(path, "scale_out_cooldown"));
+    let in_cd = cooldown(ctx, t.scale_in_cooldown, &child(path, "scale_in_cooldown"));
+    let period = query.as_ref().map_or(60, |q| q.period().0);
+    let out_shape = shape(ctx, path, "scale_out", t.scale_out_datapoints, t.scale_out_evaluation_periods, 3, period);
+    let in_shape = shape(ctx, path, "scale_in", t.scale_in_datapoints, t.scale_in_evaluation_periods, 15, period);
+    let ratio = t.scale_in_ratio.unwrap_or(0.9);
+    if !(ratio > 0.0 && ratio <= 1.0) {
+        ctx.error(&child(path, "scale_in_ratio"), format!("scale_in_ratio {ratio} must be above 0 and at most 1"));
+    }
+    if ctx.out.len() != before {
+        return None;
+    }
+    let range = usize::from(out_shape.evaluation_periods.max(in_shape.evaluation_periods)) * 2;
+    let id = metrics.intern(query?, range);
+    Some(TargetTrackingSpec::new(id, t.target, out_shape, in_shape, ratio, out_cd, in_cd, t.disable_scale_in))
+}
+
+fn cooldown(ctx: &mut Ctx<'_>, value: Option<u32>, path: &str) -> Seconds {
+    let v = value.unwrap_or(DEFAULT_COOLDOWN);
+    if v > MAX_SECONDS {
+        ctx.error(path, format!("{v} s: a cooldown is at most {MAX_SECONDS} s (one day)"));
+    }
+    Seconds(v)
+}
+
+fn shape(ctx: &mut Ctx<'_>, path: &str, prefix: &str, m: Option<u16>, n: Option<u16>, default: u16, period: u32) -> AlarmShape {
+    let n = n.unwrap_or(default.max(m.unwrap_or(0)));
+    let m = m.unwrap_or(n);
+    check_m_of_n(ctx, &child(path, &format!("{prefix}_datapoints")), &child(path, &format!("{prefix}_evaluation_periods")), m, n, period);
+    AlarmShape { evaluation_periods: n, datapoints_to_alarm: m }
+}
+
+fn check_m_of_n(ctx: &mut Ctx<'_>, m_path: &str, n_path: &str, m: u16, n: u16, period: u32) {
+    if n == 0 {
+        ctx.error(n_path, "evaluation periods must be at least 1");
+    }
+    if m == 0 || m > n {
+        ctx.error(m_path, format!("{m} datapoints: must be between 1 and the evaluation periods ({n})"));
+    }
+    if u64::from(n) * u64::from(period) > u64::from(MAX_SECONDS) {
+        ctx.error(n_path, format!("{n} periods of {period} s exceed CloudWatch's one-day evaluation window"));
+    }
+}
+
+fn step(ctx: &mut Ctx<'_>, s: &StepDoc, path: &str, resource: Option<&Resource>, metrics: &mut MetricTable) -> Option<StepSpec> {
+    let before = ctx.out.len();
+    let alarm_path = child(path, "alarm");
+    let (alarm, query) = alarm(ctx, &s.alarm, &alarm_path, resource);
+    let adjustment_type = match s.adjustment_type {
+        AdjustmentTypeDoc::ChangeInCapacity => AdjustmentType::ChangeInCapacity,
+        AdjustmentTypeDoc::PercentChangeInCapacity => AdjustmentType::PercentChangeInCapacity,
+        AdjustmentTypeDoc::ExactCapacity => AdjustmentType::ExactCapacity,
+    };
+    match s.min_adjustment_magnitude {
+        Some(_) if adjustment_type != AdjustmentType::PercentChangeInCapacity => {
+            ctx.error(&child(path, "min_adjustment_magnitude"), "min_adjustment_magnitude applies only to PercentChangeInCapacity");
+        }
+        Some(0) => ctx.error(&child(path, "min_adjustment_magnitude"), "min_adjustment_magnitude must be at least 1"),
+        _ => {}
+    }
+    let steps: Vec<StepAdjustment> = s
+        .steps
+        .iter()
+        .map(|d| StepAdjustment { lower: d.lower, upper: d.upper, adjustment: d.adjustment })
+        .collect();
+    check_steps(ctx, &steps, adjustment_type, s.alarm.comparison, &child(path, "steps"));
+    let cd = cooldown(ctx, s.cooldown, &child(path, "cooldown"));
+    if ctx.out.len() != before {
+        return None;
+    }
+    let mut alarm = alarm?;
+    alarm.metric = metrics.intern(query?, alarm.evaluation_range());
+    Some(StepSpec { alarm, adjustment_type, steps, min_adjustment_magnitude: s.min_adjustment_magnitude, cooldown: cd })
+}
+
+fn alarm(ctx: &mut Ctx<'_>, a: &AlarmDoc, path: &str, resource: Option<&Resource>) -> (Option<AlarmSpec>, Option<MetricQuery>) {
+    let before = ctx.out.len();
+    let mut errs = Vec::new();
+    let query = metric::resolve(&a.metric, resource, &child(path, "metric"), &mut errs);
+    ctx.errors(errs);
+    if !a.threshold.is_finite() {
+        ctx.error(&child(path, "threshold"), "the threshold must be a finite number");
+    }
+    let n = a.evaluation_periods.unwrap_or(1);
+    let m = a.datapoints_to_alarm.unwrap_or(n);
+    let period = query.as_ref().map_or(60, |q| q.period().0);
+    check_m_of_n(ctx, &child(path, "datapoints_to_alarm"), &child(path, "evaluation_periods"), m, n, period);
+    if ctx.out.len() != before {
+        return (None, query);
+    }
+    let spec = AlarmSpec {
+        metric: crate::metrics::MetricId(0),
+        comparison: match a.comparison {
+            ComparisonDoc::GreaterThanOrEqualToThreshold => Comparison::GreaterOrEqual,
+            ComparisonDoc::GreaterThanThreshold => Comparison::Greater,
+            ComparisonDoc::LessThanThreshold => Comparison::Less,
+            ComparisonDoc::LessThanOrEqualToThreshold => Comparison::LessOrEqual,
+        },
+        threshold: a.threshold,
+        evaluation_periods: n,
+        datapoints_to_alarm: m,
+        treat_missing: match a.treat_missing_data.unwrap_or(TreatMissingDoc::Missing) {
+            TreatMissingDoc::Missing => TreatMissingData::Missing,
+            TreatMissingDoc::Ignore => TreatMissingData::Ignore,
+            TreatMissingDoc::Breaching => TreatMissingData::Breaching,
+            TreatMissingDoc::NotBreaching => TreatMissingData::NotBreaching,
+        },
+    };
+    (Some(spec), query)
+}
+
+/// Application Auto Scaling's rules for step bounds: no gaps, no overlaps, at most one
+/// unbounded step each way, an unbounded step wherever the bounds reach past zero, and at most
+/// 20 steps. sagescale adds: a step the alarm can never reach is an error.
+fn check_steps(ctx: &mut Ctx<'_>, steps: &[StepAdjustment], kind: AdjustmentType, comparison: ComparisonDoc, path: &str) {
+    if steps.is_empty() {
+        ctx.error(path, "a step policy needs at least one step");
+        return;
+    }
+    if steps.len() > MAX_STEPS {
+        ctx.error(path, format!("{} steps: at most {MAX_STEPS}", steps.len()));
+    }
+    let above = matches!(comparison, ComparisonDoc::GreaterThanOrEqualToThreshold | ComparisonDoc::GreaterThanThreshold);
+    for (k, s) in steps.iter().enumerate() {
+        let spath = item(path, k);
+        for (name, v) in [("lower", s.lower), ("upper", s.upper)] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                ctx.error(&child(&spath, name), "a bound must be a finite number, or absent for unbounded");
+            }
+        }
+        if let (Some(lo), Some(hi)) = (s.lower, s.upper) {
+            if lo >= hi {
+                ctx.error(&child(&spath, "upper"), format!("upper {hi} must be above lower {lo}"));
+            }
+        }
+        if s.lower.is_none() && s.upper.is_none() && steps.len() > 1 {
+            ctx.error(&spath, "a step unbounded on both sides leaves no room for other steps");
+        }
+        if above && s.upper.is_some_and(|u| u <= 0.0) {
+            ctx.error(&child(&spath, "upper"), "this alarm breaches above its threshold, so offsets are >= 0 and this step never applies");
+        }
+        if !above && s.lower.is_some_and(|l| l >= 0.0) {
+            ctx.error(&child(&spath, "lower"), "this alarm breaches below its threshold, so offsets are <= 0 and this step never applies");
+        }
+        if kind == AdjustmentType::ExactCapacity && s.adjustment < 0 {
+            ctx.error(&child(&spath, "adjustment"), "ExactCapacity cannot be negative");
+        }
+    }
+    let null_lower = steps.iter().filter(|s| s.lower.is_none()).count();
+    let null_upper = steps.iter().filter(|s| s.upper.is_none()).count();
+    if null_lower > 1 {
+        ctx.error(path, "only one step may have no lower bound");
+    }
+    if null_upper > 1 {
+        ctx.error(path, "only one step may have no upper bound");
+    }
+    if null_lower == 0 && steps.iter().any(|s| s.lower.is_some_and(|l| l < 0.0)) {
+        ctx.error(path, "a step has a negative lower bound, so one step must have no lower bound");
+    }
+    if null_upper == 0 && steps.iter().any(|s| s.upper.is_some_and(|u| u > 0.0)) {
+        ctx.error(path, "a step has a positive upper bound, so one step must have no upper bound");
+    }
+    // Gaps and overlaps: sorted by lower bound, each step starts where the previous ends.
+    let mut order: Vec<usize> = (0..steps.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |s: &StepAdjustment| s.lower.unwrap_or(f64::NEG_INFINITY);
+        key(&steps[a]).total_cmp(&key(&steps[b]))
+    });
+    for pair in order.windows(2) {
+        let (a, b) = (&steps[pair[0]], &steps[pair[1]]);
+        let bpath = child(&item(path, pair[1]), "lower");
+        match (a.upper, b.lower) {
+            (Some(u), Some(l)) if u < l => ctx.error(&bpath, format!("gap between steps[{}] (upper {u}) and steps[{}] (lower {l})", pair[0], pair[1])),
+            (Some(u), Some(l)) if u > l => ctx.error(&bpath, format!("steps[{}] (upper {u}) overlaps steps[{}] (lower {l})", pair[0], pair[1])),
+            (None, _) => ctx.error(&bpath, format!("steps[{}] has no upper bound, so it overlaps steps[{}]", pair[0], pair[1])),
+            _ => {}
+        }
+    }
+}
+
+fn scheduled(ctx: &mut Ctx<'_>, s: &ScheduledDoc, path: &str, may_be_zero: bool) -> Option<ScheduleSpec> {
+    let before = ctx.out.len();
+    let tz = match trigger::timezone(s.timezone.as_deref().unwrap_or("UTC")) {
+        Ok(tz) => tz,
+        Err(e) => {
+            ctx.error(&child(path, "timezone"), e);
+            chrono_tz::Tz::UTC
+        }
+    };
+    let mut instant = |field: &str, v: &Option<String>| {
+        v.as_deref().and_then(|t| match trigger::instant(t, tz) {
+            Ok(ts) => Some(ts),
+            Err(e) => {
+                ctx.error(&child(path, field), e);
+                None
+            }
+        })
+    };
+    let start = instant("start", &s.start);
+    let end = instant("end", &s.end);
+    if let (Some(a), Some(b)) = (start, end) {
+        if a >= b {
+            ctx.error(&child(path, "end"), "end must be after start");
+        }
+    }
+    let trigger = match trigger::parse(&s.schedule, tz, start) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            ctx.error(&child(path, "schedule"), e);
+            None
+        }
+    };
+    match (s.min, s.max) {
+        (None, None) => ctx.error(path, "a scheduled action sets `min`, `max` or both"),
+        (Some(lo), Some(hi)) => check_bounds(ctx, path, lo, hi, may_be_zero),
+        (Some(lo), None) => check_bounds(ctx, path, lo, lo.max(1), may_be_zero),
+        (None, Some(hi)) => check_bounds(ctx, path, hi.min(1), hi, true),
+    }
+    if ctx.out.len() != before {
+        return None;
+    }
+    Some(ScheduleSpec { trigger: trigger?, start, end, min: s.min, max: s.max })
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// SageMaker resource names: letters and digits, with single or repeated hyphens inside.
+fn valid_sagemaker_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// Parse a resource id into what it names.
+pub fn parse_resource(id: &str) -> Result<Resource, String> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let bad = |what: &str, name: &str| format!("{what} `{name}` in `{id}` is not a SageMaker name (1-63 letters, digits and inner hyphens)");
+    match parts.as_slice() {
+        ["endpoint", endpoint, "variant", variant] => {
+            if !valid_sagemaker_name(endpoint) {
+                return Err(bad("endpoint name", endpoint));
+            }
+            if !valid_sagemaker_name(variant) {
+                return Err(bad("variant name", variant));
+            }
+            Ok(Resource::Variant { endpoint: (*endpoint).to_string(), variant: (*variant).to_string() })
+        }
+        ["inference-component", name] => {
+            if !valid_sagemaker_name(name) {
+                return Err(bad("inference component name", name));
+            }
+            Ok(Resource::InferenceComponent { name: (*name).to_string() })
+        }
+        _ => Err(format!("`{id}` is not a SageMaker resource id: expected `endpoint/NAME/variant/VARIANT` or `inference-component/NAME`")),
+    }
+}

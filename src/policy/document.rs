@@ -1,0 +1,279 @@
+//! The policy-file language: what users write, as serde and JSON Schema types.
+//!
+//! These mirror the files one to one. Validation and compilation into engine specs happen in
+//! `compile`; nothing here has defaults hidden in code that the schema does not show.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A policy file: the scalable targets it declares.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    /// Scalable targets, each with the policies attached to it.
+    #[serde(default)]
+    pub targets: Vec<TargetDoc>,
+}
+
+/// A scalable target: one SageMaker variant or inference component, its bounds and policies.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetDoc {
+    /// Name, unique across the policy set. Used in logs, state and `explain`.
+    pub name: String,
+    /// `endpoint/NAME/variant/VARIANT` or `inference-component/NAME`.
+    pub resource_id: String,
+    /// Scalable dimension. Default: `instance-count` for a variant, `copy-count` for an
+    /// inference component, `provisioned-concurrency` for a serverless workload.
+    #[serde(default)]
+    pub dimension: Option<DimensionDoc>,
+    /// Endpoint kind. Default: `realtime`.
+    #[serde(default)]
+    pub workload: Option<WorkloadDoc>,
+    /// Standing lower bound (0 only for async endpoints and inference components).
+    pub min: u32,
+    /// Standing upper bound.
+    pub max: u32,
+    /// Policies attached to the target.
+    #[serde(default)]
+    pub policies: Vec<PolicyDoc>,
+}
+
+/// Application Auto Scaling scalable dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DimensionDoc {
+    /// `sagemaker:variant:DesiredInstanceCount`
+    InstanceCount,
+    /// `sagemaker:variant:DesiredProvisionedConcurrency`
+    ProvisionedConcurrency,
+    /// `sagemaker:inference-component:DesiredCopyCount`
+    CopyCount,
+}
+
+/// SageMaker endpoint kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkloadDoc {
+    /// Real-time inference.
+    Realtime,
+    /// Multi-model endpoint.
+    MultiModel,
+    /// Asynchronous inference.
+    Async,
+    /// Serverless inference.
+    Serverless,
+}
+
+/// A scaling policy, by `type`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum PolicyDoc {
+    /// Target tracking (AWS semantics by default; alarm shapes settable).
+    TargetTracking(TargetTrackingDoc),
+    /// Step scaling on a CloudWatch-style alarm.
+    Step(StepDoc),
+    /// Scheduled change of min and/or max.
+    Scheduled(ScheduledDoc),
+}
+
+impl PolicyDoc {
+    /// The policy's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Self::TargetTracking(p) => &p.name,
+            Self::Step(p) => &p.name,
+            Self::Scheduled(p) => &p.name,
+        }
+    }
+}
+
+/// Target tracking: keep `metric` at `target`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetTrackingDoc {
+    /// Name, unique within the target.
+    pub name: String,
+    /// The tracked metric.
+    pub metric: MetricDoc,
+    /// The target value (> 0).
+    pub target: f64,
+    /// Seconds after a scale-out during which added capacity counts toward the next one.
+    /// Default 300.
+    #[serde(default)]
+    pub scale_out_cooldown: Option<u32>,
+    /// Seconds after a scale-in during which no further scale-in happens. Default 300.
+    #[serde(default)]
+    pub scale_in_cooldown: Option<u32>,
+    /// Never remove capacity. Default false.
+    #[serde(default)]
+    pub disable_scale_in: bool,
+    /// sagescale only: datapoints above target needed to scale out (AWS: 3).
+    #[serde(default)]
+    pub scale_out_datapoints: Option<u16>,
+    /// sagescale only: periods evaluated for scale-out (AWS: 3).
+    #[serde(default)]
+    pub scale_out_evaluation_periods: Option<u16>,
+    /// sagescale only: datapoints below the scale-in threshold needed to scale in (AWS: 15).
+    #[serde(default)]
+    pub scale_in_datapoints: Option<u16>,
+    /// sagescale only: periods evaluated for scale-in (AWS: 15).
+    #[serde(default)]
+    pub scale_in_evaluation_periods: Option<u16>,
+    /// sagescale only: scale-in threshold as a fraction of the target, in (0, 1] (AWS: 0.9).
+    #[serde(default)]
+    pub scale_in_ratio: Option<f64>,
+}
+
+/// Step scaling: an alarm and the adjustments for how far the metric is past its threshold.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepDoc {
+    /// Name, unique within the target.
+    pub name: String,
+    /// The alarm that invokes the policy.
+    pub alarm: AlarmDoc,
+    /// How adjustments apply.
+    pub adjustment_type: AdjustmentTypeDoc,
+    /// Step adjustments: no gaps, no overlaps, at most 20.
+    pub steps: Vec<StepAdjustmentDoc>,
+    /// Smallest change for `PercentChangeInCapacity`.
+    #[serde(default)]
+    pub min_adjustment_magnitude: Option<u32>,
+    /// Seconds of cooldown after this policy acts. Default 300.
+    #[serde(default)]
+    pub cooldown: Option<u32>,
+}
+
+/// Application Auto Scaling adjustment types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum AdjustmentTypeDoc {
+    /// Add the adjustment.
+    ChangeInCapacity,
+    /// Add the adjustment as a percentage of current capacity.
+    PercentChangeInCapacity,
+    /// Set capacity to the adjustment.
+    ExactCapacity,
+}
+
+/// One step: a range of `metric − threshold` and the adjustment for it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepAdjustmentDoc {
+    /// Lower bound of the offset from the threshold; absent means −∞.
+    #[serde(default)]
+    pub lower: Option<f64>,
+    /// Upper bound of the offset from the threshold; absent means +∞.
+    #[serde(default)]
+    pub upper: Option<f64>,
+    /// The adjustment (negative removes capacity).
+    pub adjustment: i32,
+}
+
+/// A CloudWatch-style alarm.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmDoc {
+    /// The metric.
+    pub metric: MetricDoc,
+    /// Comparison with the threshold.
+    pub comparison: ComparisonDoc,
+    /// The threshold.
+    pub threshold: f64,
+    /// Periods evaluated (N). Default 1.
+    #[serde(default)]
+    pub evaluation_periods: Option<u16>,
+    /// Breaching datapoints needed (M). Default N.
+    #[serde(default)]
+    pub datapoints_to_alarm: Option<u16>,
+    /// What a missing datapoint means. Default `missing`.
+    #[serde(default)]
+    pub treat_missing_data: Option<TreatMissingDoc>,
+}
+
+/// CloudWatch comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum ComparisonDoc {
+    /// `>=`
+    GreaterThanOrEqualToThreshold,
+    /// `>`
+    GreaterThanThreshold,
+    /// `<`
+    LessThanThreshold,
+    /// `<=`
+    LessThanOrEqualToThreshold,
+}
+
+/// CloudWatch TreatMissingData.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TreatMissingDoc {
+    /// Look past missing datapoints; none at all is INSUFFICIENT_DATA.
+    Missing,
+    /// Look past missing datapoints; none at all keeps the state.
+    Ignore,
+    /// Missing counts as breaching.
+    Breaching,
+    /// Missing counts as not breaching.
+    NotBreaching,
+}
+
+/// A scheduled action: from each firing on, the target's min and/or max are these.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledDoc {
+    /// Name, unique within the target.
+    pub name: String,
+    /// `cron(min hour dom month dow year)` (AWS), `cron(min hour dom month dow)` (5-field),
+    /// `at(yyyy-mm-ddThh:mm:ss)` or `rate(N minutes|hours|days)`.
+    pub schedule: String,
+    /// IANA time zone the schedule and times are read in. Default `UTC`.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Never fires before this (`yyyy-mm-ddThh:mm:ss` in the time zone, or RFC 3339).
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Never fires after this (same forms as `start`).
+    #[serde(default)]
+    pub end: Option<String>,
+    /// New min.
+    #[serde(default)]
+    pub min: Option<u32>,
+    /// New max.
+    #[serde(default)]
+    pub max: Option<u32>,
+}
+
+/// A metric: predefined, a custom CloudWatch metric, or a metric-math expression.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDoc {
+    /// A predefined SageMaker metric, e.g. `InvocationsPerInstance`; its namespace and
+    /// dimensions follow from the target.
+    #[serde(default)]
+    pub predefined: Option<String>,
+    /// Custom metric: CloudWatch namespace.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Custom metric: name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Custom metric: dimensions.
+    #[serde(default)]
+    pub dimensions: Option<BTreeMap<String, String>>,
+    /// Statistic: Average, Sum, Minimum, Maximum, SampleCount or pNN. Default depends on the
+    /// metric (Average for custom ones).
+    #[serde(default)]
+    pub statistic: Option<String>,
+    /// Period in seconds: 10, 30 or a multiple of 60. Default 60.
+    #[serde(default)]
+    pub period: Option<u32>,
+    /// Metric math over `metrics`, e.g. `m1 / m2 * 100`.
+    #[serde(default)]
+    pub expression: Option<String>,
+    /// Inputs of `expression`, by id (a lowercase letter, then letters, digits, `_`).
+    #[serde(default)]
+    pub metrics: Option<BTreeMap<String, MetricDoc>>,
+}
