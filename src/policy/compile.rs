@@ -61,15 +61,16 @@ pub fn compile(files: &[LoadedFile], out: &mut Vec<Diagnostic>) -> Option<Policy
     let mut resources: HashMap<(String, ScalableDimension), String> = HashMap::new();
     for file in files {
         let mut ctx = Ctx { file, out };
-        for (i, doc) in &file.targets {
-            let path = item("targets", *i);
+        for loaded in &file.targets {
+            let doc = &loaded.doc;
+            let path = item("targets", loaded.index);
             let here = format!("{} ({path})", file.path.display());
             if let Some(first) = names.get(&doc.name) {
                 ctx.error(&child(&path, "name"), format!("target name `{}` is already used by {first}", doc.name));
             } else {
                 names.insert(doc.name.clone(), here.clone());
             }
-            if let Some(spec) = target(&mut ctx, doc, &path, &mut metrics) {
+            if let Some(spec) = target(&mut ctx, doc, &loaded.policy_index, &path, &mut metrics) {
                 let key = (spec.resource_id.clone(), spec.dimension);
                 if let Some(first) = resources.get(&key) {
                     ctx.error(
@@ -89,7 +90,13 @@ pub fn compile(files: &[LoadedFile], out: &mut Vec<Diagnostic>) -> Option<Policy
     (out.len() == before).then_some(set)
 }
 
-fn target(ctx: &mut Ctx<'_>, doc: &TargetDoc, path: &str, metrics: &mut MetricTable) -> Option<TargetSpec> {
+fn target(
+    ctx: &mut Ctx<'_>,
+    doc: &TargetDoc,
+    policy_index: &[usize],
+    path: &str,
+    metrics: &mut MetricTable,
+) -> Option<TargetSpec> {
     let before = ctx.out.len();
     if !valid_name(&doc.name) {
         ctx.error(&child(path, "name"), format!("target name `{}`: use 1-128 letters, digits, `.`, `_` or `-`", doc.name));
@@ -136,7 +143,7 @@ fn target(ctx: &mut Ctx<'_>, doc: &TargetDoc, path: &str, metrics: &mut MetricTa
     }
     let mut policies = Vec::with_capacity(doc.policies.len());
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (j, p) in doc.policies.iter().enumerate() {
+    for (p, &j) in doc.policies.iter().zip(policy_index) {
         let ppath = item(&child(path, "policies"), j);
         let name = p.name();
         if !valid_name(name) {

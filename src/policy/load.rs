@@ -36,8 +36,19 @@ pub struct LoadedFile {
     pub path: PathBuf,
     /// Field paths to positions.
     pub map: SourceMap,
-    /// Targets that deserialized, by their index in the file.
-    pub targets: Vec<(usize, TargetDoc)>,
+    /// Targets that deserialized.
+    pub targets: Vec<LoadedTarget>,
+}
+
+/// A target that deserialized, with the policies that did. A policy that did not has already
+/// been reported; the rest are still validated, so every problem is found in one run.
+pub struct LoadedTarget {
+    /// Index in the file's `targets`.
+    pub index: usize,
+    /// The target, holding only the policies that deserialized.
+    pub doc: TargetDoc,
+    /// For each policy in `doc`, its index in the file's `policies` list.
+    pub policy_index: Vec<usize>,
 }
 
 impl LoadedFile {
@@ -166,17 +177,17 @@ pub fn load_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<LoadedFile> {
         let (header, list) = split_policies(&loaded, &tpath, value, out);
         let header: Option<TargetDoc> = header.and_then(|h| typed(&loaded, &tpath, h, out));
         let mut policies = Vec::new();
-        let mut policies_ok = true;
+        let mut policy_index = Vec::new();
         for (j, pv) in list.into_iter().enumerate() {
             let ppath = item(&child(&tpath, "policies"), j);
-            match typed::<PolicyDoc>(&loaded, &ppath, pv, out) {
-                Some(p) => policies.push(p),
-                None => policies_ok = false,
+            if let Some(p) = typed::<PolicyDoc>(&loaded, &ppath, pv, out) {
+                policies.push(p);
+                policy_index.push(j);
             }
         }
-        if let (Some(mut target), true) = (header, policies_ok) {
-            target.policies = policies;
-            loaded.targets.push((i, target));
+        if let Some(mut doc) = header {
+            doc.policies = policies;
+            loaded.targets.push(LoadedTarget { index: i, doc, policy_index });
         }
     }
     Some(loaded)
