@@ -52,7 +52,11 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
         Err(problems) => {
             eprintln!("{problems}");
             let files: std::collections::BTreeSet<_> = problems.0.iter().map(|d| &d.file).collect();
-            eprintln!("error: {} problem(s) in {} file(s)", problems.0.len(), files.len());
+            eprintln!(
+                "error: {} problem(s) in {} file(s)",
+                problems.0.len(),
+                files.len()
+            );
             ExitCode::FAILURE
         }
     }

@@ -13,11 +13,25 @@ fn policies() -> Vec<(&'static str, sagescale::engine::PolicyKind)> {
         ("tt", tracking(0, 100.0)),
         (
             "out",
-            step_policy(1, Comparison::GreaterOrEqual, 50.0, AdjustmentType::PercentChangeInCapacity, &[(Some(0.0), Some(25.0), 30), (Some(25.0), None, 100)], 120),
+            step_policy(
+                1,
+                Comparison::GreaterOrEqual,
+                50.0,
+                AdjustmentType::PercentChangeInCapacity,
+                &[(Some(0.0), Some(25.0), 30), (Some(25.0), None, 100)],
+                120,
+            ),
         ),
         (
             "in",
-            step_policy(1, Comparison::Less, 10.0, AdjustmentType::ChangeInCapacity, &[(None, Some(-5.0), -3), (Some(-5.0), Some(0.0), -1)], 60),
+            step_policy(
+                1,
+                Comparison::Less,
+                10.0,
+                AdjustmentType::ChangeInCapacity,
+                &[(None, Some(-5.0), -3), (Some(-5.0), Some(0.0), -1)],
+                60,
+            ),
         ),
     ]
 }
@@ -28,7 +42,10 @@ fn datapoint() -> impl Strategy<Value = Option<f64>> {
 }
 
 fn minutes() -> impl Strategy<Value = Vec<(Option<f64>, Option<f64>, bool)>> {
-    prop::collection::vec((datapoint(), datapoint(), prop::bool::weighted(0.1)), 1..120)
+    prop::collection::vec(
+        (datapoint(), datapoint(), prop::bool::weighted(0.1)),
+        1..120,
+    )
 }
 
 proptest! {

@@ -43,7 +43,10 @@ fn values_between_the_low_threshold_and_the_target_hold() {
     for _ in 0..30 {
         assert_eq!(rig.minute(&[Some(95.0)]), 10);
     }
-    assert!(matches!(rig.decision.verdicts[0].reason, Reason::Steady { .. }));
+    assert!(matches!(
+        rig.decision.verdicts[0].reason,
+        Reason::Steady { .. }
+    ));
 }
 
 #[test]
@@ -70,7 +73,12 @@ fn scale_in_is_blocked_during_its_cooldown_but_scale_out_cancels_it() {
     // Still low: blocked by the 300 s scale-in cooldown.
     rig.minute(&[Some(20.0)]);
     assert_eq!(rig.input.current, 8);
-    assert_eq!(rig.decision.blocked, Some(Rule::ScaleInCooldown { until: cooldown_end }));
+    assert_eq!(
+        rig.decision.blocked,
+        Some(Rule::ScaleInCooldown {
+            until: cooldown_end
+        })
+    );
     // A burst scales out during the scale-in cooldown, and cancels it.
     for _ in 0..3 {
         rig.minute(&[Some(200.0)]);
@@ -94,7 +102,13 @@ fn capacity_added_during_a_scale_out_cooldown_counts_toward_the_next() {
     assert_eq!(rig.minute(&[Some(60.0)]), 12);
     // Same step again inside the cooldown: 10 + 2 = 12 is already there.
     assert_eq!(rig.minute(&[Some(60.0)]), 12);
-    assert!(matches!(rig.decision.verdicts[0].reason, Reason::AddedCapacityCounts { base: 10, wanted: 12 }));
+    assert!(matches!(
+        rig.decision.verdicts[0].reason,
+        Reason::AddedCapacityCounts {
+            base: 10,
+            wanted: 12
+        }
+    ));
     // The stronger step: 10 + 3 = 13, one more than now.
     assert_eq!(rig.minute(&[Some(75.0)]), 13);
     // After the cooldown, the step applies to current capacity again.
@@ -107,12 +121,29 @@ fn capacity_added_during_a_scale_out_cooldown_counts_toward_the_next() {
 
 #[test]
 fn no_scale_in_during_a_scale_out_cooldown() {
-    let out = step_policy(0, Comparison::GreaterOrEqual, 50.0, AdjustmentType::ChangeInCapacity, &[(Some(0.0), None, 2)], 600);
-    let inn = step_policy(0, Comparison::Less, 10.0, AdjustmentType::ChangeInCapacity, &[(None, Some(0.0), -1)], 60);
+    let out = step_policy(
+        0,
+        Comparison::GreaterOrEqual,
+        50.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(Some(0.0), None, 2)],
+        600,
+    );
+    let inn = step_policy(
+        0,
+        Comparison::Less,
+        10.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(None, Some(0.0), -1)],
+        60,
+    );
     let mut rig = Rig::new(target(1, 50, vec![("out", out), ("in", inn)]), 5, 1);
     assert_eq!(rig.minute(&[Some(60.0)]), 7);
     assert_eq!(rig.minute(&[Some(1.0)]), 7);
-    assert!(matches!(rig.decision.blocked, Some(Rule::ScaleOutCooldown { .. })));
+    assert!(matches!(
+        rig.decision.blocked,
+        Some(Rule::ScaleOutCooldown { .. })
+    ));
 }
 
 #[test]
@@ -134,8 +165,22 @@ fn percent_steps_follow_aws_worked_example() {
 #[test]
 fn several_policies_take_the_largest_capacity() {
     // Current 10; one policy +3, another +200 % -> 30.
-    let plus3 = step_policy(0, Comparison::Greater, 1.0, AdjustmentType::ChangeInCapacity, &[(Some(0.0), None, 3)], 300);
-    let pct = step_policy(1, Comparison::Greater, 1.0, AdjustmentType::PercentChangeInCapacity, &[(Some(0.0), None, 200)], 300);
+    let plus3 = step_policy(
+        0,
+        Comparison::Greater,
+        1.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(Some(0.0), None, 3)],
+        300,
+    );
+    let pct = step_policy(
+        1,
+        Comparison::Greater,
+        1.0,
+        AdjustmentType::PercentChangeInCapacity,
+        &[(Some(0.0), None, 200)],
+        300,
+    );
     let mut rig = Rig::new(target(1, 100, vec![("plus3", plus3), ("pct", pct)]), 10, 2);
     assert_eq!(rig.minute(&[Some(5.0), Some(5.0)]), 30);
     assert_eq!(rig.decision.by, Some(1));
@@ -144,12 +189,23 @@ fn several_policies_take_the_largest_capacity() {
 
 #[test]
 fn scale_in_needs_every_scale_in_enabled_policy_to_agree() {
-    let mut rig = Rig::new(target(1, 50, vec![("a", tracking(0, 100.0)), ("b", tracking(1, 100.0))]), 10, 2);
+    let mut rig = Rig::new(
+        target(
+            1,
+            50,
+            vec![("a", tracking(0, 100.0)), ("b", tracking(1, 100.0))],
+        ),
+        10,
+        2,
+    );
     for _ in 0..20 {
         rig.minute(&[Some(30.0), Some(95.0)]);
     }
     assert_eq!(rig.input.current, 10);
-    assert_eq!(rig.decision.blocked, Some(Rule::ScaleInNotUnanimous { policy: 1 }));
+    assert_eq!(
+        rig.decision.blocked,
+        Some(Rule::ScaleInNotUnanimous { policy: 1 })
+    );
     // When both are low, the larger of the two wishes wins: max(ceil(3), ceil(6)) = 6.
     for _ in 0..15 {
         rig.minute(&[Some(30.0), Some(60.0)]);
@@ -159,16 +215,42 @@ fn scale_in_needs_every_scale_in_enabled_policy_to_agree() {
 
 #[test]
 fn a_policy_with_scale_in_disabled_neither_scales_in_nor_blocks_others() {
-    let mut no_in = sagescale::engine::target_tracking::TargetTrackingSpec::aws_default(sagescale::metrics::MetricId(1), 100.0);
-    no_in = sagescale::engine::target_tracking::TargetTrackingSpec::new(
-        no_in.metric, 100.0, no_in.scale_out, no_in.scale_in, 0.9, Seconds(300), Seconds(300), true,
+    let mut no_in = sagescale::engine::target_tracking::TargetTrackingSpec::aws_default(
+        sagescale::metrics::MetricId(1),
+        100.0,
     );
-    let mut rig = Rig::new(target(1, 50, vec![("a", tracking(0, 100.0)), ("b", PolicyKind::TargetTracking(no_in))]), 10, 2);
+    no_in = sagescale::engine::target_tracking::TargetTrackingSpec::new(
+        no_in.metric,
+        100.0,
+        no_in.scale_out,
+        no_in.scale_in,
+        0.9,
+        Seconds(300),
+        Seconds(300),
+        true,
+    );
+    let mut rig = Rig::new(
+        target(
+            1,
+            50,
+            vec![
+                ("a", tracking(0, 100.0)),
+                ("b", PolicyKind::TargetTracking(no_in)),
+            ],
+        ),
+        10,
+        2,
+    );
     for _ in 0..15 {
         rig.minute(&[Some(30.0), Some(10.0)]);
     }
     assert_eq!(rig.input.current, 3);
-    assert!(matches!(rig.decision.verdicts[1].reason, Reason::ScaleInDisabled { .. }) || rig.decision.verdicts[1].wants.is_none());
+    assert!(
+        matches!(
+            rig.decision.verdicts[1].reason,
+            Reason::ScaleInDisabled { .. }
+        ) || rig.decision.verdicts[1].wants.is_none()
+    );
 }
 
 #[test]
@@ -178,20 +260,38 @@ fn missing_datapoints_never_scale_in() {
     // The newest datapoint is missing: the low alarm is still in ALARM by looking back past
     // it, but capacity is not removed on that.
     assert_eq!(rig.minute(&[None]), 10);
-    assert_eq!(rig.decision.verdicts[0].reason, Reason::NeedsFreshDataToScaleIn);
-    assert_eq!(rig.state.policies[0].alarms[1], sagescale::engine::alarm::AlarmState::Alarm);
+    assert_eq!(
+        rig.decision.verdicts[0].reason,
+        Reason::NeedsFreshDataToScaleIn
+    );
+    assert_eq!(
+        rig.state.policies[0].alarms[1],
+        sagescale::engine::alarm::AlarmState::Alarm
+    );
     // Stale windows are missing too.
     let mut stale = Rig::new(target(1, 50, vec![("tt", tracking(0, 100.0))]), 10, 1);
     stale.history[0] = vec![Some(10.0); 30];
     let end = Timestamp(30 * MINUTE);
     assert_eq!(stale.eval_at(end, end.plus(Seconds(301))), 10);
-    assert_eq!(stale.decision.verdicts[0].reason, Reason::NoData { stale: true });
+    assert_eq!(
+        stale.decision.verdicts[0].reason,
+        Reason::NoData { stale: true }
+    );
 }
 
 #[test]
 fn missing_counted_as_breaching_never_scales_in() {
-    let inn = step_policy(0, Comparison::Less, 10.0, AdjustmentType::ChangeInCapacity, &[(None, Some(0.0), -1)], 0);
-    let PolicyKind::Step(mut s) = inn else { unreachable!() };
+    let inn = step_policy(
+        0,
+        Comparison::Less,
+        10.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(None, Some(0.0), -1)],
+        0,
+    );
+    let PolicyKind::Step(mut s) = inn else {
+        unreachable!()
+    };
     s.alarm.treat_missing = sagescale::engine::alarm::TreatMissingData::Breaching;
     s.alarm.evaluation_periods = 3;
     s.alarm.datapoints_to_alarm = 3;
@@ -199,20 +299,36 @@ fn missing_counted_as_breaching_never_scales_in() {
     rig.history[0] = vec![Some(50.0), Some(5.0), None];
     // 5 < 10 breaches, and the two missing datapoints count as breaching: ALARM on 3 of 3.
     assert_eq!(rig.minute(&[None]), 5);
-    assert_eq!(rig.state.policies[0].alarms[0], sagescale::engine::alarm::AlarmState::Alarm);
-    assert_eq!(rig.decision.verdicts[0].reason, Reason::NeedsFreshDataToScaleIn);
+    assert_eq!(
+        rig.state.policies[0].alarms[0],
+        sagescale::engine::alarm::AlarmState::Alarm
+    );
+    assert_eq!(
+        rig.decision.verdicts[0].reason,
+        Reason::NeedsFreshDataToScaleIn
+    );
 }
 
 #[test]
 fn a_step_policy_acts_once_per_datapoint_however_often_evaluated() {
-    let p = step_policy(0, Comparison::Greater, 1.0, AdjustmentType::ChangeInCapacity, &[(Some(0.0), None, 1)], 0);
+    let p = step_policy(
+        0,
+        Comparison::Greater,
+        1.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(Some(0.0), None, 1)],
+        0,
+    );
     let mut rig = Rig::new(target(1, 50, vec![("p", p)]), 2, 1);
     assert_eq!(rig.minute(&[Some(5.0)]), 3);
     let end = rig.now();
     for s in 1..6 {
         assert_eq!(rig.eval_at(end, end.plus(Seconds(s * 10))), 3);
     }
-    assert!(matches!(rig.decision.verdicts[0].reason, Reason::AlreadyInvoked { .. }));
+    assert!(matches!(
+        rig.decision.verdicts[0].reason,
+        Reason::AlreadyInvoked { .. }
+    ));
     assert_eq!(rig.minute(&[Some(5.0)]), 4);
 }
 
@@ -237,7 +353,10 @@ fn wishes_are_clamped_to_the_bounds() {
         rig.minute(&[Some(1000.0)]);
     }
     assert_eq!(rig.input.current, 8);
-    assert_eq!(rig.decision.clamped, Some(Rule::ClampedToMax { wanted: 40 }));
+    assert_eq!(
+        rig.decision.clamped,
+        Some(Rule::ClampedToMax { wanted: 40 })
+    );
     for _ in 0..15 {
         rig.minute(&[Some(0.0)]);
     }
@@ -273,11 +392,22 @@ fn a_scheduled_floor_fires_at_local_time_across_a_dst_change_and_ignores_cooldow
         min: Some(1),
         max: None,
     });
-    let spec = target(1, 20, vec![("morning", morning), ("evening", evening), ("tt", tracking(0, 100.0))]);
+    let spec = target(
+        1,
+        20,
+        vec![
+            ("morning", morning),
+            ("evening", evening),
+            ("tt", tracking(0, 100.0)),
+        ],
+    );
     let mut rig = Rig::new(spec, 2, 1);
     rig.history[0] = vec![Some(50.0); 20];
     // A cooldown that would block a policy does not block a scheduled push.
-    rig.state.cooldown.scale_out = Some(sagescale::engine::state::ScaleOutCooldown { until: Timestamp(i64::MAX), base: 2 });
+    rig.state.cooldown.scale_out = Some(sagescale::engine::state::ScaleOutCooldown {
+        until: Timestamp(i64::MAX),
+        base: 2,
+    });
     let check = |rig: &mut Rig, at: &str| {
         let now = ts(at);
         rig.eval_at(now, now)
@@ -286,11 +416,21 @@ fn a_scheduled_floor_fires_at_local_time_across_a_dst_change_and_ignores_cooldow
     assert_eq!(check(&mut rig, "2026-10-24T05:59:00Z"), 2);
     assert_eq!(check(&mut rig, "2026-10-24T06:00:00Z"), 6);
     assert_eq!(rig.decision.bounds.min, 6);
-    assert_eq!(rig.decision.by, None, "a push into bounds is no policy's action");
-    assert_eq!(check(&mut rig, "2026-10-24T18:00:00Z"), 6, "evening floor 1 lowers min, does not remove capacity");
+    assert_eq!(
+        rig.decision.by, None,
+        "a push into bounds is no policy's action"
+    );
+    assert_eq!(
+        check(&mut rig, "2026-10-24T18:00:00Z"),
+        6,
+        "evening floor 1 lowers min, does not remove capacity"
+    );
     assert_eq!(rig.decision.bounds.min, 1);
     assert_eq!(check(&mut rig, "2026-10-25T06:30:00Z"), 6);
-    assert_eq!(rig.decision.bounds.min, 1, "06:30Z is 07:30 local after the change: not yet");
+    assert_eq!(
+        rig.decision.bounds.min, 1,
+        "06:30Z is 07:30 local after the change: not yet"
+    );
     rig.input.current = 2;
     assert_eq!(check(&mut rig, "2026-10-25T07:00:00Z"), 6);
     assert_eq!(rig.decision.bounds.min, 6);
@@ -309,7 +449,14 @@ fn a_scheduled_action_that_would_cross_the_bounds_is_rejected() {
     rig.history[0] = vec![None];
     assert_eq!(rig.eval_at(Timestamp(60), Timestamp(200)), 5);
     assert_eq!(rig.decision.bounds.min, 1);
-    assert!(matches!(rig.decision.verdicts[0].reason, Reason::ScheduleRejected { min: 30, max: 20, .. }));
+    assert!(matches!(
+        rig.decision.verdicts[0].reason,
+        Reason::ScheduleRejected {
+            min: 30,
+            max: 20,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -318,11 +465,18 @@ fn state_persists_by_name_and_resumes_cooldowns() {
     for _ in 0..3 {
         rig.minute(&[Some(300.0)]);
     }
-    let saved = PersistedState::snapshot(std::slice::from_ref(&rig.spec), std::slice::from_ref(&rig.state));
+    let saved = PersistedState::snapshot(
+        std::slice::from_ref(&rig.spec),
+        std::slice::from_ref(&rig.state),
+    );
     let json = serde_json::to_string(&saved).unwrap();
     let back: PersistedState = serde_json::from_str(&json).unwrap();
     // Reordered policy set: a new policy first, the old one second.
-    let spec2 = target(1, 50, vec![("new", tracking(0, 10.0)), ("tt", tracking(0, 100.0))]);
+    let spec2 = target(
+        1,
+        50,
+        vec![("new", tracking(0, 10.0)), ("tt", tracking(0, 100.0))],
+    );
     let restored = back.restore(std::slice::from_ref(&spec2)).unwrap();
     assert_eq!(restored[0].cooldown, rig.state.cooldown);
     assert_eq!(restored[0].policies[1], rig.state.policies[0]);
@@ -330,17 +484,30 @@ fn state_persists_by_name_and_resumes_cooldowns() {
     assert_eq!(restored[0].last_action.unwrap().policy, Some(1));
     let mut foreign = back.clone();
     foreign.version = 99;
-    assert!(foreign.restore(std::slice::from_ref(&spec2)).unwrap_err().contains("version 99"));
+    assert!(foreign
+        .restore(std::slice::from_ref(&spec2))
+        .unwrap_err()
+        .contains("version 99"));
 }
 
 #[test]
 fn every_decision_is_explained_with_policy_values_and_rules() {
-    let mut rig = Rig::new(target(2, 8, vec![("invocations", tracking(0, 100.0))]), 4, 1);
+    let mut rig = Rig::new(
+        target(2, 8, vec![("invocations", tracking(0, 100.0))]),
+        4,
+        1,
+    );
     for _ in 0..3 {
         rig.minute(&[Some(1000.0)]);
     }
     let text = rig.decision.explain(&rig.spec);
-    assert!(text.contains("scale out 4 -> 8 by policy `invocations`"), "{text}");
-    assert!(text.contains("1000.0000 > target 100 on 3 of 3 datapoints"), "{text}");
+    assert!(
+        text.contains("scale out 4 -> 8 by policy `invocations`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1000.0000 > target 100 on 3 of 3 datapoints"),
+        "{text}"
+    );
     assert!(text.contains("wanted 40, limited to the max"), "{text}");
 }

@@ -13,7 +13,10 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sagescale-policy-test-{tag}-{}", std::process::id()));
+    let d = std::env::temp_dir().join(format!(
+        "sagescale-policy-test-{tag}-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -27,17 +30,26 @@ fn problems(paths: &[PathBuf]) -> Vec<Diagnostic> {
 }
 
 fn find<'a>(ds: &'a [Diagnostic], path: &str) -> &'a Diagnostic {
-    ds.iter()
-        .find(|d| d.path == path)
-        .unwrap_or_else(|| panic!("no problem at `{path}` in:\n{}", policy::Diagnostics(ds.to_vec())))
+    ds.iter().find(|d| d.path == path).unwrap_or_else(|| {
+        panic!(
+            "no problem at `{path}` in:\n{}",
+            policy::Diagnostics(ds.to_vec())
+        )
+    })
 }
 
 #[test]
 fn the_bundled_example_policies_validate() {
     let (set, files) = policy::load(&[PathBuf::from("policies")]).expect("examples validate");
     assert_eq!(files, 4);
-    assert!(set.targets.iter().any(|t| t.workload == sagescale::engine::Workload::Async && t.min == 0));
-    assert!(set.targets.iter().any(|t| t.workload == sagescale::engine::Workload::MultiModel));
+    assert!(set
+        .targets
+        .iter()
+        .any(|t| t.workload == sagescale::engine::Workload::Async && t.min == 0));
+    assert!(set
+        .targets
+        .iter()
+        .any(|t| t.workload == sagescale::engine::Workload::MultiModel));
     // Shared metrics are queried once: both A/B variants' Invocations queries differ by variant,
     // but a policy set never holds the same query twice.
     let mut seen = std::collections::HashSet::new();
@@ -94,23 +106,44 @@ fn a_broken_toml_file_gets_every_error_at_its_field_and_line() {
     // The unknown field stops that policy's deserialization: reported at the field itself.
     let typo = find(&ds, "targets[0].policies[0].scale_in_cooldwn");
     assert_eq!(typo.line, Some(12));
-    assert!(typo.message.contains("unknown field `scale_in_cooldwn`"), "{}", typo.message);
+    assert!(
+        typo.message.contains("unknown field `scale_in_cooldwn`"),
+        "{}",
+        typo.message
+    );
     let gap = find(&ds, "targets[0].policies[1].steps[1].lower");
     assert_eq!(gap.line, Some(20));
-    assert!(gap.message.contains("gap between steps[0] (upper 10) and steps[1] (lower 15)"), "{}", gap.message);
+    assert!(
+        gap.message
+            .contains("gap between steps[0] (upper 10) and steps[1] (lower 15)"),
+        "{}",
+        gap.message
+    );
     let period = find(&ds, "targets[0].policies[1].alarm.metric.period");
-    assert!(period.message.contains("must be 10, 30 or a multiple of 60"));
+    assert!(period
+        .message
+        .contains("must be 10, 30 or a multiple of 60"));
     assert_eq!(period.line, Some(25));
-    assert!(find(&ds, "targets[0].policies[2].schedule").message.contains("exactly one of day-of-month and day-of-week"));
+    assert!(find(&ds, "targets[0].policies[2].schedule")
+        .message
+        .contains("exactly one of day-of-month and day-of-week"));
     assert_eq!(find(&ds, "targets[0].policies[2].timezone").line, Some(31));
     let bounds = find(&ds, "targets[0].min");
-    assert_eq!((bounds.line, bounds.message.as_str()), (Some(4), "min 4 is above max 2"));
+    assert_eq!(
+        (bounds.line, bounds.message.as_str()),
+        (Some(4), "min 4 is above max 2")
+    );
     let rid = find(&ds, "targets[1].resource_id");
-    assert!(rid.message.contains("expected `endpoint/NAME/variant/VARIANT`"));
+    assert!(rid
+        .message
+        .contains("expected `endpoint/NAME/variant/VARIANT`"));
     assert_eq!(rid.line, Some(36));
     // Display: file:line:col: path: message
     let shown = rid.to_string();
-    assert!(shown.starts_with(&format!("{}:36:", dir.join("broken.toml").display())), "{shown}");
+    assert!(
+        shown.starts_with(&format!("{}:36:", dir.join("broken.toml").display())),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -136,26 +169,58 @@ fn a_broken_yaml_file_points_at_lines_too() {
     let ds = problems(&[f]);
     let overlap = find(&ds, "targets[0].policies[0].steps[1].lower");
     assert_eq!(overlap.line, Some(14));
-    assert!(overlap.message.contains("no upper bound, so it overlaps"), "{}", overlap.message);
+    assert!(
+        overlap.message.contains("no upper bound, so it overlaps"),
+        "{}",
+        overlap.message
+    );
     let m = find(&ds, "targets[0].policies[0].alarm.datapoints_to_alarm");
     assert_eq!(m.line, Some(21));
     let kind = find(&ds, "targets[0].policies[1].type");
-    assert!(kind.message.contains("unknown variant `target-tracing`"), "{}", kind.message);
+    assert!(
+        kind.message.contains("unknown variant `target-tracing`"),
+        "{}",
+        kind.message
+    );
     assert_eq!(kind.line, Some(23));
 }
 
 #[test]
 fn names_and_resources_are_unique_across_the_set() {
     let dir = tmpdir("dupes");
-    let one = "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/e/variant/v\"\nmin = 1\nmax = 2\n";
+    let one =
+        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/e/variant/v\"\nmin = 1\nmax = 2\n";
     write(&dir, "one.toml", one);
-    write(&dir, "two.toml", &one.replace("endpoint/e/variant/v", "endpoint/e/variant/w").replace("name = \"a\"", "name = \"a\"\n"));
-    write(&dir, "three.yaml", "targets:\n  - name: b\n    resource_id: endpoint/e/variant/v\n    min: 1\n    max: 3\n");
-    let ds = problems(&[dir.clone()]);
-    let name = ds.iter().find(|d| d.file.ends_with("two.toml")).expect("duplicate name reported");
-    assert!(name.message.contains("target name `a` is already used by"), "{}", name.message);
-    let res = ds.iter().find(|d| d.file.ends_with("three.yaml")).expect("duplicate resource reported");
-    assert!(res.message.contains("two targets would fight over it"), "{}", res.message);
+    write(
+        &dir,
+        "two.toml",
+        &one.replace("endpoint/e/variant/v", "endpoint/e/variant/w")
+            .replace("name = \"a\"", "name = \"a\"\n"),
+    );
+    write(
+        &dir,
+        "three.yaml",
+        "targets:\n  - name: b\n    resource_id: endpoint/e/variant/v\n    min: 1\n    max: 3\n",
+    );
+    let ds = problems(std::slice::from_ref(&dir));
+    let name = ds
+        .iter()
+        .find(|d| d.file.ends_with("two.toml"))
+        .expect("duplicate name reported");
+    assert!(
+        name.message.contains("target name `a` is already used by"),
+        "{}",
+        name.message
+    );
+    let res = ds
+        .iter()
+        .find(|d| d.file.ends_with("three.yaml"))
+        .expect("duplicate resource reported");
+    assert!(
+        res.message.contains("two targets would fight over it"),
+        "{}",
+        res.message
+    );
 }
 
 #[test]
@@ -167,8 +232,12 @@ fn syntax_errors_and_odd_paths_are_reported_not_panicked() {
     let syntax = ds.iter().find(|d| d.file.ends_with("bad.toml")).unwrap();
     assert!(syntax.message.starts_with("syntax error"), "{syntax}");
     assert_eq!(syntax.line, Some(1));
-    assert!(ds.iter().any(|d| d.file.ends_with("missing.toml") && d.message == "no such file or directory"));
-    assert!(ds.iter().any(|d| d.file.ends_with("notes.txt") && d.message.contains("not a policy file")));
+    assert!(ds
+        .iter()
+        .any(|d| d.file.ends_with("missing.toml") && d.message == "no such file or directory"));
+    assert!(ds
+        .iter()
+        .any(|d| d.file.ends_with("notes.txt") && d.message.contains("not a policy file")));
     let empty = tmpdir("empty");
     assert!(problems(&[empty])[0].message.contains("no policy files"));
 }
@@ -177,22 +246,46 @@ fn syntax_errors_and_odd_paths_are_reported_not_panicked() {
 fn validate_exits_non_zero_and_prints_every_problem() {
     let dir = tmpdir("cli");
     let f = write(&dir, "broken.toml", BROKEN_TOML);
-    let out = Command::new(env!("CARGO_BIN_EXE_sagescale")).arg("validate").arg(&f).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .arg("validate")
+        .arg(&f)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("broken.toml:12:1: targets[0].policies[0].scale_in_cooldwn: unknown field"), "{err}");
+    assert!(
+        err.contains("broken.toml:12:1: targets[0].policies[0].scale_in_cooldwn: unknown field"),
+        "{err}"
+    );
     assert!(err.contains("problem(s) in 1 file(s)"), "{err}");
-    let ok = Command::new(env!("CARGO_BIN_EXE_sagescale")).args(["validate", "policies"]).output().unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["validate", "policies"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
 }
 
 #[test]
 fn the_schema_describes_the_policy_language() {
-    let out = Command::new(env!("CARGO_BIN_EXE_sagescale")).arg("schema").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .arg("schema")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("schema is JSON");
     let text = schema.to_string();
-    for needle in ["target-tracking", "scale_out_datapoints", "treat_missing_data", "PercentChangeInCapacity", "notBreaching", "resource_id"] {
+    for needle in [
+        "target-tracking",
+        "scale_out_datapoints",
+        "treat_missing_data",
+        "PercentChangeInCapacity",
+        "notBreaching",
+        "resource_id",
+    ] {
         assert!(text.contains(needle), "schema lacks {needle}");
     }
     assert_eq!(schema["type"], "object");

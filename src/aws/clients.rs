@@ -58,7 +58,10 @@ impl AwsSettings {
         ] {
             if let Some(url) = url {
                 if !url_is_allowed(url) {
-                    return Err(SettingsError::InsecureEndpoint { service, url: url.clone() });
+                    return Err(SettingsError::InsecureEndpoint {
+                        service,
+                        url: url.clone(),
+                    });
                 }
             }
         }
@@ -80,7 +83,9 @@ fn url_is_allowed(url: &str) -> bool {
         authority.rsplit_once(':').map_or(authority, |(h, _)| h)
     };
     host == "localhost"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The SDK clients sagescale uses.
@@ -135,16 +140,37 @@ mod tests {
 
     #[test]
     fn plain_http_is_allowed_only_to_loopback() {
-        for ok in ["https://monitoring.us-east-1.amazonaws.com", "http://127.0.0.1:5000", "http://localhost:80/", "http://[::1]:9000", "http://127.8.9.10"] {
+        for ok in [
+            "https://monitoring.us-east-1.amazonaws.com",
+            "http://127.0.0.1:5000",
+            "http://localhost:80/",
+            "http://[::1]:9000",
+            "http://127.8.9.10",
+        ] {
             assert!(url_is_allowed(ok), "{ok}");
         }
-        for bad in ["http://10.0.0.5:5000", "http://example.com", "ftp://127.0.0.1", "127.0.0.1:5000", "http://192.168.1.1"] {
+        for bad in [
+            "http://10.0.0.5:5000",
+            "http://example.com",
+            "ftp://127.0.0.1",
+            "127.0.0.1:5000",
+            "http://192.168.1.1",
+        ] {
             assert!(!url_is_allowed(bad), "{bad}");
         }
         let s = AwsSettings {
-            endpoints: EndpointUrls { sagemaker: Some("http://10.1.2.3".into()), ..EndpointUrls::default() },
+            endpoints: EndpointUrls {
+                sagemaker: Some("http://10.1.2.3".into()),
+                ..EndpointUrls::default()
+            },
             ..AwsSettings::default()
         };
-        assert!(matches!(s.check(), Err(SettingsError::InsecureEndpoint { service: "sagemaker", .. })));
+        assert!(matches!(
+            s.check(),
+            Err(SettingsError::InsecureEndpoint {
+                service: "sagemaker",
+                ..
+            })
+        ));
     }
 }

@@ -256,9 +256,18 @@ mod tests {
     #[test]
     fn three_of_three_needs_three_breaching_datapoints() {
         let a = alarm(3, 3, TreatMissingData::Missing);
-        assert_eq!(eval(&a, &[Some(11.0), Some(11.0), Some(11.0)]).state, AlarmState::Alarm);
-        assert_eq!(eval(&a, &[Some(9.0), Some(11.0), Some(11.0)]).state, AlarmState::Ok);
-        assert_eq!(eval(&a, &[Some(11.0), Some(11.0)]).state, AlarmState::InsufficientData);
+        assert_eq!(
+            eval(&a, &[Some(11.0), Some(11.0), Some(11.0)]).state,
+            AlarmState::Alarm
+        );
+        assert_eq!(
+            eval(&a, &[Some(9.0), Some(11.0), Some(11.0)]).state,
+            AlarmState::Ok
+        );
+        assert_eq!(
+            eval(&a, &[Some(11.0), Some(11.0)]).state,
+            AlarmState::InsufficientData
+        );
     }
 
     #[test]
@@ -269,14 +278,23 @@ mod tests {
         assert_eq!(e.value, Some(13.0));
         let e = eval(&a, &[Some(12.0), Some(11.0), Some(13.0), None]);
         assert_eq!(e.state, AlarmState::Alarm);
-        assert!(!e.fresh, "newest period missing: not fresh enough to remove capacity");
+        assert!(
+            !e.fresh,
+            "newest period missing: not fresh enough to remove capacity"
+        );
     }
 
     #[test]
     fn treat_missing_breaching_and_not_breaching_fill_gaps() {
-        let b = eval(&alarm(3, 3, TreatMissingData::Breaching), &[Some(11.0), None, None]);
+        let b = eval(
+            &alarm(3, 3, TreatMissingData::Breaching),
+            &[Some(11.0), None, None],
+        );
         assert_eq!((b.state, b.breaching_from_missing), (AlarmState::Alarm, 2));
-        let nb = eval(&alarm(3, 2, TreatMissingData::NotBreaching), &[Some(11.0), None, None]);
+        let nb = eval(
+            &alarm(3, 2, TreatMissingData::NotBreaching),
+            &[Some(11.0), None, None],
+        );
         assert_eq!(nb.state, AlarmState::Ok);
     }
 
@@ -299,7 +317,10 @@ mod tests {
         // 2 of 3: two non-breaching present datapoints decide OK even with one missing.
         let a = alarm(3, 2, TreatMissingData::Missing);
         assert_eq!(eval(&a, &[Some(1.0), Some(1.0)]).state, AlarmState::Ok);
-        assert_eq!(eval(&a, &[Some(1.0), Some(11.0)]).state, AlarmState::InsufficientData);
+        assert_eq!(
+            eval(&a, &[Some(1.0), Some(11.0)]).state,
+            AlarmState::InsufficientData
+        );
     }
 
     #[test]

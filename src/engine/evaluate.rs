@@ -109,7 +109,17 @@ pub fn evaluate<O: Observations + ?Sized>(
         let v = &mut out.verdicts[i];
         match &policy.kind {
             PolicyKind::TargetTracking(tt) => {
-                track(settings, tt, ps, obs, now, current, base_out, cooling_out.is_some(), v);
+                track(
+                    settings,
+                    tt,
+                    ps,
+                    obs,
+                    now,
+                    current,
+                    base_out,
+                    cooling_out.is_some(),
+                    v,
+                );
             }
             PolicyKind::Step(st) => {
                 step(settings, st, ps, obs, now, current, base_out, in_service, v);
@@ -201,7 +211,11 @@ fn bounds_at(
         let min = s.min.unwrap_or(b.min);
         let max = s.max.unwrap_or(b.max);
         if min > max {
-            verdicts[i].reason = Reason::ScheduleRejected { fired_at: t, min, max };
+            verdicts[i].reason = Reason::ScheduleRejected {
+                fired_at: t,
+                min,
+                max,
+            };
             continue;
         }
         if s.min.is_some() {
@@ -229,8 +243,12 @@ fn track<O: Observations + ?Sized>(
     v: &mut Verdict,
 ) {
     let window = obs.window(tt.metric);
-    let high = tt.high_alarm().evaluate(window, ps.alarms[0], now, settings.max_metric_age);
-    let low = tt.low_alarm().evaluate(window, ps.alarms[1], now, settings.max_metric_age);
+    let high = tt
+        .high_alarm()
+        .evaluate(window, ps.alarms[0], now, settings.max_metric_age);
+    let low = tt
+        .low_alarm()
+        .evaluate(window, ps.alarms[1], now, settings.max_metric_age);
     ps.alarms = [high.state, low.state];
     v.reason = match target_tracking::decide(tt, &high, &low, current, base_out) {
         TrackingOutcome::Out(n) => {
@@ -305,9 +323,12 @@ fn step<O: Observations + ?Sized>(
     in_service: bool,
     v: &mut Verdict,
 ) {
-    let e = st
-        .alarm
-        .evaluate(obs.window(st.alarm.metric), ps.alarms[0], now, settings.max_metric_age);
+    let e = st.alarm.evaluate(
+        obs.window(st.alarm.metric),
+        ps.alarms[0],
+        now,
+        settings.max_metric_age,
+    );
     ps.alarms[0] = e.state;
     let threshold = st.alarm.threshold;
     let comparison = st.alarm.comparison;
@@ -365,23 +386,21 @@ fn step<O: Observations + ?Sized>(
 /// Combine the verdicts: scale out if any policy wants to; scale in only if every
 /// scale-in-enabled (target-tracking) policy wants to; the largest capacity wins; then clamp
 /// to the bounds.
-fn combine(spec: &TargetSpec, state: &TargetState, input: &CapacityInput, now: Timestamp, out: &mut Decision) {
+fn combine(
+    spec: &TargetSpec,
+    state: &TargetState,
+    input: &CapacityInput,
+    now: Timestamp,
+    out: &mut Decision,
+) {
     let current = input.current;
     let mut out_wish: Option<(Capacity, u16)> = None;
     let mut in_wish: Option<(Capacity, u16)> = None;
     let mut dissent: Option<u16> = None;
     for (p, v) in spec.policies.iter().zip(&out.verdicts) {
         match v.wants {
-            Some(w) if w > current => {
-                if out_wish.is_none_or(|(best, _)| w > best) {
-                    out_wish = Some((w, v.policy));
-                }
-            }
-            Some(w) if w < current => {
-                if in_wish.is_none_or(|(best, _)| w > best) {
-                    in_wish = Some((w, v.policy));
-                }
-            }
+            Some(w) if w > current => out_wish = larger(out_wish, w, v.policy),
+            Some(w) if w < current => in_wish = larger(in_wish, w, v.policy),
             _ if p.kind.votes_on_scale_in() => {
                 dissent.get_or_insert(v.policy);
             }
@@ -424,7 +443,8 @@ fn combine(spec: &TargetSpec, state: &TargetState, input: &CapacityInput, now: T
             Rule::ClampedToMax { wanted }
         });
     }
-    let same_way = (wanted > current && desired > current) || (wanted < current && desired < current);
+    let same_way =
+        (wanted > current && desired > current) || (wanted < current && desired < current);
     if !same_way {
         // Clamped back to where we are, or pushed the other way by the bounds: no policy acts.
         out.by = None;
@@ -441,6 +461,14 @@ fn combine(spec: &TargetSpec, state: &TargetState, input: &CapacityInput, now: T
     };
 }
 
+/// The larger of a best wish so far and a new one; the earlier policy wins ties.
+fn larger(best: Option<(Capacity, u16)>, wish: Capacity, policy: u16) -> Option<(Capacity, u16)> {
+    match best {
+        Some((b, _)) if b >= wish => best,
+        _ => Some((wish, policy)),
+    }
+}
+
 /// Start cooldowns and record the action.
 fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Decision) {
     if let Some(by) = out.by {
@@ -452,7 +480,10 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                     PolicyKind::Step(s) => s.cooldown,
                     PolicyKind::Scheduled(_) => Seconds(0),
                 };
-                let base = state.cooldown.scale_out_at(now).map_or(out.current, |c| c.base);
+                let base = state
+                    .cooldown
+                    .scale_out_at(now)
+                    .map_or(out.current, |c| c.base);
                 state.cooldown.scale_out = Some(ScaleOutCooldown {
                     until: now.plus(cooldown),
                     base,

@@ -9,12 +9,24 @@ impl Decision {
     /// A one-line summary and one line per policy, naming policies from `spec`.
     #[must_use]
     pub fn explain(&self, spec: &TargetSpec) -> String {
-        let name = |i: u16| spec.policies.get(usize::from(i)).map_or("?", |p| p.name.as_str());
+        let name = |i: u16| {
+            spec.policies
+                .get(usize::from(i))
+                .map_or("?", |p| p.name.as_str())
+        };
         let mut s = String::new();
         let _ = match self.direction {
             Direction::Hold => write!(s, "{}: hold at {}", spec.name, self.current),
-            Direction::Out => write!(s, "{}: scale out {} -> {}", spec.name, self.current, self.desired),
-            Direction::In => write!(s, "{}: scale in {} -> {}", spec.name, self.current, self.desired),
+            Direction::Out => write!(
+                s,
+                "{}: scale out {} -> {}",
+                spec.name, self.current, self.desired
+            ),
+            Direction::In => write!(
+                s,
+                "{}: scale in {} -> {}",
+                spec.name, self.current, self.desired
+            ),
         };
         match self.by {
             Some(p) => {
@@ -68,7 +80,10 @@ fn rule_text<'a>(rule: Rule, name: &dyn Fn(u16) -> &'a str) -> String {
 }
 
 fn verdict_text(v: &Verdict) -> String {
-    let wants = v.wants.map(|w| format!(" -> wants {w}")).unwrap_or_default();
+    let wants = v
+        .wants
+        .map(|w| format!(" -> wants {w}"))
+        .unwrap_or_default();
     let why = match v.reason {
         Reason::Pending => "not evaluated".into(),
         Reason::NoData { stale: true } => "no decision: the newest datapoint is stale".into(),

@@ -94,7 +94,9 @@ impl ScheduleSpec {
                 if from < *anchor {
                     Some(*anchor)
                 } else {
-                    Some(Timestamp(anchor.0 + ((from.0 - anchor.0) / step + 1) * step))
+                    Some(Timestamp(
+                        anchor.0 + ((from.0 - anchor.0) / step + 1) * step,
+                    ))
                 }
             }
             Trigger::Cron(c) => {
@@ -159,11 +161,23 @@ mod tests {
     fn a_daily_cron_keeps_its_local_hour_across_a_dst_change() {
         // 08:00 New York: 13:00Z in winter (EST), 12:00Z after the 2026-03-08 spring forward.
         let s = cron("0 8 * * *", "America/New_York");
-        assert_eq!(s.last_firing(ts("2026-03-07T20:00:00Z")), Some(ts("2026-03-07T13:00:00Z")));
-        assert_eq!(s.next_firing(ts("2026-03-07T20:00:00Z")), Some(ts("2026-03-08T12:00:00Z")));
-        assert_eq!(s.last_firing(ts("2026-03-08T12:30:00Z")), Some(ts("2026-03-08T12:00:00Z")));
+        assert_eq!(
+            s.last_firing(ts("2026-03-07T20:00:00Z")),
+            Some(ts("2026-03-07T13:00:00Z"))
+        );
+        assert_eq!(
+            s.next_firing(ts("2026-03-07T20:00:00Z")),
+            Some(ts("2026-03-08T12:00:00Z"))
+        );
+        assert_eq!(
+            s.last_firing(ts("2026-03-08T12:30:00Z")),
+            Some(ts("2026-03-08T12:00:00Z"))
+        );
         // and back in autumn (2026-11-01)
-        assert_eq!(s.next_firing(ts("2026-10-31T20:00:00Z")), Some(ts("2026-11-01T13:00:00Z")));
+        assert_eq!(
+            s.next_firing(ts("2026-10-31T20:00:00Z")),
+            Some(ts("2026-11-01T13:00:00Z"))
+        );
     }
 
     #[test]
@@ -177,7 +191,10 @@ mod tests {
     #[test]
     fn rate_counts_from_its_anchor_and_stops_at_end() {
         let s = ScheduleSpec {
-            trigger: Trigger::Rate { every: Seconds(3600), anchor: Timestamp(1000) },
+            trigger: Trigger::Rate {
+                every: Seconds(3600),
+                anchor: Timestamp(1000),
+            },
             start: Some(Timestamp(1000)),
             end: Some(Timestamp(1000 + 3 * 3600)),
             min: Some(2),
@@ -185,8 +202,14 @@ mod tests {
         };
         assert_eq!(s.last_firing(Timestamp(999)), None);
         assert_eq!(s.next_firing(Timestamp(999)), Some(Timestamp(1000)));
-        assert_eq!(s.last_firing(Timestamp(1000 + 3700)), Some(Timestamp(1000 + 3600)));
-        assert_eq!(s.last_firing(Timestamp(1000 + 99 * 3600)), Some(Timestamp(1000 + 3 * 3600)));
+        assert_eq!(
+            s.last_firing(Timestamp(1000 + 3700)),
+            Some(Timestamp(1000 + 3600))
+        );
+        assert_eq!(
+            s.last_firing(Timestamp(1000 + 99 * 3600)),
+            Some(Timestamp(1000 + 3 * 3600))
+        );
         assert_eq!(s.next_firing(Timestamp(1000 + 3 * 3600)), None);
     }
 
@@ -208,7 +231,10 @@ mod tests {
     #[test]
     fn the_cache_recomputes_only_at_the_next_firing() {
         let s = ScheduleSpec {
-            trigger: Trigger::Rate { every: Seconds(60), anchor: Timestamp(0) },
+            trigger: Trigger::Rate {
+                every: Seconds(60),
+                anchor: Timestamp(0),
+            },
             start: None,
             end: None,
             min: Some(1),

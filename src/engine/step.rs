@@ -122,7 +122,11 @@ mod tests {
     use crate::engine::alarm::{Comparison, TreatMissingData};
     use crate::metrics::MetricId;
 
-    fn spec(kind: AdjustmentType, comparison: Comparison, steps: &[(Option<f64>, Option<f64>, i32)]) -> StepSpec {
+    fn spec(
+        kind: AdjustmentType,
+        comparison: Comparison,
+        steps: &[(Option<f64>, Option<f64>, i32)],
+    ) -> StepSpec {
         StepSpec {
             alarm: AlarmSpec {
                 metric: MetricId(0),
@@ -135,7 +139,11 @@ mod tests {
             adjustment_type: kind,
             steps: steps
                 .iter()
-                .map(|&(lower, upper, adjustment)| StepAdjustment { lower, upper, adjustment })
+                .map(|&(lower, upper, adjustment)| StepAdjustment {
+                    lower,
+                    upper,
+                    adjustment,
+                })
                 .collect(),
             min_adjustment_magnitude: None,
             cooldown: Seconds(300),
@@ -145,14 +153,26 @@ mod tests {
     #[test]
     fn percent_rounding_follows_aws_examples() {
         // (raw change, rounded)
-        for (raw, want) in [(12.7, 12), (-6.67, -6), (0.5, 1), (-0.5, -1), (1.0, 1), (-1.0, -1), (0.0, 0)] {
+        for (raw, want) in [
+            (12.7, 12),
+            (-6.67, -6),
+            (0.5, 1),
+            (-0.5, -1),
+            (1.0, 1),
+            (-1.0, -1),
+            (0.0, 0),
+        ] {
             assert_eq!(round_percent(raw), want, "raw {raw}");
         }
     }
 
     #[test]
     fn ten_plus_ten_percent_then_thirty_percent_reaches_fourteen() {
-        let s = spec(AdjustmentType::PercentChangeInCapacity, Comparison::Greater, &[(Some(0.0), Some(10.0), 10), (Some(10.0), None, 30)]);
+        let s = spec(
+            AdjustmentType::PercentChangeInCapacity,
+            Comparison::Greater,
+            &[(Some(0.0), Some(10.0), 10), (Some(10.0), None, 30)],
+        );
         let after_first = s.apply(0, 10);
         assert_eq!(after_first, 11);
         assert_eq!(s.apply(1, after_first), 14);
@@ -168,11 +188,19 @@ mod tests {
 
     #[test]
     fn bounds_are_lower_inclusive_above_and_upper_inclusive_below() {
-        let above = spec(AdjustmentType::ChangeInCapacity, Comparison::GreaterOrEqual, &[(Some(0.0), Some(10.0), 1), (Some(10.0), None, 3)]);
+        let above = spec(
+            AdjustmentType::ChangeInCapacity,
+            Comparison::GreaterOrEqual,
+            &[(Some(0.0), Some(10.0), 1), (Some(10.0), None, 3)],
+        );
         assert_eq!(above.step_for(50.0), Some(0));
         assert_eq!(above.step_for(59.99), Some(0));
         assert_eq!(above.step_for(60.0), Some(1));
-        let below = spec(AdjustmentType::ChangeInCapacity, Comparison::LessOrEqual, &[(None, Some(-10.0), -3), (Some(-10.0), Some(0.0), -1)]);
+        let below = spec(
+            AdjustmentType::ChangeInCapacity,
+            Comparison::LessOrEqual,
+            &[(None, Some(-10.0), -3), (Some(-10.0), Some(0.0), -1)],
+        );
         assert_eq!(below.step_for(50.0), Some(1));
         assert_eq!(below.step_for(40.0), Some(0));
         assert_eq!(below.step_for(40.01), Some(1));
@@ -180,9 +208,17 @@ mod tests {
 
     #[test]
     fn exact_capacity_sets_and_change_never_goes_negative() {
-        let e = spec(AdjustmentType::ExactCapacity, Comparison::Greater, &[(Some(0.0), None, 7)]);
+        let e = spec(
+            AdjustmentType::ExactCapacity,
+            Comparison::Greater,
+            &[(Some(0.0), None, 7)],
+        );
         assert_eq!(e.apply(0, 2), 7);
-        let c = spec(AdjustmentType::ChangeInCapacity, Comparison::Less, &[(None, Some(0.0), -5)]);
+        let c = spec(
+            AdjustmentType::ChangeInCapacity,
+            Comparison::Less,
+            &[(None, Some(0.0), -5)],
+        );
         assert_eq!(c.apply(0, 2), 0);
     }
 }

@@ -35,7 +35,13 @@ impl ObservationSet {
     }
 
     /// Replace the window of `metric`. `values` are oldest first; the newest ends at `end`.
-    pub fn set(&mut self, metric: MetricId, period: Seconds, end: Timestamp, values: &[Option<f64>]) {
+    pub fn set(
+        &mut self,
+        metric: MetricId,
+        period: Seconds,
+        end: Timestamp,
+        values: &[Option<f64>],
+    ) {
         let idx = metric.index();
         if idx >= self.slots.len() {
             self.slots.resize(idx + 1, None);
@@ -57,10 +63,13 @@ impl ObservationSet {
 
 impl Observations for ObservationSet {
     fn window(&self, metric: MetricId) -> Option<MetricWindow<'_>> {
-        self.slots.get(metric.index())?.as_ref().map(|w| MetricWindow {
-            period: w.period,
-            end: w.end,
-            values: &w.values,
-        })
+        self.slots
+            .get(metric.index())?
+            .as_ref()
+            .map(|w| MetricWindow {
+                period: w.period,
+                end: w.end,
+                values: &w.values,
+            })
     }
 }

@@ -121,8 +121,14 @@ impl MetricQuery {
 impl fmt::Display for MetricQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Stat(s) => write!(f, "{}/{} {} {}s", s.namespace, s.name, s.statistic, s.period.0),
-            Self::Expression { expression, period, .. } => write!(f, "expr({expression}) {}s", period.0),
+            Self::Stat(s) => write!(
+                f,
+                "{}/{} {} {}s",
+                s.namespace, s.name, s.statistic, s.period.0
+            ),
+            Self::Expression {
+                expression, period, ..
+            } => write!(f, "expr({expression}) {}s", period.0),
         }
     }
 }

@@ -66,7 +66,10 @@ pub fn compile(files: &[LoadedFile], out: &mut Vec<Diagnostic>) -> Option<Policy
             let path = item("targets", loaded.index);
             let here = format!("{} ({path})", file.path.display());
             if let Some(first) = names.get(&doc.name) {
-                ctx.error(&child(&path, "name"), format!("target name `{}` is already used by {first}", doc.name));
+                ctx.error(
+                    &child(&path, "name"),
+                    format!("target name `{}` is already used by {first}", doc.name),
+                );
             } else {
                 names.insert(doc.name.clone(), here.clone());
             }
@@ -99,7 +102,13 @@ fn target(
 ) -> Option<TargetSpec> {
     let before = ctx.out.len();
     if !valid_name(&doc.name) {
-        ctx.error(&child(path, "name"), format!("target name `{}`: use 1-128 letters, digits, `.`, `_` or `-`", doc.name));
+        ctx.error(
+            &child(path, "name"),
+            format!(
+                "target name `{}`: use 1-128 letters, digits, `.`, `_` or `-`",
+                doc.name
+            ),
+        );
     }
     let resource = match parse_resource(&doc.resource_id) {
         Ok(r) => Some(r),
@@ -116,7 +125,9 @@ fn target(
     };
     let dimension = match (doc.dimension, &resource, workload) {
         (Some(DimensionDoc::InstanceCount), ..) => ScalableDimension::InstanceCount,
-        (Some(DimensionDoc::ProvisionedConcurrency), ..) => ScalableDimension::ProvisionedConcurrency,
+        (Some(DimensionDoc::ProvisionedConcurrency), ..) => {
+            ScalableDimension::ProvisionedConcurrency
+        }
         (Some(DimensionDoc::CopyCount), ..) => ScalableDimension::CopyCount,
         (None, Some(Resource::InferenceComponent { .. }), _) => ScalableDimension::CopyCount,
         (None, _, Workload::Serverless) => ScalableDimension::ProvisionedConcurrency,
@@ -132,14 +143,22 @@ fn target(
         }
         _ => {}
     }
-    if (workload == Workload::Serverless) != (dimension == ScalableDimension::ProvisionedConcurrency) {
+    if (workload == Workload::Serverless)
+        != (dimension == ScalableDimension::ProvisionedConcurrency)
+    {
         ctx.error(&dpath, "a serverless workload scales by `provisioned-concurrency`, and only a serverless one does");
     }
     let may_be_zero = workload == Workload::Async || dimension == ScalableDimension::CopyCount;
     check_bounds(ctx, path, doc.min, doc.max, may_be_zero);
 
     if doc.policies.len() > MAX_POLICIES {
-        ctx.error(&child(path, "policies"), format!("{} policies: at most {MAX_POLICIES} per target", doc.policies.len()));
+        ctx.error(
+            &child(path, "policies"),
+            format!(
+                "{} policies: at most {MAX_POLICIES} per target",
+                doc.policies.len()
+            ),
+        );
     }
     let mut policies = Vec::with_capacity(doc.policies.len());
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -147,18 +166,34 @@ fn target(
         let ppath = item(&child(path, "policies"), j);
         let name = p.name();
         if !valid_name(name) {
-            ctx.error(&child(&ppath, "name"), format!("policy name `{name}`: use 1-128 letters, digits, `.`, `_` or `-`"));
+            ctx.error(
+                &child(&ppath, "name"),
+                format!("policy name `{name}`: use 1-128 letters, digits, `.`, `_` or `-`"),
+            );
         }
         if let Some(first) = seen.insert(name, j) {
-            ctx.error(&child(&ppath, "name"), format!("policy name `{name}` is already used by policies[{first}] of this target"));
+            ctx.error(
+                &child(&ppath, "name"),
+                format!("policy name `{name}` is already used by policies[{first}] of this target"),
+            );
         }
         let kind = match p {
-            PolicyDoc::TargetTracking(t) => target_tracking(ctx, t, &ppath, resource.as_ref(), metrics).map(PolicyKind::TargetTracking),
-            PolicyDoc::Step(s) => step(ctx, s, &ppath, resource.as_ref(), metrics).map(PolicyKind::Step),
-            PolicyDoc::Scheduled(s) => scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled),
+            PolicyDoc::TargetTracking(t) => {
+                target_tracking(ctx, t, &ppath, resource.as_ref(), metrics)
+                    .map(PolicyKind::TargetTracking)
+            }
+            PolicyDoc::Step(s) => {
+                step(ctx, s, &ppath, resource.as_ref(), metrics).map(PolicyKind::Step)
+            }
+            PolicyDoc::Scheduled(s) => {
+                scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled)
+            }
         };
         if let Some(kind) = kind {
-            policies.push(PolicySpec { name: name.to_string(), kind });
+            policies.push(PolicySpec {
+                name: name.to_string(),
+                kind,
+            });
         }
     }
     (ctx.out.len() == before).then(|| TargetSpec {
@@ -180,7 +215,10 @@ fn check_bounds(ctx: &mut Ctx<'_>, path: &str, min: u32, max: u32, may_be_zero: 
         ctx.error(&child(path, "max"), "max must be at least 1");
     }
     if max > MAX_CAPACITY {
-        ctx.error(&child(path, "max"), format!("max {max} is above sagescale's ceiling of {MAX_CAPACITY}"));
+        ctx.error(
+            &child(path, "max"),
+            format!("max {max} is above sagescale's ceiling of {MAX_CAPACITY}"),
+        );
     }
     if min == 0 && !may_be_zero {
         ctx.error(&child(path, "min"), "min 0 is only for async endpoints and inference components; real-time variants need at least 1 instance");
@@ -199,38 +237,98 @@ fn target_tracking(
     let query = metric::resolve(&t.metric, resource, &child(path, "metric"), &mut errs);
     ctx.errors(errs);
     if !(t.target.is_finite() && t.target > 0.0) {
-        ctx.error(&child(path, "target"), format!("target {} must be a number above 0", t.target));
+        ctx.error(
+            &child(path, "target"),
+            format!("target {} must be a number above 0", t.target),
+        );
     }
-    let out_cd = cooldown(ctx, t.scale_out_cooldown, &child(path, "scale_out_cooldown"));
+    let out_cd = cooldown(
+        ctx,
+        t.scale_out_cooldown,
+        &child(path, "scale_out_cooldown"),
+    );
     let in_cd = cooldown(ctx, t.scale_in_cooldown, &child(path, "scale_in_cooldown"));
     let period = query.as_ref().map_or(60, |q| q.period().0);
-    let out_shape = shape(ctx, path, "scale_out", t.scale_out_datapoints, t.scale_out_evaluation_periods, 3, period);
-    let in_shape = shape(ctx, path, "scale_in", t.scale_in_datapoints, t.scale_in_evaluation_periods, 15, period);
+    let out_shape = shape(
+        ctx,
+        path,
+        "scale_out",
+        t.scale_out_datapoints,
+        t.scale_out_evaluation_periods,
+        3,
+        period,
+    );
+    let in_shape = shape(
+        ctx,
+        path,
+        "scale_in",
+        t.scale_in_datapoints,
+        t.scale_in_evaluation_periods,
+        15,
+        period,
+    );
     let ratio = t.scale_in_ratio.unwrap_or(0.9);
     if !(ratio > 0.0 && ratio <= 1.0) {
-        ctx.error(&child(path, "scale_in_ratio"), format!("scale_in_ratio {ratio} must be above 0 and at most 1"));
+        ctx.error(
+            &child(path, "scale_in_ratio"),
+            format!("scale_in_ratio {ratio} must be above 0 and at most 1"),
+        );
     }
     if ctx.out.len() != before {
         return None;
     }
-    let range = usize::from(out_shape.evaluation_periods.max(in_shape.evaluation_periods)) * 2;
+    let range = usize::from(
+        out_shape
+            .evaluation_periods
+            .max(in_shape.evaluation_periods),
+    ) * 2;
     let id = metrics.intern(query?, range);
-    Some(TargetTrackingSpec::new(id, t.target, out_shape, in_shape, ratio, out_cd, in_cd, t.disable_scale_in))
+    Some(TargetTrackingSpec::new(
+        id,
+        t.target,
+        out_shape,
+        in_shape,
+        ratio,
+        out_cd,
+        in_cd,
+        t.disable_scale_in,
+    ))
 }
 
 fn cooldown(ctx: &mut Ctx<'_>, value: Option<u32>, path: &str) -> Seconds {
     let v = value.unwrap_or(DEFAULT_COOLDOWN);
     if v > MAX_SECONDS {
-        ctx.error(path, format!("{v} s: a cooldown is at most {MAX_SECONDS} s (one day)"));
+        ctx.error(
+            path,
+            format!("{v} s: a cooldown is at most {MAX_SECONDS} s (one day)"),
+        );
     }
     Seconds(v)
 }
 
-fn shape(ctx: &mut Ctx<'_>, path: &str, prefix: &str, m: Option<u16>, n: Option<u16>, default: u16, period: u32) -> AlarmShape {
+fn shape(
+    ctx: &mut Ctx<'_>,
+    path: &str,
+    prefix: &str,
+    m: Option<u16>,
+    n: Option<u16>,
+    default: u16,
+    period: u32,
+) -> AlarmShape {
     let n = n.unwrap_or(default.max(m.unwrap_or(0)));
     let m = m.unwrap_or(n);
-    check_m_of_n(ctx, &child(path, &format!("{prefix}_datapoints")), &child(path, &format!("{prefix}_evaluation_periods")), m, n, period);
-    AlarmShape { evaluation_periods: n, datapoints_to_alarm: m }
+    check_m_of_n(
+        ctx,
+        &child(path, &format!("{prefix}_datapoints")),
+        &child(path, &format!("{prefix}_evaluation_periods")),
+        m,
+        n,
+        period,
+    );
+    AlarmShape {
+        evaluation_periods: n,
+        datapoints_to_alarm: m,
+    }
 }
 
 fn check_m_of_n(ctx: &mut Ctx<'_>, m_path: &str, n_path: &str, m: u16, n: u16, period: u32) {
@@ -238,14 +336,26 @@ fn check_m_of_n(ctx: &mut Ctx<'_>, m_path: &str, n_path: &str, m: u16, n: u16, p
         ctx.error(n_path, "evaluation periods must be at least 1");
     }
     if m == 0 || m > n {
-        ctx.error(m_path, format!("{m} datapoints: must be between 1 and the evaluation periods ({n})"));
+        ctx.error(
+            m_path,
+            format!("{m} datapoints: must be between 1 and the evaluation periods ({n})"),
+        );
     }
     if u64::from(n) * u64::from(period) > u64::from(MAX_SECONDS) {
-        ctx.error(n_path, format!("{n} periods of {period} s exceed CloudWatch's one-day evaluation window"));
+        ctx.error(
+            n_path,
+            format!("{n} periods of {period} s exceed CloudWatch's one-day evaluation window"),
+        );
     }
 }
 
-fn step(ctx: &mut Ctx<'_>, s: &StepDoc, path: &str, resource: Option<&Resource>, metrics: &mut MetricTable) -> Option<StepSpec> {
+fn step(
+    ctx: &mut Ctx<'_>,
+    s: &StepDoc,
+    path: &str,
+    resource: Option<&Resource>,
+    metrics: &mut MetricTable,
+) -> Option<StepSpec> {
     let before = ctx.out.len();
     let alarm_path = child(path, "alarm");
     let (alarm, query) = alarm(ctx, &s.alarm, &alarm_path, resource);
@@ -256,38 +366,75 @@ fn step(ctx: &mut Ctx<'_>, s: &StepDoc, path: &str, resource: Option<&Resource>,
     };
     match s.min_adjustment_magnitude {
         Some(_) if adjustment_type != AdjustmentType::PercentChangeInCapacity => {
-            ctx.error(&child(path, "min_adjustment_magnitude"), "min_adjustment_magnitude applies only to PercentChangeInCapacity");
+            ctx.error(
+                &child(path, "min_adjustment_magnitude"),
+                "min_adjustment_magnitude applies only to PercentChangeInCapacity",
+            );
         }
-        Some(0) => ctx.error(&child(path, "min_adjustment_magnitude"), "min_adjustment_magnitude must be at least 1"),
+        Some(0) => ctx.error(
+            &child(path, "min_adjustment_magnitude"),
+            "min_adjustment_magnitude must be at least 1",
+        ),
         _ => {}
     }
     let steps: Vec<StepAdjustment> = s
         .steps
         .iter()
-        .map(|d| StepAdjustment { lower: d.lower, upper: d.upper, adjustment: d.adjustment })
+        .map(|d| StepAdjustment {
+            lower: d.lower,
+            upper: d.upper,
+            adjustment: d.adjustment,
+        })
         .collect();
-    check_steps(ctx, &steps, adjustment_type, s.alarm.comparison, &child(path, "steps"));
+    check_steps(
+        ctx,
+        &steps,
+        adjustment_type,
+        s.alarm.comparison,
+        &child(path, "steps"),
+    );
     let cd = cooldown(ctx, s.cooldown, &child(path, "cooldown"));
     if ctx.out.len() != before {
         return None;
     }
     let mut alarm = alarm?;
     alarm.metric = metrics.intern(query?, alarm.evaluation_range());
-    Some(StepSpec { alarm, adjustment_type, steps, min_adjustment_magnitude: s.min_adjustment_magnitude, cooldown: cd })
+    Some(StepSpec {
+        alarm,
+        adjustment_type,
+        steps,
+        min_adjustment_magnitude: s.min_adjustment_magnitude,
+        cooldown: cd,
+    })
 }
 
-fn alarm(ctx: &mut Ctx<'_>, a: &AlarmDoc, path: &str, resource: Option<&Resource>) -> (Option<AlarmSpec>, Option<MetricQuery>) {
+fn alarm(
+    ctx: &mut Ctx<'_>,
+    a: &AlarmDoc,
+    path: &str,
+    resource: Option<&Resource>,
+) -> (Option<AlarmSpec>, Option<MetricQuery>) {
     let before = ctx.out.len();
     let mut errs = Vec::new();
     let query = metric::resolve(&a.metric, resource, &child(path, "metric"), &mut errs);
     ctx.errors(errs);
     if !a.threshold.is_finite() {
-        ctx.error(&child(path, "threshold"), "the threshold must be a finite number");
+        ctx.error(
+            &child(path, "threshold"),
+            "the threshold must be a finite number",
+        );
     }
     let n = a.evaluation_periods.unwrap_or(1);
     let m = a.datapoints_to_alarm.unwrap_or(n);
     let period = query.as_ref().map_or(60, |q| q.period().0);
-    check_m_of_n(ctx, &child(path, "datapoints_to_alarm"), &child(path, "evaluation_periods"), m, n, period);
+    check_m_of_n(
+        ctx,
+        &child(path, "datapoints_to_alarm"),
+        &child(path, "evaluation_periods"),
+        m,
+        n,
+        period,
+    );
     if ctx.out.len() != before {
         return (None, query);
     }
@@ -315,7 +462,13 @@ fn alarm(ctx: &mut Ctx<'_>, a: &AlarmDoc, path: &str, resource: Option<&Resource
 /// Application Auto Scaling's rules for step bounds: no gaps, no overlaps, at most one
 /// unbounded step each way, an unbounded step wherever the bounds reach past zero, and at most
 /// 20 steps. sagescale adds: a step the alarm can never reach is an error.
-fn check_steps(ctx: &mut Ctx<'_>, steps: &[StepAdjustment], kind: AdjustmentType, comparison: ComparisonDoc, path: &str) {
+fn check_steps(
+    ctx: &mut Ctx<'_>,
+    steps: &[StepAdjustment],
+    kind: AdjustmentType,
+    comparison: ComparisonDoc,
+    path: &str,
+) {
     if steps.is_empty() {
         ctx.error(path, "a step policy needs at least one step");
         return;
@@ -323,21 +476,33 @@ fn check_steps(ctx: &mut Ctx<'_>, steps: &[StepAdjustment], kind: AdjustmentType
     if steps.len() > MAX_STEPS {
         ctx.error(path, format!("{} steps: at most {MAX_STEPS}", steps.len()));
     }
-    let above = matches!(comparison, ComparisonDoc::GreaterThanOrEqualToThreshold | ComparisonDoc::GreaterThanThreshold);
+    let above = matches!(
+        comparison,
+        ComparisonDoc::GreaterThanOrEqualToThreshold | ComparisonDoc::GreaterThanThreshold
+    );
     for (k, s) in steps.iter().enumerate() {
         let spath = item(path, k);
         for (name, v) in [("lower", s.lower), ("upper", s.upper)] {
             if v.is_some_and(|v| !v.is_finite()) {
-                ctx.error(&child(&spath, name), "a bound must be a finite number, or absent for unbounded");
+                ctx.error(
+                    &child(&spath, name),
+                    "a bound must be a finite number, or absent for unbounded",
+                );
             }
         }
         if let (Some(lo), Some(hi)) = (s.lower, s.upper) {
             if lo >= hi {
-                ctx.error(&child(&spath, "upper"), format!("upper {hi} must be above lower {lo}"));
+                ctx.error(
+                    &child(&spath, "upper"),
+                    format!("upper {hi} must be above lower {lo}"),
+                );
             }
         }
         if s.lower.is_none() && s.upper.is_none() && steps.len() > 1 {
-            ctx.error(&spath, "a step unbounded on both sides leaves no room for other steps");
+            ctx.error(
+                &spath,
+                "a step unbounded on both sides leaves no room for other steps",
+            );
         }
         if above && s.upper.is_some_and(|u| u <= 0.0) {
             ctx.error(&child(&spath, "upper"), "this alarm breaches above its threshold, so offsets are >= 0 and this step never applies");
@@ -346,7 +511,10 @@ fn check_steps(ctx: &mut Ctx<'_>, steps: &[StepAdjustment], kind: AdjustmentType
             ctx.error(&child(&spath, "lower"), "this alarm breaches below its threshold, so offsets are <= 0 and this step never applies");
         }
         if kind == AdjustmentType::ExactCapacity && s.adjustment < 0 {
-            ctx.error(&child(&spath, "adjustment"), "ExactCapacity cannot be negative");
+            ctx.error(
+                &child(&spath, "adjustment"),
+                "ExactCapacity cannot be negative",
+            );
         }
     }
     let null_lower = steps.iter().filter(|s| s.lower.is_none()).count();
@@ -358,10 +526,16 @@ fn check_steps(ctx: &mut Ctx<'_>, steps: &[StepAdjustment], kind: AdjustmentType
         ctx.error(path, "only one step may have no upper bound");
     }
     if null_lower == 0 && steps.iter().any(|s| s.lower.is_some_and(|l| l < 0.0)) {
-        ctx.error(path, "a step has a negative lower bound, so one step must have no lower bound");
+        ctx.error(
+            path,
+            "a step has a negative lower bound, so one step must have no lower bound",
+        );
     }
     if null_upper == 0 && steps.iter().any(|s| s.upper.is_some_and(|u| u > 0.0)) {
-        ctx.error(path, "a step has a positive upper bound, so one step must have no upper bound");
+        ctx.error(
+            path,
+            "a step has a positive upper bound, so one step must have no upper bound",
+        );
     }
     // Gaps and overlaps: sorted by lower bound, each step starts where the previous ends.
     let mut order: Vec<usize> = (0..steps.len()).collect();
@@ -373,15 +547,38 @@ fn check_steps(ctx: &mut Ctx<'_>, steps: &[StepAdjustment], kind: AdjustmentType
         let (a, b) = (&steps[pair[0]], &steps[pair[1]]);
         let bpath = child(&item(path, pair[1]), "lower");
         match (a.upper, b.lower) {
-            (Some(u), Some(l)) if u < l => ctx.error(&bpath, format!("gap between steps[{}] (upper {u}) and steps[{}] (lower {l})", pair[0], pair[1])),
-            (Some(u), Some(l)) if u > l => ctx.error(&bpath, format!("steps[{}] (upper {u}) overlaps steps[{}] (lower {l})", pair[0], pair[1])),
-            (None, _) => ctx.error(&bpath, format!("steps[{}] has no upper bound, so it overlaps steps[{}]", pair[0], pair[1])),
+            (Some(u), Some(l)) if u < l => ctx.error(
+                &bpath,
+                format!(
+                    "gap between steps[{}] (upper {u}) and steps[{}] (lower {l})",
+                    pair[0], pair[1]
+                ),
+            ),
+            (Some(u), Some(l)) if u > l => ctx.error(
+                &bpath,
+                format!(
+                    "steps[{}] (upper {u}) overlaps steps[{}] (lower {l})",
+                    pair[0], pair[1]
+                ),
+            ),
+            (None, _) => ctx.error(
+                &bpath,
+                format!(
+                    "steps[{}] has no upper bound, so it overlaps steps[{}]",
+                    pair[0], pair[1]
+                ),
+            ),
             _ => {}
         }
     }
 }
 
-fn scheduled(ctx: &mut Ctx<'_>, s: &ScheduledDoc, path: &str, may_be_zero: bool) -> Option<ScheduleSpec> {
+fn scheduled(
+    ctx: &mut Ctx<'_>,
+    s: &ScheduledDoc,
+    path: &str,
+    may_be_zero: bool,
+) -> Option<ScheduleSpec> {
     let before = ctx.out.len();
     let tz = match trigger::timezone(s.timezone.as_deref().unwrap_or("UTC")) {
         Ok(tz) => tz,
@@ -422,11 +619,20 @@ fn scheduled(ctx: &mut Ctx<'_>, s: &ScheduledDoc, path: &str, may_be_zero: bool)
     if ctx.out.len() != before {
         return None;
     }
-    Some(ScheduleSpec { trigger: trigger?, start, end, min: s.min, max: s.max })
+    Some(ScheduleSpec {
+        trigger: trigger?,
+        start,
+        end,
+        min: s.min,
+        max: s.max,
+    })
 }
 
 fn valid_name(name: &str) -> bool {
-    (1..=128).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    (1..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 /// SageMaker resource names: letters and digits, with single or repeated hyphens inside.
@@ -440,7 +646,9 @@ fn valid_sagemaker_name(name: &str) -> bool {
 /// Parse a resource id into what it names.
 pub fn parse_resource(id: &str) -> Result<Resource, String> {
     let parts: Vec<&str> = id.split('/').collect();
-    let bad = |what: &str, name: &str| format!("{what} `{name}` in `{id}` is not a SageMaker name (1-63 letters, digits and inner hyphens)");
+    let bad = |what: &str, name: &str| {
+        format!("{what} `{name}` in `{id}` is not a SageMaker name (1-63 letters, digits and inner hyphens)")
+    };
     match parts.as_slice() {
         ["endpoint", endpoint, "variant", variant] => {
             if !valid_sagemaker_name(endpoint) {

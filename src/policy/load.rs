@@ -91,7 +91,10 @@ pub fn discover(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
                         .collect();
                     found.sort();
                     if found.is_empty() {
-                        out.push(whole(p, "no policy files (.toml, .yaml, .yml) in this directory".into()));
+                        out.push(whole(
+                            p,
+                            "no policy files (.toml, .yaml, .yml) in this directory".into(),
+                        ));
                     }
                     files.extend(found);
                 }
@@ -100,7 +103,10 @@ pub fn discover(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
         } else if !p.exists() {
             out.push(whole(p, "no such file or directory".into()));
         } else if Format::of(p).is_none() {
-            out.push(whole(p, "not a policy file: expected a .toml, .yaml or .yml extension".into()));
+            out.push(whole(
+                p,
+                "not a policy file: expected a .toml, .yaml or .yml extension".into(),
+            ));
         } else {
             files.push(p.clone());
         }
@@ -114,7 +120,12 @@ pub fn load_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<LoadedFile> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            out.push(diagnostic_at(path, &SourceMap::default(), "", format!("cannot read file: {e}")));
+            out.push(diagnostic_at(
+                path,
+                &SourceMap::default(),
+                "",
+                format!("cannot read file: {e}"),
+            ));
             return None;
         }
     };
@@ -187,7 +198,11 @@ pub fn load_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<LoadedFile> {
         }
         if let Some(mut doc) = header {
             doc.policies = policies;
-            loaded.targets.push(LoadedTarget { index: i, doc, policy_index });
+            loaded.targets.push(LoadedTarget {
+                index: i,
+                doc,
+                policy_index,
+            });
         }
     }
     Some(loaded)
@@ -213,7 +228,10 @@ fn split_policies(
             Vec::new()
         }
     };
-    (Some(config::Value::new(None, config::ValueKind::Table(table))), policies)
+    (
+        Some(config::Value::new(None, config::ValueKind::Table(table))),
+        policies,
+    )
 }
 
 fn typed<T: DeserializeOwned>(

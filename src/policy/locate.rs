@@ -122,7 +122,11 @@ impl yaml_rust2::parser::MarkedEventReceiver for YamlReceiver {
         let pos = (mark.line(), mark.col() + 1);
         match ev {
             Event::Scalar(text, ..) => {
-                if let Some(Frame::Map { path, key: key @ None }) = self.stack.last_mut() {
+                if let Some(Frame::Map {
+                    path,
+                    key: key @ None,
+                }) = self.stack.last_mut()
+                {
                     let p = child(path, &text);
                     self.positions.insert(p, pos);
                     *key = Some(text);
@@ -176,10 +180,21 @@ mod tests {
         let text = "[[targets]]\nname = \"a\"\n\n[[targets.policies]]\nname = \"p\"\nsteps = [\n  { lower = 0 },\n  { lower = 5 },\n]\n";
         let m = SourceMap::toml(text).unwrap();
         assert_eq!(m.position("targets[0].name").map(|p| p.0), Some(2));
-        assert_eq!(m.position("targets[0].policies[0].name").map(|p| p.0), Some(5));
-        assert_eq!(m.position("targets[0].policies[0].steps[1].lower").map(|p| p.0), Some(8));
+        assert_eq!(
+            m.position("targets[0].policies[0].name").map(|p| p.0),
+            Some(5)
+        );
+        assert_eq!(
+            m.position("targets[0].policies[0].steps[1].lower")
+                .map(|p| p.0),
+            Some(8)
+        );
         // an unknown child falls back to its parent
-        assert_eq!(m.position("targets[0].policies[0].steps[1].nope").map(|p| p.0), Some(8));
+        assert_eq!(
+            m.position("targets[0].policies[0].steps[1].nope")
+                .map(|p| p.0),
+            Some(8)
+        );
     }
 
     #[test]
@@ -187,8 +202,15 @@ mod tests {
         let text = "targets:\n  - name: a\n    policies:\n      - name: p\n        steps:\n          - lower: 0\n          - lower: 5\n";
         let m = SourceMap::yaml(text).unwrap();
         assert_eq!(m.position("targets[0].name").map(|p| p.0), Some(2));
-        assert_eq!(m.position("targets[0].policies[0].name").map(|p| p.0), Some(4));
-        assert_eq!(m.position("targets[0].policies[0].steps[1].lower").map(|p| p.0), Some(7));
+        assert_eq!(
+            m.position("targets[0].policies[0].name").map(|p| p.0),
+            Some(4)
+        );
+        assert_eq!(
+            m.position("targets[0].policies[0].steps[1].lower")
+                .map(|p| p.0),
+            Some(7)
+        );
     }
 
     #[test]

@@ -47,27 +47,186 @@ const ENDPOINTS: &str = "/aws/sagemaker/Endpoints";
 /// Predefined metrics, by the names users may write (CloudWatch's, and Application Auto
 /// Scaling's predefined metric types where one exists).
 const PREDEFINED: &[Predefined] = &[
-    p(&["InvocationsPerInstance", "SageMakerVariantInvocationsPerInstance"], "InvocationsPerInstance", SAGEMAKER, Scope::Variant, Statistic::Sum, 60),
-    p(&["Invocations"], "Invocations", SAGEMAKER, Scope::Variant, Statistic::Sum, 60),
-    p(&["ModelLatency"], "ModelLatency", SAGEMAKER, Scope::Variant, Statistic::Average, 60),
-    p(&["OverheadLatency"], "OverheadLatency", SAGEMAKER, Scope::Variant, Statistic::Average, 60),
-    p(&["Invocation4XXErrors"], "Invocation4XXErrors", SAGEMAKER, Scope::Variant, Statistic::Sum, 60),
-    p(&["Invocation5XXErrors"], "Invocation5XXErrors", SAGEMAKER, Scope::Variant, Statistic::Sum, 60),
-    p(&["ConcurrentRequestsPerModel", "SageMakerVariantConcurrentRequestsPerModelHighResolution"], "ConcurrentRequestsPerModel", SAGEMAKER, Scope::Variant, Statistic::Maximum, 10),
-    p(&["ServerlessProvisionedConcurrencyUtilization", "SageMakerVariantProvisionedConcurrencyUtilization"], "ServerlessProvisionedConcurrencyUtilization", SAGEMAKER, Scope::Variant, Statistic::Average, 60),
-    p(&["ModelCacheHit"], "ModelCacheHit", SAGEMAKER, Scope::Variant, Statistic::Average, 60),
-    p(&["ModelLoadingWaitTime"], "ModelLoadingWaitTime", SAGEMAKER, Scope::Variant, Statistic::Average, 60),
-    p(&["LoadedModelCount"], "LoadedModelCount", SAGEMAKER, Scope::Variant, Statistic::Average, 60),
-    p(&["ApproximateBacklogSize"], "ApproximateBacklogSize", SAGEMAKER, Scope::Endpoint, Statistic::Average, 60),
-    p(&["ApproximateBacklogSizePerInstance"], "ApproximateBacklogSizePerInstance", SAGEMAKER, Scope::Endpoint, Statistic::Average, 60),
-    p(&["ApproximateAgeOfOldestRequest"], "ApproximateAgeOfOldestRequest", SAGEMAKER, Scope::Endpoint, Statistic::Maximum, 60),
-    p(&["HasBacklogWithoutCapacity"], "HasBacklogWithoutCapacity", SAGEMAKER, Scope::Endpoint, Statistic::Average, 60),
-    p(&["InvocationsPerCopy", "SageMakerInferenceComponentInvocationsPerCopy"], "InvocationsPerCopy", SAGEMAKER, Scope::InferenceComponent, Statistic::Sum, 60),
-    p(&["CPUUtilization"], "CPUUtilization", ENDPOINTS, Scope::Variant, Statistic::Average, 60),
-    p(&["MemoryUtilization"], "MemoryUtilization", ENDPOINTS, Scope::Variant, Statistic::Average, 60),
-    p(&["GPUUtilization"], "GPUUtilization", ENDPOINTS, Scope::Variant, Statistic::Average, 60),
-    p(&["GPUMemoryUtilization"], "GPUMemoryUtilization", ENDPOINTS, Scope::Variant, Statistic::Average, 60),
-    p(&["DiskUtilization"], "DiskUtilization", ENDPOINTS, Scope::Variant, Statistic::Average, 60),
+    p(
+        &[
+            "InvocationsPerInstance",
+            "SageMakerVariantInvocationsPerInstance",
+        ],
+        "InvocationsPerInstance",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Sum,
+        60,
+    ),
+    p(
+        &["Invocations"],
+        "Invocations",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Sum,
+        60,
+    ),
+    p(
+        &["ModelLatency"],
+        "ModelLatency",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["OverheadLatency"],
+        "OverheadLatency",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["Invocation4XXErrors"],
+        "Invocation4XXErrors",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Sum,
+        60,
+    ),
+    p(
+        &["Invocation5XXErrors"],
+        "Invocation5XXErrors",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Sum,
+        60,
+    ),
+    p(
+        &[
+            "ConcurrentRequestsPerModel",
+            "SageMakerVariantConcurrentRequestsPerModelHighResolution",
+        ],
+        "ConcurrentRequestsPerModel",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Maximum,
+        10,
+    ),
+    p(
+        &[
+            "ServerlessProvisionedConcurrencyUtilization",
+            "SageMakerVariantProvisionedConcurrencyUtilization",
+        ],
+        "ServerlessProvisionedConcurrencyUtilization",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["ModelCacheHit"],
+        "ModelCacheHit",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["ModelLoadingWaitTime"],
+        "ModelLoadingWaitTime",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["LoadedModelCount"],
+        "LoadedModelCount",
+        SAGEMAKER,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["ApproximateBacklogSize"],
+        "ApproximateBacklogSize",
+        SAGEMAKER,
+        Scope::Endpoint,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["ApproximateBacklogSizePerInstance"],
+        "ApproximateBacklogSizePerInstance",
+        SAGEMAKER,
+        Scope::Endpoint,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["ApproximateAgeOfOldestRequest"],
+        "ApproximateAgeOfOldestRequest",
+        SAGEMAKER,
+        Scope::Endpoint,
+        Statistic::Maximum,
+        60,
+    ),
+    p(
+        &["HasBacklogWithoutCapacity"],
+        "HasBacklogWithoutCapacity",
+        SAGEMAKER,
+        Scope::Endpoint,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &[
+            "InvocationsPerCopy",
+            "SageMakerInferenceComponentInvocationsPerCopy",
+        ],
+        "InvocationsPerCopy",
+        SAGEMAKER,
+        Scope::InferenceComponent,
+        Statistic::Sum,
+        60,
+    ),
+    p(
+        &["CPUUtilization"],
+        "CPUUtilization",
+        ENDPOINTS,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["MemoryUtilization"],
+        "MemoryUtilization",
+        ENDPOINTS,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["GPUUtilization"],
+        "GPUUtilization",
+        ENDPOINTS,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["GPUMemoryUtilization"],
+        "GPUMemoryUtilization",
+        ENDPOINTS,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
+    p(
+        &["DiskUtilization"],
+        "DiskUtilization",
+        ENDPOINTS,
+        Scope::Variant,
+        Statistic::Average,
+        60,
+    ),
 ];
 
 const fn p(
@@ -78,13 +237,36 @@ const fn p(
     statistic: Statistic,
     period: u32,
 ) -> Predefined {
-    Predefined { names, metric, namespace, scope, statistic, period }
+    Predefined {
+        names,
+        metric,
+        namespace,
+        scope,
+        statistic,
+        period,
+    }
 }
 
 /// CloudWatch metric-math functions sagescale accepts in expressions.
 const FUNCTIONS: &[&str] = &[
-    "ABS", "AVG", "CEIL", "DIFF", "DIFF_TIME", "FILL", "FIRST", "FLOOR", "IF", "LAST", "MAX", "MIN",
-    "PERIOD", "RATE", "REMOVE_EMPTY", "RUNNING_SUM", "STDDEV", "SUM",
+    "ABS",
+    "AVG",
+    "CEIL",
+    "DIFF",
+    "DIFF_TIME",
+    "FILL",
+    "FIRST",
+    "FLOOR",
+    "IF",
+    "LAST",
+    "MAX",
+    "MIN",
+    "PERIOD",
+    "RATE",
+    "REMOVE_EMPTY",
+    "RUNNING_SUM",
+    "STDDEV",
+    "SUM",
 ];
 
 /// The longest period a single datapoint may cover here: one day.
@@ -119,8 +301,17 @@ impl MetricTable {
 }
 
 /// Resolve a metric definition at `path`. Problems are `(path, message)` pairs.
-pub fn resolve(doc: &MetricDoc, resource: Option<&Resource>, path: &str, errors: &mut Vec<(String, String)>) -> Option<MetricQuery> {
-    let forms = [doc.predefined.is_some(), doc.namespace.is_some() || doc.name.is_some(), doc.expression.is_some()];
+pub fn resolve(
+    doc: &MetricDoc,
+    resource: Option<&Resource>,
+    path: &str,
+    errors: &mut Vec<(String, String)>,
+) -> Option<MetricQuery> {
+    let forms = [
+        doc.predefined.is_some(),
+        doc.namespace.is_some() || doc.name.is_some(),
+        doc.expression.is_some(),
+    ];
     if forms.iter().filter(|&&f| f).count() != 1 {
         errors.push((
             path.to_string(),
@@ -130,15 +321,25 @@ pub fn resolve(doc: &MetricDoc, resource: Option<&Resource>, path: &str, errors:
     }
     let period = doc.period.unwrap_or(60);
     if !valid_period(period) {
-        errors.push((child(path, "period"), format!("period {period} s: must be 10, 30 or a multiple of 60 up to {MAX_PERIOD}")));
+        errors.push((
+            child(path, "period"),
+            format!("period {period} s: must be 10, 30 or a multiple of 60 up to {MAX_PERIOD}"),
+        ));
     }
     if let Some(expr) = &doc.expression {
         if doc.dimensions.is_some() || doc.statistic.is_some() {
-            errors.push((path.to_string(), "an expression takes no `dimensions` or `statistic`: give them to its `metrics`".into()));
+            errors.push((
+                path.to_string(),
+                "an expression takes no `dimensions` or `statistic`: give them to its `metrics`"
+                    .into(),
+            ));
         }
         let inputs = doc.metrics.as_ref().filter(|m| !m.is_empty());
         let Some(inputs) = inputs else {
-            errors.push((child(path, "metrics"), "an expression needs its input `metrics`, by id".into()));
+            errors.push((
+                child(path, "metrics"),
+                "an expression needs its input `metrics`, by id".into(),
+            ));
             return None;
         };
         let mut resolved = Vec::new();
@@ -148,7 +349,10 @@ pub fn resolve(doc: &MetricDoc, resource: Option<&Resource>, path: &str, errors:
                 errors.push((mpath.clone(), format!("metric id `{id}` must start with a lowercase letter and hold only letters, digits and `_`")));
             }
             if m.expression.is_some() {
-                errors.push((mpath, "expressions do not nest here: inputs are plain metrics".into()));
+                errors.push((
+                    mpath,
+                    "expressions do not nest here: inputs are plain metrics".into(),
+                ));
                 continue;
             }
             if let Some(MetricQuery::Stat(mut s)) = resolve(m, resource, &mpath, errors) {
@@ -159,25 +363,48 @@ pub fn resolve(doc: &MetricDoc, resource: Option<&Resource>, path: &str, errors:
         if let Err(e) = check_expression(expr, inputs) {
             errors.push((child(path, "expression"), e));
         }
-        return Some(MetricQuery::Expression { expression: expr.clone(), period: Seconds(period), inputs: resolved });
+        return Some(MetricQuery::Expression {
+            expression: expr.clone(),
+            period: Seconds(period),
+            inputs: resolved,
+        });
     }
     if doc.metrics.is_some() {
-        errors.push((child(path, "metrics"), "`metrics` only goes with an `expression`".into()));
+        errors.push((
+            child(path, "metrics"),
+            "`metrics` only goes with an `expression`".into(),
+        ));
     }
-    let (namespace, name, mut dimensions, default_stat, default_period) = if let Some(pre) = &doc.predefined {
+    let (namespace, name, mut dimensions, default_stat, default_period) = if let Some(pre) =
+        &doc.predefined
+    {
         let Some(def) = PREDEFINED.iter().find(|d| d.names.contains(&pre.as_str())) else {
             let known: Vec<&str> = PREDEFINED.iter().map(|d| d.names[0]).collect();
-            errors.push((child(path, "predefined"), format!("unknown predefined metric `{pre}`; known: {}", known.join(", "))));
+            errors.push((
+                child(path, "predefined"),
+                format!(
+                    "unknown predefined metric `{pre}`; known: {}",
+                    known.join(", ")
+                ),
+            ));
             return None;
         };
         if doc.namespace.is_some() || doc.name.is_some() {
-            errors.push((path.to_string(), "a predefined metric takes no `namespace` or `name`".into()));
+            errors.push((
+                path.to_string(),
+                "a predefined metric takes no `namespace` or `name`".into(),
+            ));
         }
         let dims = match (def.scope, resource) {
             (Scope::Variant, Some(Resource::Variant { endpoint, variant })) => {
-                vec![("EndpointName".to_string(), endpoint.clone()), ("VariantName".to_string(), variant.clone())]
+                vec![
+                    ("EndpointName".to_string(), endpoint.clone()),
+                    ("VariantName".to_string(), variant.clone()),
+                ]
             }
-            (Scope::Endpoint, Some(Resource::Variant { endpoint, .. })) => vec![("EndpointName".to_string(), endpoint.clone())],
+            (Scope::Endpoint, Some(Resource::Variant { endpoint, .. })) => {
+                vec![("EndpointName".to_string(), endpoint.clone())]
+            }
             (Scope::InferenceComponent, Some(Resource::InferenceComponent { name })) => {
                 vec![("InferenceComponentName".to_string(), name.clone())]
             }
@@ -187,16 +414,30 @@ pub fn resolve(doc: &MetricDoc, resource: Option<&Resource>, path: &str, errors:
                 Vec::new()
             }
             (_, _) => {
-                errors.push((child(path, "predefined"), format!("`{pre}` is an endpoint metric, but the target is an inference component")));
+                errors.push((
+                    child(path, "predefined"),
+                    format!(
+                        "`{pre}` is an endpoint metric, but the target is an inference component"
+                    ),
+                ));
                 Vec::new()
             }
         };
-        (def.namespace.to_string(), def.metric.to_string(), dims, def.statistic, def.period)
+        (
+            def.namespace.to_string(),
+            def.metric.to_string(),
+            dims,
+            def.statistic,
+            def.period,
+        )
     } else {
         let ns = doc.namespace.clone().unwrap_or_default();
         let name = doc.name.clone().unwrap_or_default();
         if ns.is_empty() {
-            errors.push((child(path, "namespace"), "a custom metric needs a `namespace`".into()));
+            errors.push((
+                child(path, "namespace"),
+                "a custom metric needs a `namespace`".into(),
+            ));
         }
         if name.is_empty() {
             errors.push((child(path, "name"), "a custom metric needs a `name`".into()));
@@ -206,13 +447,19 @@ pub fn resolve(doc: &MetricDoc, resource: Option<&Resource>, path: &str, errors:
     if let Some(extra) = &doc.dimensions {
         for (k, v) in extra {
             if k.is_empty() || v.is_empty() {
-                errors.push((child(path, "dimensions"), "dimension names and values must not be empty".into()));
+                errors.push((
+                    child(path, "dimensions"),
+                    "dimension names and values must not be empty".into(),
+                ));
             }
             dimensions.retain(|(dk, _)| dk != k);
             dimensions.push((k.clone(), v.clone()));
         }
         if extra.len() > 30 {
-            errors.push((child(path, "dimensions"), "CloudWatch allows at most 30 dimensions".into()));
+            errors.push((
+                child(path, "dimensions"),
+                "CloudWatch allows at most 30 dimensions".into(),
+            ));
         }
     }
     dimensions.sort();
@@ -227,24 +474,35 @@ pub fn resolve(doc: &MetricDoc, resource: Option<&Resource>, path: &str, errors:
         },
     };
     let period = doc.period.unwrap_or(default_period);
-    Some(MetricQuery::Stat(MetricStat { namespace, name, dimensions, statistic, period: Seconds(period) }))
+    Some(MetricQuery::Stat(MetricStat {
+        namespace,
+        name,
+        dimensions,
+        statistic,
+        period: Seconds(period),
+    }))
 }
 
 /// CloudWatch periods: 10 s and 30 s (high resolution) or any multiple of 60 s.
 #[must_use]
 pub fn valid_period(p: u32) -> bool {
-    p == 10 || p == 30 || (p > 0 && p % 60 == 0 && p <= MAX_PERIOD)
+    p == 10 || p == 30 || (p > 0 && p.is_multiple_of(60) && p <= MAX_PERIOD)
 }
 
 fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Check a metric-math expression: balanced, well-formed, known functions, known ids.
 fn check_expression(expr: &str, inputs: &BTreeMap<String, MetricDoc>) -> Result<(), String> {
     let tokens = tokenize(expr)?;
-    let mut p = ExprParser { tokens: &tokens, pos: 0, inputs };
+    let mut p = ExprParser {
+        tokens: &tokens,
+        pos: 0,
+        inputs,
+    };
     p.expr()?;
     if p.pos != tokens.len() {
         return Err(format!("unexpected `{}` in expression", tokens[p.pos]));
@@ -262,7 +520,9 @@ fn tokenize(expr: &str) -> Result<Vec<String>, String> {
             i += 1;
         } else if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
             out.push(chars[start..i].iter().collect());
@@ -296,7 +556,11 @@ impl ExprParser<'_> {
     fn expr(&mut self) -> Result<(), String> {
         self.operand()?;
         while let Some(op) = self.peek() {
-            if ["+", "-", "*", "/", "^", "<", ">", "<=", ">=", "==", "!=", "AND", "OR"].contains(&op) {
+            if [
+                "+", "-", "*", "/", "^", "<", ">", "<=", ">=", "==", "!=", "AND", "OR",
+            ]
+            .contains(&op)
+            {
                 self.pos += 1;
                 self.operand()?;
             } else {
@@ -320,7 +584,10 @@ impl ExprParser<'_> {
             t if t.parse::<f64>().is_ok() => Ok(()),
             t if self.peek() == Some("(") => {
                 if !FUNCTIONS.contains(&t) {
-                    return Err(format!("unknown metric-math function `{t}`; known: {}", FUNCTIONS.join(", ")));
+                    return Err(format!(
+                        "unknown metric-math function `{t}`; known: {}",
+                        FUNCTIONS.join(", ")
+                    ));
                 }
                 self.pos += 1;
                 if self.peek() != Some(")") {
@@ -355,7 +622,9 @@ mod tests {
     use super::*;
 
     fn inputs(ids: &[&str]) -> BTreeMap<String, MetricDoc> {
-        ids.iter().map(|i| ((*i).to_string(), MetricDoc::default())).collect()
+        ids.iter()
+            .map(|i| ((*i).to_string(), MetricDoc::default()))
+            .collect()
     }
 
     #[test]
@@ -364,8 +633,12 @@ mod tests {
         assert!(check_expression("m1 / m2 * 100", &ids).is_ok());
         assert!(check_expression("IF(m2 > 0, m1 / m2, 0)", &ids).is_ok());
         assert!(check_expression("FILL(m1, 0) + -m2", &ids).is_ok());
-        assert!(check_expression("m1 / m3", &ids).unwrap_err().contains("`m3`"));
-        assert!(check_expression("BOGUS(m1)", &ids).unwrap_err().contains("unknown metric-math function"));
+        assert!(check_expression("m1 / m3", &ids)
+            .unwrap_err()
+            .contains("`m3`"));
+        assert!(check_expression("BOGUS(m1)", &ids)
+            .unwrap_err()
+            .contains("unknown metric-math function"));
         assert!(check_expression("(m1 + m2", &ids).is_err());
         assert!(check_expression("m1 +", &ids).is_err());
         assert!(check_expression("m1 m2", &ids).is_err());
@@ -374,14 +647,33 @@ mod tests {
 
     #[test]
     fn predefined_metrics_take_their_dimensions_from_the_target() {
-        let r = Resource::Variant { endpoint: "e".into(), variant: "v".into() };
-        let doc = MetricDoc { predefined: Some("ApproximateBacklogSizePerInstance".into()), ..MetricDoc::default() };
+        let r = Resource::Variant {
+            endpoint: "e".into(),
+            variant: "v".into(),
+        };
+        let doc = MetricDoc {
+            predefined: Some("ApproximateBacklogSizePerInstance".into()),
+            ..MetricDoc::default()
+        };
         let mut errors = Vec::new();
-        let Some(MetricQuery::Stat(s)) = resolve(&doc, Some(&r), "m", &mut errors) else { panic!("{errors:?}") };
-        assert_eq!(s.dimensions, vec![("EndpointName".to_string(), "e".to_string())]);
-        let doc = MetricDoc { predefined: Some("SageMakerVariantInvocationsPerInstance".into()), ..MetricDoc::default() };
-        let Some(MetricQuery::Stat(s)) = resolve(&doc, Some(&r), "m", &mut errors) else { panic!() };
-        assert_eq!((s.name.as_str(), s.statistic, s.dimensions.len()), ("InvocationsPerInstance", Statistic::Sum, 2));
+        let Some(MetricQuery::Stat(s)) = resolve(&doc, Some(&r), "m", &mut errors) else {
+            panic!("{errors:?}")
+        };
+        assert_eq!(
+            s.dimensions,
+            vec![("EndpointName".to_string(), "e".to_string())]
+        );
+        let doc = MetricDoc {
+            predefined: Some("SageMakerVariantInvocationsPerInstance".into()),
+            ..MetricDoc::default()
+        };
+        let Some(MetricQuery::Stat(s)) = resolve(&doc, Some(&r), "m", &mut errors) else {
+            panic!()
+        };
+        assert_eq!(
+            (s.name.as_str(), s.statistic, s.dimensions.len()),
+            ("InvocationsPerInstance", Statistic::Sum, 2)
+        );
         assert!(errors.is_empty());
     }
 

@@ -46,7 +46,10 @@ impl PolicySet {
 pub fn load(paths: &[PathBuf]) -> Result<(PolicySet, usize), Diagnostics> {
     let mut problems = Vec::new();
     let files = load::discover(paths, &mut problems);
-    let loaded: Vec<_> = files.iter().filter_map(|f| load::load_file(f, &mut problems)).collect();
+    let loaded: Vec<_> = files
+        .iter()
+        .filter_map(|f| load::load_file(f, &mut problems))
+        .collect();
     let set = compile::compile(&loaded, &mut problems);
     match set {
         Some(set) if problems.is_empty() => Ok((set, files.len())),

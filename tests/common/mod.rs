@@ -23,13 +23,19 @@ pub fn target(min: u32, max: u32, policies: Vec<(&str, PolicyKind)>) -> TargetSp
         max,
         policies: policies
             .into_iter()
-            .map(|(n, kind)| PolicySpec { name: n.into(), kind })
+            .map(|(n, kind)| PolicySpec {
+                name: n.into(),
+                kind,
+            })
             .collect(),
     }
 }
 
 pub fn tracking(metric: u32, target_value: f64) -> PolicyKind {
-    PolicyKind::TargetTracking(TargetTrackingSpec::aws_default(MetricId(metric), target_value))
+    PolicyKind::TargetTracking(TargetTrackingSpec::aws_default(
+        MetricId(metric),
+        target_value,
+    ))
 }
 
 pub fn step_policy(
@@ -52,7 +58,11 @@ pub fn step_policy(
         adjustment_type: kind,
         steps: steps
             .iter()
-            .map(|&(lower, upper, adjustment)| StepAdjustment { lower, upper, adjustment })
+            .map(|&(lower, upper, adjustment)| StepAdjustment {
+                lower,
+                upper,
+                adjustment,
+            })
             .collect(),
         min_adjustment_magnitude: None,
         cooldown: Seconds(cooldown),
@@ -76,7 +86,11 @@ impl Rig {
         Self {
             spec,
             state,
-            input: CapacityInput { current, status: EndpointStatus::InService, ..CapacityInput::default() },
+            input: CapacityInput {
+                current,
+                status: EndpointStatus::InService,
+                ..CapacityInput::default()
+            },
             history: vec![Vec::new(); metrics],
             decision: Decision::default(),
             settings: EngineSettings::default(),
@@ -100,7 +114,15 @@ impl Rig {
         for (i, h) in self.history.iter().enumerate() {
             self.obs.set(MetricId(i as u32), Seconds(60), end, h);
         }
-        evaluate(&self.settings, &self.spec, &mut self.state, &self.input, &self.obs, now, &mut self.decision);
+        evaluate(
+            &self.settings,
+            &self.spec,
+            &mut self.state,
+            &self.input,
+            &self.obs,
+            now,
+            &mut self.decision,
+        );
         if self.input.status == EndpointStatus::InService {
             self.input.current = self.decision.desired;
         }
