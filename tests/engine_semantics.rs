@@ -245,12 +245,11 @@ fn a_policy_with_scale_in_disabled_neither_scales_in_nor_blocks_others() {
         rig.minute(&[Some(30.0), Some(10.0)]);
     }
     assert_eq!(rig.input.current, 3);
-    assert!(
-        matches!(
-            rig.decision.verdicts[1].reason,
-            Reason::ScaleInDisabled { .. }
-        ) || rig.decision.verdicts[1].wants.is_none()
+    assert_eq!(
+        rig.decision.verdicts[1].reason,
+        Reason::ScaleInDisabled { value: 10.0 }
     );
+    assert_eq!(rig.decision.verdicts[1].wants, None);
 }
 
 #[test]

@@ -186,7 +186,7 @@ pub fn load_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<LoadedFile> {
         let tpath = item("targets", i);
         // Policies are deserialized one by one, so each broken one gets its own error.
         let (header, list) = split_policies(&loaded, &tpath, value, out);
-        let header: Option<TargetDoc> = header.and_then(|h| typed(&loaded, &tpath, h, out));
+        let header: Option<TargetDoc> = typed(&loaded, &tpath, header, out);
         let mut policies = Vec::new();
         let mut policy_index = Vec::new();
         for (j, pv) in list.into_iter().enumerate() {
@@ -214,11 +214,11 @@ fn split_policies(
     tpath: &str,
     target: config::Value,
     out: &mut Vec<Diagnostic>,
-) -> (Option<config::Value>, Vec<config::Value>) {
+) -> (config::Value, Vec<config::Value>) {
     let mut table = match target.clone().into_table() {
         Ok(t) => t,
         // Not a table: let deserializing the target report it.
-        Err(_) => return (Some(target), Vec::new()),
+        Err(_) => return (target, Vec::new()),
     };
     let policies = match table.remove("policies").map(config::Value::into_array) {
         None => Vec::new(),
@@ -229,7 +229,7 @@ fn split_policies(
         }
     };
     (
-        Some(config::Value::new(None, config::ValueKind::Table(table))),
+        config::Value::new(None, config::ValueKind::Table(table)),
         policies,
     )
 }
