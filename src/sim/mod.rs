@@ -1,3 +1,11 @@
-//! The trace-replay simulator: a modelled endpoint fleet and CloudWatch, driving the same
-//! engine as the daemon over recorded traffic. Its home is reserved here; the simulator issue
-//! fills it.
+//! The trace-replay simulator: recorded traffic, a modelled SageMaker fleet and an emulated
+//! CloudWatch, driving the same engine as the daemon.
+//!
+//! Architecture invariant: deterministic for a seed. Randomness comes only from seeded
+//! generators owned by the run; nothing reads the wall clock.
+
+pub mod cloudwatch;
+pub mod fleet;
+pub mod instance_types;
+pub mod queueing;
+pub mod trace;
