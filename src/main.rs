@@ -25,6 +25,26 @@ enum Command {
     },
     /// Print the JSON Schema of a policy file.
     Schema,
+    /// Replay a trace through each policy, the AWS target-tracking emulation and the oracle.
+    Simulate {
+        /// Scenario file (.toml, .yaml).
+        scenario: PathBuf,
+        /// Replay this trace instead of the scenario's (read as is).
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// Compare this policy file or directory instead of the scenario's (repeatable).
+        #[arg(long = "policy")]
+        policies: Vec<PathBuf>,
+        /// Seed for every random draw.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write the results as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write a self-contained HTML report with charts here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -35,7 +55,72 @@ fn main() -> ExitCode {
             println!("{}", policy::schema::policy_file_schema());
             ExitCode::SUCCESS
         }
+        Command::Simulate {
+            scenario,
+            trace,
+            policies,
+            seed,
+            json,
+            report,
+        } => simulate(
+            &scenario,
+            trace,
+            policies,
+            seed,
+            json.as_deref(),
+            report.as_deref(),
+        ),
     }
+}
+
+fn simulate(
+    path: &std::path::Path,
+    trace: Option<PathBuf>,
+    policies: Vec<PathBuf>,
+    seed: Option<u64>,
+    json: Option<&std::path::Path>,
+    report: Option<&std::path::Path>,
+) -> ExitCode {
+    use std::io::IsTerminal;
+
+    use sagescale::sim::{compare, report as rep, scenario};
+    let overrides = scenario::Overrides {
+        trace,
+        policies,
+        seed,
+    };
+    let s = match scenario::load(path, &overrides) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let comparison = compare::compare(&s, progress);
+    let summary = rep::summarise(&s, &comparison);
+    print!("{}", rep::table(&summary));
+    if let Some(p) = json {
+        let text = match serde_json::to_string_pretty(&summary) {
+            Ok(t) => t + "\n",
+            Err(e) => {
+                eprintln!("cannot encode the results: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = std::fs::write(p, text) {
+            eprintln!("{}: cannot write: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(p) = report {
+        if let Err(e) = std::fs::write(p, rep::html(&s, &comparison, &summary)) {
+            eprintln!("{}: cannot write: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("report written to {}", p.display());
+    }
+    ExitCode::SUCCESS
 }
 
 fn validate(paths: &[PathBuf]) -> ExitCode {

@@ -114,9 +114,24 @@ pub fn discover(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     files
 }
 
-/// Read and deserialize one file, pushing every problem found into `out`.
-pub fn load_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<LoadedFile> {
-    let format = Format::of(path)?;
+/// A TOML or YAML file parsed through `config`, with its source map.
+pub(crate) struct Parsed {
+    pub root: config::Config,
+    pub file: LoadedFile,
+}
+
+/// Read and parse a TOML or YAML file through `config`, mapping its field paths to lines.
+/// Problems go to `out`.
+pub(crate) fn parse_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<Parsed> {
+    let Some(format) = Format::of(path) else {
+        out.push(diagnostic_at(
+            path,
+            &SourceMap::default(),
+            "",
+            "expected a .toml, .yaml or .yml file".into(),
+        ));
+        return None;
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -153,18 +168,42 @@ pub fn load_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<LoadedFile> {
     let parsed = config::Config::builder()
         .add_source(config::File::from_str(&text, file_format))
         .build();
-    let root = match parsed {
-        Ok(c) => c,
+    match parsed {
+        Ok(root) => Some(Parsed {
+            root,
+            file: LoadedFile {
+                path: path.to_path_buf(),
+                map,
+                targets: Vec::new(),
+            },
+        }),
         Err(e) => {
             out.push(diagnostic_at(path, &map, "", format!("cannot parse: {e}")));
-            return None;
+            None
         }
-    };
-    let mut loaded = LoadedFile {
-        path: path.to_path_buf(),
-        map,
-        targets: Vec::new(),
-    };
+    }
+}
+
+/// Read a whole TOML or YAML document into `T`, with the first structural problem located.
+pub(crate) fn read_document<T: DeserializeOwned>(
+    path: &Path,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(T, LoadedFile)> {
+    let Parsed { root, file } = parse_file(path, out)?;
+    match serde_path_to_error::deserialize(root) {
+        Ok(t) => Some((t, file)),
+        Err(e) => {
+            out.push(serde_diagnostic(&file, "", e));
+            None
+        }
+    }
+}
+
+/// Read and deserialize one policy file, pushing every problem found into `out`.
+pub fn load_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<LoadedFile> {
+    Format::of(path)?;
+    let Parsed { root, file } = parse_file(path, out)?;
+    let mut loaded = file;
 
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -7,7 +7,7 @@
 mod compile;
 pub mod diagnostic;
 pub mod document;
-mod load;
+pub(crate) mod load;
 mod locate;
 pub mod metric;
 pub mod schema;

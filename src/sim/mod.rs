@@ -5,7 +5,13 @@
 //! generators owned by the run; nothing reads the wall clock.
 
 pub mod cloudwatch;
+pub mod compare;
 pub mod fleet;
 pub mod instance_types;
+pub mod oracle;
 pub mod queueing;
+pub mod report;
+pub mod results;
+pub mod run;
+pub mod scenario;
 pub mod trace;

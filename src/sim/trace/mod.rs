@@ -84,6 +84,9 @@ pub enum TraceFormat {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceOptions {
+    /// The trace file, relative to the scenario file (in scenario files).
+    #[serde(default)]
+    pub path: Option<String>,
     /// File format. Default `auto`.
     #[serde(default)]
     pub format: TraceFormat,

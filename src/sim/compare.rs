@@ -1,0 +1,209 @@
+//! A comparison: every compared policy, the AWS target-tracking emulation and the oracle,
+//! over every simulated endpoint of a scenario.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::oracle::{need, schedule};
+use super::results::Accumulator;
+use super::run::{run, Driver, Replay};
+use super::scenario::{Scenario, SimTarget};
+use crate::engine::target_tracking::TargetTrackingSpec;
+use crate::engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
+use crate::metrics::{MetricId, MetricQuery, MetricStat, Statistic};
+
+/// What kind of contender a result is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A compared policy file.
+    Policy,
+    /// AWS target tracking with AWS defaults.
+    AwsTargetTracking,
+    /// The oracle lower bound.
+    Oracle,
+}
+
+/// One contender's run over one endpoint.
+pub struct EndpointRun {
+    /// The endpoint's name.
+    pub target: String,
+    /// Sums.
+    pub acc: Accumulator,
+    /// USD per instance-hour.
+    pub price_per_hour: f64,
+    /// Instances in service per interval.
+    pub in_service: Vec<u32>,
+    /// p99 per interval, ms.
+    pub p99_ms: Vec<f32>,
+}
+
+/// One contender over all endpoints.
+pub struct Contender {
+    /// Name in the report.
+    pub name: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Per endpoint.
+    pub runs: Vec<EndpointRun>,
+}
+
+/// A finished comparison.
+pub struct Comparison {
+    /// Contenders: the compared policies, then the AWS emulation, then the oracle.
+    pub contenders: Vec<Contender>,
+    /// The oracle's demand curve per endpoint.
+    pub demand: Vec<Vec<u32>>,
+}
+
+/// The AWS emulation's target: target tracking on InvocationsPerInstance with AWS defaults.
+#[must_use]
+pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
+    let spec = TargetSpec {
+        name: t.name.clone(),
+        resource_id: format!("endpoint/{}/variant/AllTraffic", t.name),
+        dimension: ScalableDimension::InstanceCount,
+        workload: Workload::Realtime,
+        min: t.min,
+        max: t.max,
+        policies: vec![PolicySpec {
+            name: "aws-target-tracking".into(),
+            kind: PolicyKind::TargetTracking(TargetTrackingSpec::aws_default(
+                MetricId(0),
+                t.aws_target,
+            )),
+        }],
+    };
+    let q = MetricQuery::Stat(MetricStat {
+        namespace: "AWS/SageMaker".into(),
+        name: "InvocationsPerInstance".into(),
+        dimensions: vec![],
+        statistic: Statistic::Sum,
+        period: Seconds(60),
+    });
+    (spec, vec![q], vec![30])
+}
+
+/// Mix a seed with an endpoint index (splitmix64), so endpoints draw independently.
+#[must_use]
+pub fn endpoint_seed(seed: u64, index: usize) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(index as u64 + 1));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Run the comparison. `progress` shows a bar on a terminal.
+#[must_use]
+pub fn compare(s: &Scenario, progress: bool) -> Comparison {
+    let dt = s.trace.step.0;
+    let runs_total = (s.policies.len() + 2) * s.targets.len();
+    let bar = if progress {
+        let b =
+            ProgressBar::with_draw_target(Some(runs_total as u64), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {wide_bar} {pos}/{len} runs {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let mut demand = Vec::new();
+    let mut oracle_plans = Vec::new();
+    for t in &s.targets {
+        let arrivals = &s.trace.series[t.series].counts;
+        // The demand curve: the least capacity within the SLO at each interval's load.
+        let d: Vec<u32> = arrivals
+            .iter()
+            .map(|&a| need(&t.fleet, &t.slo, a, f64::from(dt), 1, t.max))
+            .collect();
+        let floor: Vec<u32> = d.iter().map(|&x| x.max(t.min)).collect();
+        oracle_plans.push(schedule(
+            &floor,
+            f64::from(dt),
+            t.fleet.provisioning_median_s,
+        ));
+        demand.push(d);
+    }
+
+    let replay = |i: usize, t: &SimTarget| Replay {
+        arrivals: &s.trace.series[t.series].counts,
+        start: s.trace.start,
+        dt,
+        evaluation_interval: s.evaluation_interval,
+        cloudwatch: s.cloudwatch,
+        seed: endpoint_seed(s.seed, i),
+    };
+    let mut contenders = Vec::new();
+    for p in &s.policies {
+        let mut runs = Vec::new();
+        for (i, t) in s.targets.iter().enumerate() {
+            let spec = &p.set.targets[p.target_of[i]];
+            let driver = Driver::Engine {
+                spec,
+                metrics: &p.set.metrics,
+                history: &p.set.metric_history,
+            };
+            runs.push(endpoint_run(
+                t,
+                run(t, &replay(i, t), &demand[i], &driver, true),
+            ));
+            bar.inc(1);
+        }
+        contenders.push(Contender {
+            name: p.name.clone(),
+            kind: Kind::Policy,
+            runs,
+        });
+    }
+    let mut runs = Vec::new();
+    for (i, t) in s.targets.iter().enumerate() {
+        let (spec, metrics, history) = aws_baseline(t);
+        let driver = Driver::Engine {
+            spec: &spec,
+            metrics: &metrics,
+            history: &history,
+        };
+        runs.push(endpoint_run(
+            t,
+            run(t, &replay(i, t), &demand[i], &driver, true),
+        ));
+        bar.inc(1);
+    }
+    contenders.push(Contender {
+        name: "aws-target-tracking".into(),
+        kind: Kind::AwsTargetTracking,
+        runs,
+    });
+    let mut runs = Vec::new();
+    for (i, t) in s.targets.iter().enumerate() {
+        let plan = &oracle_plans[i];
+        let driver = Driver::Scripted {
+            in_service: &plan.in_service,
+            billed_seconds: plan.billed_seconds,
+        };
+        runs.push(endpoint_run(
+            t,
+            run(t, &replay(i, t), &demand[i], &driver, true),
+        ));
+        bar.inc(1);
+    }
+    contenders.push(Contender {
+        name: "oracle".into(),
+        kind: Kind::Oracle,
+        runs,
+    });
+    bar.finish_and_clear();
+    Comparison { contenders, demand }
+}
+
+fn endpoint_run(t: &SimTarget, o: super::run::RunOutput) -> EndpointRun {
+    EndpointRun {
+        target: t.name.clone(),
+        acc: o.acc,
+        price_per_hour: t.fleet.price_per_hour,
+        in_service: o.in_service,
+        p99_ms: o.p99_ms,
+    }
+}

@@ -1,0 +1,164 @@
+//! The oracle: perfect foresight of demand, the same provisioning delay, and the least
+//! capacity that meets the SLO in every interval. Its cost is the floor no real policy that
+//! meets the SLO can go below, under this world model.
+//!
+//! Cost, exactly: instances are interchangeable, so any schedule can be read as levels
+//! (level `j` is the `j`-th instance, needed whenever demand >= j). Each level pays for the
+//! intervals it is needed, a launch lead time before each run of need (except one already
+//! running at the start), and for each gap between two runs the cheaper of keeping it
+//! (the gap) and relaunching it (the lead time). Levels do not interact, so the sum of each
+//! level's optimum is the optimum.
+
+use super::fleet::FleetSpec;
+use super::queueing::response_survival;
+
+/// A latency and error-rate objective.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Slo {
+    /// Latency bound at the percentile, seconds.
+    pub latency_s: f64,
+    /// The percentile, e.g. 0.99.
+    pub percentile: f64,
+    /// Largest acceptable fraction of failed requests in an interval.
+    pub max_error_rate: f64,
+}
+
+/// The least number of instances serving `arrivals` over `dt` seconds within the SLO, at
+/// least `floor`, at most `cap`.
+#[must_use]
+pub fn need(spec: &FleetSpec, slo: &Slo, arrivals: f64, dt: f64, floor: u32, cap: u32) -> u32 {
+    if arrivals <= 0.0 {
+        return floor.min(cap);
+    }
+    let lambda = arrivals / dt;
+    let mu = 1.0 / spec.latency_s;
+    let per_instance = f64::from(spec.concurrency) * mu;
+    // Stability first: strictly more capacity than load.
+    let mut n = ((lambda / per_instance).floor() as u32 + 1).max(floor);
+    while n < cap {
+        let c = n * spec.concurrency;
+        let tail = response_survival(c, lambda, mu, slo.latency_s);
+        let failed = response_survival(c, lambda, mu, spec.timeout_s);
+        if tail <= 1.0 - slo.percentile && failed <= slo.max_error_rate {
+            break;
+        }
+        n += 1;
+    }
+    n.min(cap)
+}
+
+/// The oracle's schedule: instances in service per interval, and instance-seconds billed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OracleSchedule {
+    /// Instances in service per interval (demand, plus any kept through short gaps).
+    pub in_service: Vec<u32>,
+    /// Instance-seconds paid, including launch lead times.
+    pub billed_seconds: f64,
+}
+
+/// The cheapest schedule that has `demand[t]` instances in service in every interval of
+/// `dt` seconds, when an instance is paid from `lead_s` seconds before it serves.
+#[must_use]
+pub fn schedule(demand: &[u32], dt: f64, lead_s: f64) -> OracleSchedule {
+    let mut in_service = vec![0u32; demand.len()];
+    let mut billed = 0.0;
+    let top = demand.iter().copied().max().unwrap_or(0);
+    for level in 1..=top {
+        let mut t = 0;
+        let mut last_end: Option<usize> = None;
+        while t < demand.len() {
+            if demand[t] < level {
+                t += 1;
+                continue;
+            }
+            let start = t;
+            while t < demand.len() && demand[t] >= level {
+                in_service[t] += 1;
+                t += 1;
+            }
+            billed += (t - start) as f64 * dt;
+            match last_end {
+                None if start == 0 => {}
+                None => billed += lead_s,
+                Some(end) => {
+                    let gap = (start - end) as f64 * dt;
+                    if gap <= lead_s {
+                        billed += gap;
+                        for s in &mut in_service[end..start] {
+                            *s += 1;
+                        }
+                    } else {
+                        billed += lead_s;
+                    }
+                }
+            }
+            last_end = Some(t);
+        }
+    }
+    OracleSchedule {
+        in_service,
+        billed_seconds: billed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fleet() -> FleetSpec {
+        FleetSpec {
+            instance_type: "ml.c5.xlarge".into(),
+            price_per_hour: 0.204,
+            concurrency: 1,
+            latency_s: 0.1,
+            provisioning_median_s: 120.0,
+            provisioning_sigma: 0.3,
+            drain_s: 30,
+            timeout_s: 60.0,
+        }
+    }
+
+    #[test]
+    fn need_is_the_least_capacity_within_the_slo() {
+        let slo = Slo {
+            latency_s: 0.5,
+            percentile: 0.99,
+            max_error_rate: 0.001,
+        };
+        let f = fleet();
+        let n = need(&f, &slo, 60.0 * 45.0, 60.0, 1, 1000);
+        let mu = 10.0;
+        let ok = |k: u32| response_survival(k, 45.0, mu, 0.5) <= 0.01;
+        assert!(ok(n));
+        assert!(!ok(n - 1));
+        assert_eq!(need(&f, &slo, 0.0, 60.0, 2, 10), 2);
+        assert_eq!(need(&f, &slo, 1e9, 60.0, 1, 10), 10);
+    }
+
+    #[test]
+    fn short_gaps_are_bridged_and_long_ones_relaunched() {
+        // lead 120 s, 60 s intervals: a 1-interval gap is kept, a 3-interval gap relaunched.
+        let d = [1, 2, 1, 2, 1, 1, 1, 2, 1];
+        let s = schedule(&d, 60.0, 120.0);
+        // level 1: 9 intervals, running from the start.
+        // level 2: runs at 1, 3, 7: lead 120 + 60, gap 1 kept (60) + 60, gap 3 relaunched
+        //          (120) + 60.
+        assert_eq!(
+            s.billed_seconds,
+            9.0 * 60.0 + 120.0 + 60.0 + 60.0 + 60.0 + 120.0 + 60.0
+        );
+        assert_eq!(s.in_service, vec![1, 2, 2, 2, 1, 1, 1, 2, 1]);
+    }
+
+    #[test]
+    fn the_schedule_never_costs_more_than_following_demand_with_leads() {
+        let d: Vec<u32> = (0..500).map(|i| 1 + ((i * 7919) % 13) as u32).collect();
+        let s = schedule(&d, 60.0, 300.0);
+        let naive: f64 = d.iter().map(|&x| f64::from(x) * 60.0).sum::<f64>()
+            + d.windows(2)
+                .map(|w| f64::from(w[1].saturating_sub(w[0])) * 300.0)
+                .sum::<f64>();
+        assert!(s.billed_seconds <= naive);
+        assert!(s.in_service.iter().zip(&d).all(|(a, b)| a >= b));
+    }
+}

@@ -1,0 +1,90 @@
+//! The comparison as a terminal table.
+
+use std::fmt::Write as _;
+
+use super::Report;
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "-".to_string(), |x| format!("{x:.digits$}"))
+}
+
+/// The table: one row per contender.
+#[must_use]
+pub fn table(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", r.scenario);
+    let _ = writeln!(
+        s,
+        "trace {} from {}, {} intervals of {} s, seed {}",
+        r.trace.path, r.trace.start, r.trace.intervals, r.trace.step_seconds, r.seed
+    );
+    let header = [
+        "policy",
+        "cost $",
+        "vs AWS",
+        "vs oracle",
+        "inst-h",
+        "SLO-viol min",
+        "failed",
+        "p50 ms",
+        "p99 ms",
+        "actions",
+        "react s",
+        "θU %",
+        "θO %",
+        "τU %",
+        "τO %",
+        "jitter/min",
+    ];
+    let rows: Vec<Vec<String>> = r
+        .policies
+        .iter()
+        .map(|p| {
+            let t = &p.totals;
+            let e = &t.elasticity;
+            vec![
+                p.name.clone(),
+                format!("{:.2}", t.cost_usd),
+                format!("{:+.1}%", p.cost_vs_aws_pct),
+                format!("{:+.1}%", p.cost_vs_oracle_pct),
+                format!("{:.1}", t.instance_hours),
+                format!("{:.0}", t.slo_violation_minutes),
+                format!("{:.0}", t.failed_requests),
+                opt(t.p50_latency_ms, 0),
+                opt(t.p99_latency_ms, 0),
+                t.scaling_actions.to_string(),
+                opt(t.mean_reaction_time_s, 0),
+                format!("{:.1}", e.under_provisioning_accuracy_pct),
+                format!("{:.1}", e.over_provisioning_accuracy_pct),
+                format!("{:.1}", e.under_provisioning_timeshare_pct),
+                format!("{:.1}", e.over_provisioning_timeshare_pct),
+                format!("{:+.3}", e.jitter_per_minute),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|row| row[c].chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<String>, s: &mut String| {
+        for (c, cell) in cells.iter().enumerate() {
+            let pad = widths[c] - cell.chars().count();
+            if c == 0 {
+                let _ = write!(s, "{cell}{}", " ".repeat(pad));
+            } else {
+                let _ = write!(s, "  {}{cell}", " ".repeat(pad));
+            }
+        }
+        s.push('\n');
+    };
+    line(header.iter().map(|h| (*h).to_string()).collect(), &mut s);
+    for row in rows {
+        line(row, &mut s);
+    }
+    s
+}

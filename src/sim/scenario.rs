@@ -1,0 +1,498 @@
+//! Scenario files: the trace, how its series map to simulated endpoints, each endpoint's fleet
+//! and SLO, and the policies to compare. Validated as strictly as policy files.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::cloudwatch::CloudWatchModel;
+use super::fleet::FleetSpec;
+use super::instance_types::instance_type;
+use super::oracle::Slo;
+use super::trace::{self, Trace, TraceError, TraceOptions};
+use crate::policy::diagnostic::{child, item};
+use crate::policy::{self, Diagnostic, Diagnostics, PolicySet};
+
+/// A scenario file.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDoc {
+    /// Title of the comparison.
+    pub name: String,
+    /// What the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of every random draw (provisioning delays, ingestion delays). Default 1.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The trace and how to read it.
+    pub trace: TraceOptions,
+    /// Simulation settings.
+    #[serde(default)]
+    pub simulation: SimulationDoc,
+    /// Simulated endpoints, one per trace series.
+    pub targets: Vec<SimTargetDoc>,
+    /// Policies to compare, besides the AWS target-tracking emulation and the oracle.
+    #[serde(default)]
+    pub policies: Vec<PolicyRefDoc>,
+}
+
+/// Simulation settings.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationDoc {
+    /// Seconds between policy evaluations. Default 60.
+    #[serde(default)]
+    pub evaluation_interval: Option<u32>,
+    /// Shortest CloudWatch ingestion delay, seconds. Default 60.
+    #[serde(default)]
+    pub cloudwatch_delay_min_s: Option<u32>,
+    /// Longest CloudWatch ingestion delay, seconds. Default 120.
+    #[serde(default)]
+    pub cloudwatch_delay_max_s: Option<u32>,
+}
+
+/// A simulated endpoint variant.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimTargetDoc {
+    /// Name; the compared policy files' target of this name drives it.
+    pub name: String,
+    /// Trace series. Default: the first.
+    #[serde(default)]
+    pub series: Option<String>,
+    /// `ml.*` instance type.
+    pub instance_type: String,
+    /// USD per instance-hour. Default: the built-in table's.
+    #[serde(default)]
+    pub price_per_hour: Option<f64>,
+    /// Mean model latency of one request, milliseconds.
+    pub latency_ms: f64,
+    /// Requests one instance serves at once. Default 1.
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// Median provisioning delay, seconds. Default: the built-in table's.
+    #[serde(default)]
+    pub provisioning_median_s: Option<f64>,
+    /// Log-normal shape of the provisioning delay. Default 0.35.
+    #[serde(default)]
+    pub provisioning_sigma: Option<f64>,
+    /// Seconds a removed instance drains. Default 30.
+    #[serde(default)]
+    pub drain_s: Option<u32>,
+    /// Request timeout, seconds. Default 60 (SageMaker real-time).
+    #[serde(default)]
+    pub timeout_s: Option<f64>,
+    /// Lower bound for the AWS emulation and the oracle.
+    pub min: u32,
+    /// Upper bound for the AWS emulation and the oracle.
+    pub max: u32,
+    /// Instances at the start. Default `min`.
+    #[serde(default)]
+    pub initial: Option<u32>,
+    /// The objective.
+    pub slo: SloDoc,
+    /// Target value of InvocationsPerInstance for the AWS emulation. Default AWS's load-testing
+    /// guidance: 0.5 × the instance's maximum requests per second × 60.
+    #[serde(default)]
+    pub aws_target: Option<f64>,
+}
+
+/// A latency and error objective.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloDoc {
+    /// 99th-percentile latency bound, milliseconds.
+    pub p99_latency_ms: f64,
+    /// Largest acceptable failed fraction in a minute. Default 0.001.
+    #[serde(default)]
+    pub max_error_rate: Option<f64>,
+}
+
+/// A policy set to compare.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRefDoc {
+    /// Name in the report.
+    pub name: String,
+    /// Policy file or directory, relative to the scenario file.
+    pub path: String,
+}
+
+/// A simulated endpoint, resolved.
+#[derive(Clone, Debug)]
+pub struct SimTarget {
+    /// Name.
+    pub name: String,
+    /// Index of its series in the trace.
+    pub series: usize,
+    /// Fleet model.
+    pub fleet: FleetSpec,
+    /// Lower bound (AWS emulation, oracle).
+    pub min: u32,
+    /// Upper bound (AWS emulation, oracle).
+    pub max: u32,
+    /// Instances at the start.
+    pub initial: u32,
+    /// The objective.
+    pub slo: Slo,
+    /// InvocationsPerInstance target of the AWS emulation.
+    pub aws_target: f64,
+}
+
+/// A compared policy set, with the target that drives each simulated endpoint.
+#[derive(Debug)]
+pub struct ComparedPolicy {
+    /// Name in the report.
+    pub name: String,
+    /// The set.
+    pub set: PolicySet,
+    /// For each simulated endpoint, the index of its target in `set.targets`.
+    pub target_of: Vec<usize>,
+}
+
+/// A loaded, validated scenario.
+#[derive(Debug)]
+pub struct Scenario {
+    /// Title.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Seed.
+    pub seed: u64,
+    /// Trace file.
+    pub trace_path: PathBuf,
+    /// The trace.
+    pub trace: Trace,
+    /// Seconds between evaluations.
+    pub evaluation_interval: u32,
+    /// CloudWatch model.
+    pub cloudwatch: CloudWatchModel,
+    /// Simulated endpoints.
+    pub targets: Vec<SimTarget>,
+    /// Compared policies.
+    pub policies: Vec<ComparedPolicy>,
+}
+
+/// What the command line overrides.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    /// Replay this trace instead (read as is: no slicing, scaling or column choice).
+    pub trace: Option<PathBuf>,
+    /// Compare these policy files or directories instead, each named by its file stem.
+    pub policies: Vec<PathBuf>,
+    /// Use this seed.
+    pub seed: Option<u64>,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug)]
+pub enum ScenarioError {
+    /// Problems in the scenario file.
+    Scenario(Diagnostics),
+    /// A trace problem.
+    Trace(TraceError),
+    /// Problems in a compared policy set.
+    Policy {
+        /// The compared policy's name.
+        name: String,
+        /// Its problems.
+        problems: Diagnostics,
+    },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Scenario(d) => write!(f, "{d}"),
+            Self::Trace(e) => write!(f, "{e}"),
+            Self::Policy { name, problems } => write!(f, "policy `{name}`:\n{problems}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Load and validate a scenario.
+pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
+    let mut out = Vec::new();
+    let Some((doc, file)) = policy::load::read_document::<ScenarioDoc>(path, &mut out) else {
+        return Err(ScenarioError::Scenario(Diagnostics(out)));
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut err = |p: &str, m: String| out.push(file.diagnostic(p, m));
+
+    let mut options = doc.trace.clone();
+    let trace_path = match (&o.trace, &doc.trace.path) {
+        (Some(t), _) => {
+            options = TraceOptions::default();
+            t.clone()
+        }
+        (None, Some(p)) => base.join(p),
+        (None, None) => {
+            err("trace.path", "the trace file is missing".into());
+            PathBuf::new()
+        }
+    };
+    let sim = &doc.simulation;
+    let evaluation_interval = sim.evaluation_interval.unwrap_or(60);
+    if evaluation_interval == 0 || evaluation_interval % 10 != 0 {
+        err(
+            "simulation.evaluation_interval",
+            format!("{evaluation_interval} s: use a positive multiple of 10 s"),
+        );
+    }
+    let cloudwatch = CloudWatchModel {
+        delay_min_s: sim.cloudwatch_delay_min_s.unwrap_or(60),
+        delay_max_s: sim.cloudwatch_delay_max_s.unwrap_or(120),
+    };
+    if cloudwatch.delay_min_s > cloudwatch.delay_max_s {
+        err(
+            "simulation.cloudwatch_delay_min_s",
+            "the shortest delay exceeds the longest".into(),
+        );
+    }
+    if doc.targets.is_empty() {
+        err("targets", "a scenario needs at least one target".into());
+    }
+
+    let mut targets = Vec::new();
+    for (i, t) in doc.targets.iter().enumerate() {
+        let p = item("targets", i);
+        if let Some(resolved) = target(t, &p, &mut err) {
+            targets.push((resolved, t.series.clone()));
+        }
+    }
+    if doc.policies.is_empty() && o.policies.is_empty() {
+        err(
+            "policies",
+            "name at least one policy file to compare (or pass --policy)".into(),
+        );
+    }
+    if !out.is_empty() {
+        return Err(ScenarioError::Scenario(Diagnostics(out)));
+    }
+
+    let trace = trace::read(&trace_path, &options).map_err(ScenarioError::Trace)?;
+    let mut resolved = Vec::new();
+    for (mut t, series) in targets {
+        t.series = match &series {
+            Some(name) => trace
+                .series
+                .iter()
+                .position(|s| &s.name == name)
+                .ok_or_else(|| {
+                    let have: Vec<&str> = trace
+                        .series
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .take(20)
+                        .collect();
+                    ScenarioError::Trace(TraceError {
+                        file: trace_path.clone(),
+                        line: None,
+                        column: Some(name.clone()),
+                        message: format!("no such series; the trace has: {}", have.join(", ")),
+                    })
+                })?,
+            None => 0,
+        };
+        resolved.push(t);
+    }
+
+    let refs: Vec<(String, PathBuf)> = if o.policies.is_empty() {
+        doc.policies
+            .iter()
+            .map(|r| (r.name.clone(), base.join(&r.path)))
+            .collect()
+    } else {
+        o.policies
+            .iter()
+            .map(|p| {
+                (
+                    p.file_stem().map_or_else(
+                        || p.display().to_string(),
+                        |s| s.to_string_lossy().into_owned(),
+                    ),
+                    p.clone(),
+                )
+            })
+            .collect()
+    };
+    let mut policies = Vec::new();
+    for (name, p) in refs {
+        let (set, _) =
+            policy::load(std::slice::from_ref(&p)).map_err(|problems| ScenarioError::Policy {
+                name: name.clone(),
+                problems,
+            })?;
+        let mut target_of = Vec::new();
+        for t in &resolved {
+            let found = set
+                .targets
+                .iter()
+                .position(|s| s.name == t.name)
+                .or_else(|| (set.targets.len() == 1 && resolved.len() == 1).then_some(0));
+            let Some(idx) = found else {
+                return Err(ScenarioError::Policy {
+                    name,
+                    problems: Diagnostics(vec![Diagnostic {
+                        file: p.clone(),
+                        path: "targets".into(),
+                        line: None,
+                        column: None,
+                        message: format!(
+                            "no target named `{}` to drive the simulated endpoint of that name",
+                            t.name
+                        ),
+                    }]),
+                });
+            };
+            target_of.push(idx);
+        }
+        policies.push(ComparedPolicy {
+            name,
+            set,
+            target_of,
+        });
+    }
+
+    Ok(Scenario {
+        name: doc.name,
+        description: doc.description,
+        seed: o.seed.or(doc.seed).unwrap_or(1),
+        trace_path,
+        trace,
+        evaluation_interval,
+        cloudwatch,
+        targets: resolved,
+        policies,
+    })
+}
+
+fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Option<SimTarget> {
+    let known = instance_type(&t.instance_type);
+    if known.is_none() && (t.price_per_hour.is_none() || t.provisioning_median_s.is_none()) {
+        err(
+            &child(p, "instance_type"),
+            format!(
+                "`{}` is not in the built-in table: give price_per_hour and provisioning_median_s",
+                t.instance_type
+            ),
+        );
+    }
+    let price = t
+        .price_per_hour
+        .or(known.map(|k| k.price_per_hour))
+        .unwrap_or(0.0);
+    let median = t
+        .provisioning_median_s
+        .or(known.map(|k| k.provisioning_median_s))
+        .unwrap_or(120.0);
+    let positive = |v: f64| v.is_finite() && v > 0.0;
+    if !positive(price) {
+        err(
+            &child(p, "price_per_hour"),
+            format!("{price}: must be above 0"),
+        );
+    }
+    if !positive(t.latency_ms) {
+        err(
+            &child(p, "latency_ms"),
+            format!("{}: must be above 0", t.latency_ms),
+        );
+    }
+    if !positive(median) {
+        err(
+            &child(p, "provisioning_median_s"),
+            format!("{median}: must be above 0"),
+        );
+    }
+    let sigma = t.provisioning_sigma.unwrap_or(0.35);
+    if !(sigma.is_finite() && sigma >= 0.0 && sigma <= 3.0) {
+        err(
+            &child(p, "provisioning_sigma"),
+            format!("{sigma}: must lie between 0 and 3"),
+        );
+    }
+    let concurrency = t.concurrency.unwrap_or(1);
+    if concurrency == 0 {
+        err(&child(p, "concurrency"), "must be at least 1".into());
+    }
+    let timeout = t.timeout_s.unwrap_or(60.0);
+    if !positive(timeout) {
+        err(
+            &child(p, "timeout_s"),
+            format!("{timeout}: must be above 0"),
+        );
+    }
+    if t.min > t.max || t.max == 0 || t.max > policy::MAX_CAPACITY {
+        err(
+            &child(p, "max"),
+            format!(
+                "bounds {}..={}: need min <= max, and max between 1 and {}",
+                t.min,
+                t.max,
+                policy::MAX_CAPACITY
+            ),
+        );
+    }
+    let initial = t.initial.unwrap_or(t.min);
+    if initial < t.min || initial > t.max {
+        err(
+            &child(p, "initial"),
+            format!("{initial} is outside {}..={}", t.min, t.max),
+        );
+    }
+    let latency_s = t.latency_ms / 1000.0;
+    let slo_s = t.slo.p99_latency_ms / 1000.0;
+    // Even with unlimited instances the p99 of an exponential service time is ln(100) × mean.
+    if !(slo_s > 100f64.ln() * latency_s) {
+        err(&child(&child(p, "slo"), "p99_latency_ms"), format!(
+            "{} ms cannot be met: with a mean latency of {} ms the service time alone has a p99 of {:.0} ms",
+            t.slo.p99_latency_ms, t.latency_ms, 100f64.ln() * t.latency_ms
+        ));
+    }
+    let max_error_rate = t.slo.max_error_rate.unwrap_or(0.001);
+    if !(0.0..1.0).contains(&max_error_rate) {
+        err(
+            &child(&child(p, "slo"), "max_error_rate"),
+            format!("{max_error_rate}: must lie in [0, 1)"),
+        );
+    }
+    let fleet = FleetSpec {
+        instance_type: t.instance_type.clone(),
+        price_per_hour: price,
+        concurrency,
+        latency_s,
+        provisioning_median_s: median,
+        provisioning_sigma: sigma,
+        drain_s: t.drain_s.unwrap_or(30),
+        timeout_s: timeout,
+    };
+    let aws_target = t
+        .aws_target
+        .unwrap_or(0.5 * fleet.max_rps_per_instance() * 60.0);
+    if !positive(aws_target) {
+        err(
+            &child(p, "aws_target"),
+            format!("{aws_target}: must be above 0"),
+        );
+    }
+    Some(SimTarget {
+        name: t.name.clone(),
+        series: 0,
+        fleet,
+        min: t.min,
+        max: t.max,
+        initial,
+        slo: Slo {
+            latency_s: slo_s,
+            percentile: 0.99,
+            max_error_rate,
+        },
+        aws_target,
+    })
+}

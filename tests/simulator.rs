@@ -1,0 +1,339 @@
+//! The simulator end to end: AWS timing in the emulation, the oracle as a floor, determinism,
+//! trace files and scenario errors.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sagescale::engine::Timestamp;
+use sagescale::sim::cloudwatch::CloudWatchModel;
+use sagescale::sim::compare::{aws_baseline, compare, Kind};
+use sagescale::sim::fleet::FleetSpec;
+use sagescale::sim::oracle::Slo;
+use sagescale::sim::report::summarise;
+use sagescale::sim::run::{run, Driver, Replay};
+use sagescale::sim::scenario::{self, Overrides, SimTarget};
+use sagescale::sim::trace::{self, TraceOptions};
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sagescale-sim-test-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn target() -> SimTarget {
+    SimTarget {
+        name: "t".into(),
+        series: 0,
+        fleet: FleetSpec {
+            instance_type: "ml.c5.xlarge".into(),
+            price_per_hour: 0.204,
+            concurrency: 1,
+            latency_s: 0.1,
+            provisioning_median_s: 60.0,
+            provisioning_sigma: 0.0,
+            drain_s: 0,
+            timeout_s: 60.0,
+        },
+        min: 1,
+        max: 100,
+        initial: 4,
+        slo: Slo {
+            latency_s: 1.0,
+            percentile: 0.99,
+            max_error_rate: 0.01,
+        },
+        // 4 instances at 10 req/s each: 50 % is 300 invocations per instance per minute.
+        aws_target: 300.0,
+    }
+}
+
+#[test]
+fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
+    // 20 req/s (1200/min on 4 instances = 300 per instance: at target), then 3x from minute 10,
+    // back to a trickle from minute 30.
+    let mut arrivals = vec![1200.0; 10];
+    arrivals.extend(vec![3600.0; 20]);
+    arrivals.extend(vec![240.0; 40]);
+    let t = target();
+    let (spec, metrics, history) = aws_baseline(&t);
+    let replay = Replay {
+        arrivals: &arrivals,
+        start: Timestamp(0),
+        dt: 60,
+        evaluation_interval: 60,
+        cloudwatch: CloudWatchModel {
+            delay_min_s: 0,
+            delay_max_s: 0,
+        },
+        seed: 3,
+    };
+    let out = run(
+        &t,
+        &replay,
+        &[],
+        &Driver::Engine {
+            spec: &spec,
+            metrics: &metrics,
+            history: &history,
+        },
+        true,
+    );
+    let s = &out.in_service;
+    // Datapoints for minutes 10, 11 and 12 breach: the alarm fires at the end of minute 12
+    // (t = 13 min); instances take 60 s, so they serve from minute 14.
+    assert!(s[..14].iter().all(|&n| n == 4), "{:?}", &s[..16]);
+    // ceil(4 * 900 / 300) = 12.
+    assert_eq!(s[14], 12, "{:?}", &s[..16]);
+    // Minutes 30..44 are low (15 of 15 below 0.9 x target): scale-in at t = 45 min.
+    let first_drop = s
+        .iter()
+        .enumerate()
+        .skip(15)
+        .find(|&(_, &n)| n < 12)
+        .map(|(i, _)| i);
+    assert_eq!(first_drop, Some(45), "{:?}", &s[28..50]);
+    // 240/min on 12 instances = 20 per instance: ceil(12 * 20 / 300) = 1.
+    assert_eq!(s[45], 1);
+}
+
+fn scenario_dir() -> PathBuf {
+    PathBuf::from("simulations")
+}
+
+#[test]
+fn the_oracle_is_the_floor_and_never_breaks_the_slo() {
+    let dir = tmpdir("oracle");
+    let text = std::fs::read_to_string(scenario_dir().join("worldcup98.toml"))
+        .unwrap()
+        .replace(
+            "until = \"1998-07-01T00:00:00Z\"",
+            "until = \"1998-06-26T00:00:00Z\"",
+        )
+        .replace(
+            "traces/",
+            &format!(
+                "{}/",
+                std::fs::canonicalize("simulations/traces")
+                    .unwrap()
+                    .display()
+            ),
+        )
+        .replace(
+            "policies/",
+            &format!(
+                "{}/",
+                std::fs::canonicalize("simulations/policies")
+                    .unwrap()
+                    .display()
+            ),
+        );
+    let path = dir.join("two-days.toml");
+    std::fs::write(&path, text).unwrap();
+    let s = scenario::load(&path, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.trace.len(), 2 * 1440);
+    let c = compare(&s, false);
+    let r = summarise(&s, &c);
+    let oracle = r.policies.iter().find(|p| p.kind == Kind::Oracle).unwrap();
+    assert_eq!(oracle.totals.slo_violation_minutes, 0.0);
+    assert_eq!(oracle.totals.failed_requests, 0.0);
+    assert!(r.policies.iter().any(|p| p.kind == Kind::AwsTargetTracking));
+    for p in &r.policies {
+        assert!(
+            oracle.totals.cost_usd <= p.totals.cost_usd,
+            "{} costs {} < oracle {}",
+            p.name,
+            p.totals.cost_usd,
+            oracle.totals.cost_usd
+        );
+    }
+    // The oracle's supply meets demand in every interval.
+    let o = c
+        .contenders
+        .iter()
+        .find(|k| k.kind == Kind::Oracle)
+        .unwrap();
+    assert!(o.runs[0]
+        .in_service
+        .iter()
+        .zip(&c.demand[0])
+        .all(|(s, d)| s >= d));
+}
+
+#[test]
+fn the_same_seed_gives_byte_identical_json() {
+    let dir = tmpdir("determinism");
+    let go = |name: &str, seed: &str| {
+        let out = dir.join(name);
+        let status = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+            .args([
+                "simulate",
+                "simulations/worldcup98.toml",
+                "--seed",
+                seed,
+                "--json",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        std::fs::read(out).unwrap()
+    };
+    let a = go("a.json", "7");
+    let b = go("b.json", "7");
+    assert_eq!(a, b);
+    let c = go("c.json", "8");
+    assert_ne!(a, c, "another seed draws other delays");
+    let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    let names: Vec<&str> = v["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"aws-target-tracking") && names.contains(&"oracle"),
+        "{names:?}"
+    );
+    for field in [
+        "cost_usd",
+        "instance_hours",
+        "slo_violation_minutes",
+        "failed_requests",
+        "p50_latency_ms",
+        "p99_latency_ms",
+        "scaling_actions",
+        "mean_reaction_time_s",
+        "elasticity",
+    ] {
+        assert!(v["policies"][0].get(field).is_some(), "missing {field}");
+    }
+}
+
+#[test]
+fn the_cli_overrides_trace_and_policy_and_writes_a_report() {
+    let dir = tmpdir("cli");
+    let trace = dir.join("mine.csv");
+    let mut text = String::from("timestamp,count\n");
+    for m in 0..180 {
+        let load = if (60..120).contains(&m) { 6000 } else { 1200 };
+        text.push_str(&format!(
+            "2026-01-01 {:02}:{:02}:00,{load}\n",
+            m / 60,
+            m % 60
+        ));
+    }
+    std::fs::write(&trace, text).unwrap();
+    let report = dir.join("r.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["simulate", "simulations/worldcup98.toml", "--trace"])
+        .arg(&trace)
+        .args([
+            "--policy",
+            "simulations/policies/worldcup-fast.toml",
+            "--report",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("worldcup-fast")
+            && table.contains("aws-target-tracking")
+            && table.contains("oracle"),
+        "{table}"
+    );
+    assert!(table.contains("180 intervals"), "{table}");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.matches("<svg").count() >= 4);
+}
+
+#[test]
+fn trace_files_are_read_compressed_and_errors_name_the_file() {
+    let dir = tmpdir("traces");
+    // gzip, per-request log
+    let gz = dir.join("requests.csv.gz");
+    {
+        use std::io::Write;
+        let f = std::fs::File::create(&gz).unwrap();
+        let mut w = flate2::write::GzEncoder::new(f, flate2::Compression::default());
+        w.write_all(b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.97,4808,10\n2023-11-16 18:17:04.03,3180,8\n2023-11-16 18:19:30.00,1,1\n").unwrap();
+        w.finish().unwrap();
+    }
+    let t = trace::read(&gz, &TraceOptions::default()).unwrap();
+    assert_eq!(t.series[0].counts, vec![2.0, 0.0, 1.0]);
+    // the shared traces' real layouts
+    let wide = trace::read(
+        Path::new("simulations/traces/azure_functions_2019_invocations_per_minute_1000fn.csv.gz"),
+        &TraceOptions::default(),
+    )
+    .unwrap();
+    assert_eq!((wide.series.len(), wide.len()), (1000, 1440));
+    let llm = trace::read(
+        Path::new("simulations/traces/azure_llm_2024_coding_requests_per_10s.csv.gz"),
+        &TraceOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(llm.step.0, 10);
+    // errors: file, line, column
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "t,count\n2026-01-01 00:00:00,1\n2026-01-01 00:01:00,x\n",
+    )
+    .unwrap();
+    let e = trace::read(&bad, &TraceOptions::default()).unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with(&format!("{}:3: column `count`:", bad.display())),
+        "{shown}"
+    );
+    let missing = trace::read(&dir.join("nope.csv"), &TraceOptions::default()).unwrap_err();
+    assert!(missing.to_string().contains("cannot read"));
+    let json = dir.join("cw.json");
+    std::fs::write(&json, "{\"MetricDataResults\": [\n {\"Id\": \"m1\", \"Timestamps\": [\"x\"], \"Values\": [1]}\n]}").unwrap();
+    let e = trace::read(&json, &TraceOptions::default()).unwrap_err();
+    assert!(e.message.contains("`x` is not a timestamp"), "{e}");
+}
+
+#[test]
+fn a_broken_scenario_gets_errors_at_its_fields() {
+    let dir = tmpdir("scenario");
+    let path = dir.join("s.toml");
+    std::fs::write(
+        &path,
+        "name = \"x\"\n[trace]\npath = \"t.csv\"\n\n[[targets]]\nname = \"a\"\ninstance_type = \"ml.unknown\"\nlatency_ms = 100\nmin = 5\nmax = 2\nslo = { p99_latency_ms = 200 }\n",
+    )
+    .unwrap();
+    let e = scenario::load(&path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(":7:") && e.contains("targets[0].instance_type"),
+        "{e}"
+    );
+    assert!(e.contains("targets[0].max"), "{e}");
+    assert!(
+        e.contains("targets[0].slo.p99_latency_ms") && e.contains("cannot be met"),
+        "{e}"
+    );
+    assert!(e.contains("policies"), "{e}");
+    std::fs::write(&path, "name = \"x\"\nbogus = 1\n").unwrap();
+    let e = scenario::load(&path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(":2:") && e.contains("unknown field `bogus`"),
+        "{e}"
+    );
+}
