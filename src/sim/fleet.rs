@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use statrs::distribution::LogNormal;
 
-use super::queueing::{erlang_c, response_quantile, response_survival};
+use super::queueing::ResponseTime;
 use crate::engine::{EndpointStatus, Timestamp};
 
 /// What a fleet is made of and how it behaves.
@@ -171,10 +171,11 @@ pub fn serve(
     s.utilisation = (lambda / cap).min(1.0);
     if *backlog <= 0.0 && lambda < cap * (1.0 - 1e-9) {
         if arrivals > 0.0 {
-            s.p50_s = response_quantile(c, lambda, mu, 0.5);
-            s.p99_s = response_quantile(c, lambda, mu, 0.99);
-            s.mean_s = 1.0 / mu + erlang_c(c, lambda / mu) / (cap - lambda);
-            s.failed = arrivals * response_survival(c, lambda, mu, spec.timeout_s);
+            let rt = ResponseTime::new(c, lambda, mu);
+            s.p50_s = rt.quantile(0.5);
+            s.p99_s = rt.quantile(0.99);
+            s.mean_s = rt.mean();
+            s.failed = arrivals * rt.survival(spec.timeout_s);
         }
         return s;
     }

@@ -10,7 +10,7 @@
 //! level's optimum is the optimum.
 
 use super::fleet::FleetSpec;
-use super::queueing::response_survival;
+use super::queueing::ResponseTime;
 
 /// A latency and error-rate objective.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -36,9 +36,9 @@ pub fn need(spec: &FleetSpec, slo: &Slo, arrivals: f64, dt: f64, floor: u32, cap
     // Stability first: strictly more capacity than load.
     let mut n = ((lambda / per_instance).floor() as u32 + 1).max(floor);
     while n < cap {
-        let c = n * spec.concurrency;
-        let tail = response_survival(c, lambda, mu, slo.latency_s);
-        let failed = response_survival(c, lambda, mu, spec.timeout_s);
+        let rt = ResponseTime::new(n * spec.concurrency, lambda, mu);
+        let tail = rt.survival(slo.latency_s);
+        let failed = rt.survival(spec.timeout_s);
         if tail <= 1.0 - slo.percentile && failed <= slo.max_error_rate {
             break;
         }
@@ -128,7 +128,7 @@ mod tests {
         let f = fleet();
         let n = need(&f, &slo, 60.0 * 45.0, 60.0, 1, 1000);
         let mu = 10.0;
-        let ok = |k: u32| response_survival(k, 45.0, mu, 0.5) <= 0.01;
+        let ok = |k: u32| super::super::queueing::response_survival(k, 45.0, mu, 0.5) <= 0.01;
         assert!(ok(n));
         assert!(!ok(n - 1));
         assert_eq!(need(&f, &slo, 0.0, 60.0, 2, 10), 2);

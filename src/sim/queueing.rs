@@ -7,7 +7,8 @@
 //! state, is handled by the fluid backlog in `fleet`.
 
 /// Erlang C: the probability that an arrival waits, for `c` servers at offered load
-/// `a = λ/μ` (< c). Computed by the Erlang B recursion, stable for large `c`.
+/// `a = λ/μ` (< c). Computed by the Erlang B recursion on `1/B`, which needs one division in
+/// all and is stable for large `c`.
 #[must_use]
 pub fn erlang_c(c: u32, a: f64) -> f64 {
     if c == 0 {
@@ -19,55 +20,118 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     if a >= f64::from(c) {
         return 1.0;
     }
-    let mut b = 1.0;
+    let inv_a = 1.0 / a;
+    let mut inv_b = 1.0;
     for k in 1..=c {
-        b = a * b / (f64::from(k) + a * b);
+        inv_b = 1.0 + f64::from(k) * inv_a * inv_b;
     }
+    let b = 1.0 / inv_b;
     let c = f64::from(c);
     c * b / (c - a * (1.0 - b))
 }
 
-/// P(response time > t) in M/M/c FCFS: the service time `S ~ Exp(μ)` plus, with probability
-/// `C`, a wait `W ~ Exp(cμ − λ)`.
-#[must_use]
-pub fn response_survival(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
-    let wait_p = erlang_c(c, lambda / mu);
-    survival_with(wait_p, f64::from(c) * mu - lambda, mu, t)
+/// The response time of an M/M/c FCFS queue: the service time `S ~ Exp(μ)` plus, with
+/// probability `C` (Erlang C), a wait `W ~ Exp(cμ − λ)`. Build once per interval and ask it
+/// several questions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ResponseTime {
+    wait_p: f64,
+    theta: f64,
+    mu: f64,
 }
 
-fn survival_with(wait_p: f64, theta: f64, mu: f64, t: f64) -> f64 {
-    let service = (-mu * t).exp();
-    // P(S + W > t) for independent exponentials with rates μ and θ.
-    let sum = if (theta - mu).abs() < 1e-9 * mu {
-        (1.0 + mu * t) * service
-    } else {
-        (theta * service - mu * (-theta * t).exp()) / (theta - mu)
-    };
-    (1.0 - wait_p) * service + wait_p * sum
+impl ResponseTime {
+    /// For `c` servers of rate `mu` under arrivals at rate `lambda` (< cμ).
+    #[must_use]
+    pub fn new(c: u32, lambda: f64, mu: f64) -> Self {
+        Self {
+            wait_p: erlang_c(c, lambda / mu),
+            theta: f64::from(c) * mu - lambda,
+            mu,
+        }
+    }
+
+    /// Mean response time.
+    #[must_use]
+    pub fn mean(&self) -> f64 {
+        1.0 / self.mu + self.wait_p / self.theta
+    }
+
+    /// P(T > t) and the density at t.
+    fn survival_density(&self, t: f64) -> (f64, f64) {
+        let (mu, theta, cw) = (self.mu, self.theta, self.wait_p);
+        let em = (-mu * t).exp();
+        let (sum_s, sum_d) = if (theta - mu).abs() < 1e-9 * mu {
+            ((1.0 + mu * t) * em, mu * mu * t * em)
+        } else {
+            let et = (-theta * t).exp();
+            (
+                (theta * em - mu * et) / (theta - mu),
+                mu * theta * (em - et) / (theta - mu),
+            )
+        };
+        (
+            (1.0 - cw) * em + cw * sum_s,
+            (1.0 - cw) * mu * em + cw * sum_d,
+        )
+    }
+
+    /// P(T > t).
+    #[must_use]
+    pub fn survival(&self, t: f64) -> f64 {
+        self.survival_density(t).0
+    }
+
+    /// The `q`-quantile, to a relative precision of 1e-6. Starts from the service time's own
+    /// quantile, a lower bound, and is done there when waiting hardly matters (a lightly
+    /// loaded fleet); otherwise Newton steps, which approach from below on the convex tail,
+    /// with bisection as a safeguard.
+    #[must_use]
+    pub fn quantile(&self, q: f64) -> f64 {
+        let target = 1.0 - q;
+        let mut lo = -(target.ln()) / self.mu;
+        let (s, d) = self.survival_density(lo);
+        if s <= target * (1.0 + 1e-6) {
+            return lo;
+        }
+        // P(S + W > a + b) <= P(S > a) + P(W > b): with each at target/2, `hi` is above the
+        // quantile.
+        let half = (0.5 * target).ln();
+        let mut hi = -half / self.mu - half / self.theta.max(1e-12);
+        let (mut t, mut s, mut d) = (lo, s, d);
+        for _ in 0..100 {
+            if s > target {
+                lo = t;
+            } else {
+                hi = t;
+            }
+            let newton = t + (s - target) / d.max(1e-300);
+            let next = if newton > lo && newton < hi {
+                newton
+            } else {
+                0.5 * (lo + hi)
+            };
+            if (next - t).abs() <= 1e-6 * next || hi - lo <= 1e-9 * hi {
+                return next;
+            }
+            t = next;
+            (s, d) = self.survival_density(t);
+        }
+        t
+    }
+}
+
+/// P(response time > t) in M/M/c FCFS.
+#[must_use]
+pub fn response_survival(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
+    ResponseTime::new(c, lambda, mu).survival(t)
 }
 
 /// The `q`-quantile (e.g. 0.99) of the response time, in the unit of `1/μ`.
 /// Requires a stable queue (`λ < cμ`).
 #[must_use]
 pub fn response_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> f64 {
-    let wait_p = erlang_c(c, lambda / mu);
-    let theta = f64::from(c) * mu - lambda;
-    let target = 1.0 - q;
-    // Bracket: the answer lies between the service quantile and service plus wait quantiles.
-    let mut lo = 0.0;
-    let mut hi = (-(target).ln()) / mu + (-(target).ln()) / theta.max(1e-12);
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if survival_with(wait_p, theta, mu, mid) > target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo <= 1e-6 * hi {
-            break;
-        }
-    }
-    0.5 * (lo + hi)
+    ResponseTime::new(c, lambda, mu).quantile(q)
 }
 
 #[cfg(test)]
@@ -94,6 +158,8 @@ mod tests {
         assert!((p99 - 100f64.ln() / 3.0).abs() < 1e-5, "{p99}");
         let p50 = response_quantile(1, lambda, mu, 0.5);
         assert!((p50 - 2f64.ln() / 3.0).abs() < 1e-5, "{p50}");
+        let rt = ResponseTime::new(1, lambda, mu);
+        assert!((rt.mean() - 1.0 / 3.0).abs() < 1e-12);
         assert!((response_survival(1, lambda, mu, 0.5) - (-1.5f64).exp()).abs() < 1e-9);
     }
 
@@ -102,6 +168,30 @@ mod tests {
         // With almost no waiting, p99 tends to ln(100)/μ.
         let p99 = response_quantile(64, 0.01, 10.0, 0.99);
         assert!((p99 - 100f64.ln() / 10.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn quantiles_invert_the_survival_function_at_every_load() {
+        for &(c, rho) in &[
+            (1, 0.5),
+            (4, 0.9),
+            (16, 0.7),
+            (64, 0.95),
+            (200, 0.99),
+            (8, 0.01),
+        ] {
+            let mu = 20.0;
+            let lambda = rho * f64::from(c) * mu;
+            let rt = ResponseTime::new(c, lambda, mu);
+            for q in [0.5, 0.9, 0.99, 0.999] {
+                let t = rt.quantile(q);
+                assert!(
+                    (rt.survival(t) - (1.0 - q)).abs() <= 1e-5 * (1.0 - q),
+                    "c={c} rho={rho} q={q}: S({t}) = {}",
+                    rt.survival(t)
+                );
+            }
+        }
     }
 
     #[test]

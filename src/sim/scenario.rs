@@ -411,7 +411,7 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
         );
     }
     let sigma = t.provisioning_sigma.unwrap_or(0.35);
-    if !(sigma.is_finite() && sigma >= 0.0 && sigma <= 3.0) {
+    if !(sigma.is_finite() && (0.0..=3.0).contains(&sigma)) {
         err(
             &child(p, "provisioning_sigma"),
             format!("{sigma}: must lie between 0 and 3"),
@@ -449,7 +449,8 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
     let latency_s = t.latency_ms / 1000.0;
     let slo_s = t.slo.p99_latency_ms / 1000.0;
     // Even with unlimited instances the p99 of an exponential service time is ln(100) × mean.
-    if !(slo_s > 100f64.ln() * latency_s) {
+    // (Written so that NaN fails too.)
+    if slo_s.partial_cmp(&(100f64.ln() * latency_s)) != Some(std::cmp::Ordering::Greater) {
         err(&child(&child(p, "slo"), "p99_latency_ms"), format!(
             "{} ms cannot be met: with a mean latency of {} ms the service time alone has a p99 of {:.0} ms",
             t.slo.p99_latency_ms, t.latency_ms, 100f64.ln() * t.latency_ms

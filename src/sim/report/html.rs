@@ -88,7 +88,9 @@ fn chart(title: &str, y_desc: &str, lines: &[Line], y_max_cap: Option<f64>) -> S
             let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
             for &(x, y) in &l.points {
                 if y.is_finite() {
-                    segments.last_mut().map(|s| s.push((x, y.min(y_max))));
+                    if let Some(s) = segments.last_mut() {
+                        s.push((x, y.min(y_max)));
+                    }
                 } else if segments.last().is_some_and(|s| !s.is_empty()) {
                     segments.push(Vec::new());
                 }
@@ -213,11 +215,19 @@ pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
             points: downsample(&demand, step),
         });
         page.push_str(&chart("Instances in service", "instances", &capacity, None));
+        let hours = s.trace.len() as f64 * step / 3600.0;
+        let slo_ms = t.slo.latency_s * 1000.0;
+        latency.push(Line {
+            label: "SLO".into(),
+            color: BLACK,
+            dashed: true,
+            points: vec![(0.0, slo_ms), (hours, slo_ms)],
+        });
         page.push_str(&chart(
             "p99 latency (capped at 5 × SLO)",
             "ms",
             &latency,
-            Some(5.0 * t.slo.latency_s * 1000.0),
+            Some(5.0 * slo_ms),
         ));
         page.push_str(&chart("Cumulative cost", "USD", &spend, None));
     }

@@ -265,7 +265,7 @@ fn transform(mut trace: Trace, o: &TraceOptions) -> Result<Trace, At> {
         }
     }
     if let Some(speedup) = o.speedup {
-        if speedup == 0 || trace.step.0 % speedup != 0 {
+        if speedup == 0 || !trace.step.0.is_multiple_of(speedup) {
             return Err(At::whole(format!(
                 "speedup {speedup} must divide the trace's step of {} s",
                 trace.step.0

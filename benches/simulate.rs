@@ -1,0 +1,192 @@
+//! Simulator throughput: 30 days x 1,000 endpoints at 1-minute resolution (43.2 M
+//! endpoint-minutes) under AWS target tracking, on every core; and replay time against parse
+//! time for the World Cup 98 trace. Run: `cargo bench --bench simulate` (figures go to
+//! docs/benchmarks.md). Options: `-- --endpoints N --days D`.
+
+use std::time::Instant;
+
+use sagescale::engine::Timestamp;
+use sagescale::sim::cloudwatch::CloudWatchModel;
+use sagescale::sim::compare::{aws_baseline, endpoint_seed};
+use sagescale::sim::fleet::FleetSpec;
+use sagescale::sim::oracle::Slo;
+use sagescale::sim::run::{run, Driver, Replay};
+use sagescale::sim::scenario::SimTarget;
+use sagescale::sim::trace::{self, TraceOptions};
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn target(i: usize) -> SimTarget {
+    SimTarget {
+        name: format!("endpoint-{i}"),
+        series: 0,
+        fleet: FleetSpec {
+            instance_type: "ml.c5.xlarge".into(),
+            price_per_hour: 0.204,
+            concurrency: 2,
+            latency_s: 0.05,
+            provisioning_median_s: 120.0,
+            provisioning_sigma: 0.35,
+            drain_s: 30,
+            timeout_s: 60.0,
+        },
+        min: 1,
+        max: 200,
+        initial: 2,
+        slo: Slo {
+            latency_s: 0.4,
+            percentile: 0.99,
+            max_error_rate: 0.001,
+        },
+        aws_target: 1200.0,
+    }
+}
+
+/// A diurnal load with a weekly swing, per-endpoint size and phase, and deterministic noise.
+fn traffic(i: usize, minutes: usize) -> Vec<f64> {
+    let mut x = endpoint_seed(42, i);
+    let base = 200.0 + (x % 5000) as f64;
+    let phase = (x >> 20) % 1440;
+    (0..minutes)
+        .map(|m| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let noise = 0.85 + 0.3 * ((x % 1000) as f64 / 1000.0);
+            let day = ((m as u64 + phase) % 1440) as f64 / 1440.0;
+            let week = 1.0 + 0.2 * ((m / 1440) % 7 == 6) as u8 as f64;
+            base * (1.2 + (day * std::f64::consts::TAU).sin()) * week * noise
+        })
+        .collect()
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let endpoints = arg("--endpoints", 1000);
+    let days = arg("--days", 30);
+    let minutes = days * 1440;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let t0 = Instant::now();
+    let loads: Vec<Vec<f64>> = (0..endpoints).map(|i| traffic(i, minutes)).collect();
+    let gen_s = t0.elapsed().as_secs_f64();
+
+    let t1 = Instant::now();
+    let actions: u64 = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|w| {
+                let loads = &loads;
+                scope.spawn(move || {
+                    let mut actions = 0u64;
+                    for i in (w..endpoints).step_by(threads) {
+                        let t = target(i);
+                        let (spec, metrics, history) = aws_baseline(&t);
+                        let replay = Replay {
+                            arrivals: &loads[i],
+                            start: Timestamp(0),
+                            dt: 60,
+                            evaluation_interval: 60,
+                            cloudwatch: CloudWatchModel::default(),
+                            seed: endpoint_seed(7, i),
+                        };
+                        let out = run(
+                            &t,
+                            &replay,
+                            &[],
+                            &Driver::Engine {
+                                spec: &spec,
+                                metrics: &metrics,
+                                history: &history,
+                            },
+                            false,
+                        );
+                        actions += u64::from(out.acc.actions);
+                    }
+                    actions
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    let sim_s = t1.elapsed().as_secs_f64();
+    let em = (endpoints * minutes) as f64;
+    println!("fleet: {endpoints} endpoints x {days} days x 1-minute = {:.1} M endpoint-minutes, {threads} threads", em / 1e6);
+    println!("traffic generation: {gen_s:.2} s (not counted)");
+    println!(
+        "simulation: {sim_s:.2} s = {:.2} M endpoint-minutes/s ({} scaling actions)",
+        em / sim_s / 1e6,
+        actions
+    );
+    println!("peak RSS: {:.0} MiB", peak_rss_mib());
+
+    // Replay against parse, on the real World Cup 98 trace (125,310 minutes).
+    let path = std::path::Path::new("simulations/traces/worldcup98_requests_per_minute.csv.gz");
+    let t2 = Instant::now();
+    let wc = match trace::read(
+        path,
+        &TraceOptions {
+            scale: Some(0.2),
+            ..TraceOptions::default()
+        },
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return;
+        }
+    };
+    let parse_s = t2.elapsed().as_secs_f64();
+    let t = target(0);
+    let (spec, metrics, history) = aws_baseline(&t);
+    let replay = Replay {
+        arrivals: &wc.series[0].counts,
+        start: wc.start,
+        dt: 60,
+        evaluation_interval: 60,
+        cloudwatch: CloudWatchModel::default(),
+        seed: 1,
+    };
+    let t3 = Instant::now();
+    let out = run(
+        &t,
+        &replay,
+        &[],
+        &Driver::Engine {
+            spec: &spec,
+            metrics: &metrics,
+            history: &history,
+        },
+        false,
+    );
+    let replay_s = t3.elapsed().as_secs_f64();
+    println!(
+        "world cup 98 ({} minutes): parse {:.1} ms, replay {:.1} ms ({} actions): replay = {:.2} x parse",
+        wc.len(),
+        parse_s * 1e3,
+        replay_s * 1e3,
+        out.acc.actions,
+        replay_s / parse_s
+    );
+}
