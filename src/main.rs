@@ -23,8 +23,12 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Print the JSON Schema of a policy file.
-    Schema,
+    /// Print the JSON Schema of a policy file (or of a scenario file).
+    Schema {
+        /// The schema of simulator scenario files instead.
+        #[arg(long)]
+        scenario: bool,
+    },
     /// Replay a trace through each policy, the AWS target-tracking emulation and the oracle.
     Simulate {
         /// Scenario file (.toml, .yaml).
@@ -47,12 +51,23 @@ enum Command {
     },
 }
 
+/// Write to stdout; a reader that went away (`| head`) ends the output, not the program.
+fn out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { paths } => validate(&paths),
-        Command::Schema => {
-            println!("{}", policy::schema::policy_file_schema());
+        Command::Schema { scenario } => {
+            if scenario {
+                let schema = schemars::schema_for!(sagescale::sim::scenario::ScenarioDoc);
+                out(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"));
+            } else {
+                out(&(policy::schema::policy_file_schema() + "\n"));
+            }
             ExitCode::SUCCESS
         }
         Command::Simulate {
@@ -99,7 +114,7 @@ fn simulate(
     let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let comparison = compare::compare(&s, progress);
     let summary = rep::summarise(&s, &comparison);
-    print!("{}", rep::table(&summary));
+    out(&rep::table(&summary));
     if let Some(p) = json {
         let text = match serde_json::to_string_pretty(&summary) {
             Ok(t) => t + "\n",
@@ -126,12 +141,12 @@ fn simulate(
 fn validate(paths: &[PathBuf]) -> ExitCode {
     match policy::load(paths) {
         Ok((set, files)) => {
-            println!(
-                "ok: {files} file(s), {} target(s), {} policies, {} metric queries",
+            out(&format!(
+                "ok: {files} file(s), {} target(s), {} policies, {} metric queries\n",
                 set.targets.len(),
                 set.policy_count(),
                 set.metrics.len()
-            );
+            ));
             ExitCode::SUCCESS
         }
         Err(problems) => {
