@@ -30,6 +30,7 @@ fn target(i: usize) -> SimTarget {
     SimTarget {
         name: format!("endpoint-{i}"),
         series: 0,
+        asynchronous: false,
         fleet: FleetSpec {
             instance_type: "ml.c5.xlarge".into(),
             price_per_hour: 0.204,

@@ -25,6 +25,7 @@ fn target() -> SimTarget {
     SimTarget {
         name: "t".into(),
         series: 0,
+        asynchronous: false,
         fleet: FleetSpec {
             instance_type: "ml.c5.xlarge".into(),
             price_per_hour: 0.204,
@@ -336,4 +337,47 @@ fn a_broken_scenario_gets_errors_at_its_fields() {
         e.contains(":2:") && e.contains("unknown field `bogus`"),
         "{e}"
     );
+}
+
+#[test]
+fn an_async_endpoint_scales_to_zero_between_bursts_and_wakes_on_backlog() {
+    let s = scenario::load(
+        Path::new("simulations/batch-async.toml"),
+        &Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.targets[0].asynchronous);
+    let c = compare(&s, false);
+    let r = summarise(&s, &c);
+    let oracle = r.policies.iter().find(|p| p.kind == Kind::Oracle).unwrap();
+    assert_eq!(oracle.totals.slo_violation_minutes, 0.0);
+    for p in &r.policies {
+        assert!(oracle.totals.cost_usd <= p.totals.cost_usd, "{}", p.name);
+    }
+    for k in &c.contenders {
+        let run = &k.runs[0].in_service;
+        // Starts at zero, wakes for the first burst, returns to zero, and wakes again.
+        let first_up = run
+            .iter()
+            .position(|&n| n > 0)
+            .unwrap_or_else(|| panic!("{} never woke", k.name));
+        let back_to_zero = run[first_up..]
+            .iter()
+            .position(|&n| n == 0)
+            .map(|i| i + first_up);
+        let again = back_to_zero.and_then(|z| run[z..].iter().position(|&n| n > 0));
+        assert!(
+            again.is_some(),
+            "{}: up at {first_up}, zero at {back_to_zero:?}, never up again",
+            k.name
+        );
+    }
+    // Requests waited while there was no capacity: the backlog metric drove the wake-up, and
+    // no request was lost.
+    let example = r
+        .policies
+        .iter()
+        .find(|p| p.name == "sagescale-example")
+        .unwrap();
+    assert_eq!(example.totals.failed_requests, 0.0);
 }

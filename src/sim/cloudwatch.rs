@@ -30,6 +30,14 @@ pub enum Quantity {
     ConcurrentRequests,
     /// `CPUUtilization` / `GPUUtilization` (percent of the serving capacity)
     Utilisation,
+    /// `ApproximateBacklogSize` (async)
+    BacklogSize,
+    /// `ApproximateBacklogSizePerInstance` (async)
+    BacklogPerInstance,
+    /// `ApproximateAgeOfOldestRequest` (async, seconds)
+    AgeOfOldestRequest,
+    /// `HasBacklogWithoutCapacity` (async: 1 when requests wait and no instance runs)
+    HasBacklogWithoutCapacity,
     /// Anything the real-time model does not produce: always missing.
     Unmodelled,
 }
@@ -50,6 +58,10 @@ impl Quantity {
             ("AWS/SageMaker", "Invocation4XXErrors") => Self::Errors4xx,
             ("AWS/SageMaker", "ConcurrentRequestsPerModel") => Self::ConcurrentRequests,
             ("/aws/sagemaker/Endpoints", "CPUUtilization" | "GPUUtilization") => Self::Utilisation,
+            ("AWS/SageMaker", "ApproximateBacklogSize") => Self::BacklogSize,
+            ("AWS/SageMaker", "ApproximateBacklogSizePerInstance") => Self::BacklogPerInstance,
+            ("AWS/SageMaker", "ApproximateAgeOfOldestRequest") => Self::AgeOfOldestRequest,
+            ("AWS/SageMaker", "HasBacklogWithoutCapacity") => Self::HasBacklogWithoutCapacity,
             _ => Self::Unmodelled,
         }
     }
@@ -119,6 +131,10 @@ struct Accum {
     p99_max: f64,
     utilisation_sum: f64,
     concurrency_max: f64,
+    backlog_sum: f64,
+    backlog_max: f64,
+    age_max: f64,
+    without_capacity: bool,
     ticks: u32,
 }
 
@@ -204,6 +220,10 @@ impl CloudWatch {
                         .max(service.arrivals / dt as f64 * service.mean_s);
                 }
                 a.utilisation_sum += service.utilisation;
+                a.backlog_sum += service.backlog;
+                a.backlog_max = a.backlog_max.max(service.backlog);
+                a.age_max = a.age_max.max(service.oldest_age_s);
+                a.without_capacity |= service.backlog > 0.0 && instances == 0;
                 a.ticks += 1;
                 if part_end >= t.period_end {
                     let value = datapoint(t.quantity, t.statistic, &t.acc, instances);
@@ -234,8 +254,25 @@ impl CloudWatch {
     }
 }
 
-/// The datapoint a period yields, or `None` where SageMaker publishes nothing.
+/// The datapoint a period yields, or `None` where SageMaker publishes nothing. The async
+/// backlog metrics are endpoint-level and published with or without instances and traffic.
 fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<f64> {
+    let ticks = f64::from(a.ticks.max(1));
+    let backlog = match stat {
+        Statistic::Maximum => a.backlog_max,
+        _ => a.backlog_sum / ticks,
+    };
+    match q {
+        Quantity::BacklogSize => return Some(backlog),
+        Quantity::AgeOfOldestRequest => return Some(a.age_max),
+        Quantity::HasBacklogWithoutCapacity => {
+            return Some(if a.without_capacity { 1.0 } else { 0.0 })
+        }
+        Quantity::BacklogPerInstance if instances > 0 => {
+            return Some(backlog / f64::from(instances))
+        }
+        _ => {}
+    }
     if instances == 0 || q == Quantity::Unmodelled {
         return None;
     }
@@ -258,7 +295,11 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
                 _ => a.latency_weighted / a.arrivals,
             },
         ),
-        Quantity::Unmodelled => None,
+        Quantity::Unmodelled
+        | Quantity::BacklogSize
+        | Quantity::BacklogPerInstance
+        | Quantity::AgeOfOldestRequest
+        | Quantity::HasBacklogWithoutCapacity => None,
     }
 }
 

@@ -3,10 +3,12 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::oracle::{need, schedule};
+use super::oracle::{need, need_async, schedule};
 use super::results::Accumulator;
 use super::run::{run, Driver, Replay};
 use super::scenario::{Scenario, SimTarget};
+use crate::engine::alarm::{AlarmSpec, Comparison as AlarmComparison, TreatMissingData};
+use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use crate::engine::target_tracking::TargetTrackingSpec;
 use crate::engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
 use crate::metrics::{MetricId, MetricQuery, MetricStat, Statistic};
@@ -55,32 +57,81 @@ pub struct Comparison {
     pub demand: Vec<Vec<u32>>,
 }
 
-/// The AWS emulation's target: target tracking on InvocationsPerInstance with AWS defaults.
+/// The AWS emulation's target, as AWS documents it for the workload: real-time, target
+/// tracking on InvocationsPerInstance with AWS defaults; async, target tracking on
+/// ApproximateBacklogSizePerInstance plus a +1 step policy on HasBacklogWithoutCapacity
+/// (average, 60 s, 2 of 2, >= 1) to wake from zero.
 #[must_use]
 pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
+    let stat = |name: &str, statistic: Statistic| {
+        MetricQuery::Stat(MetricStat {
+            namespace: "AWS/SageMaker".into(),
+            name: name.into(),
+            dimensions: vec![],
+            statistic,
+            period: Seconds(60),
+        })
+    };
+    let tracked = if t.asynchronous {
+        "ApproximateBacklogSizePerInstance"
+    } else {
+        "InvocationsPerInstance"
+    };
+    let mut policies = vec![PolicySpec {
+        name: "aws-target-tracking".into(),
+        kind: PolicyKind::TargetTracking(TargetTrackingSpec::aws_default(
+            MetricId(0),
+            t.aws_target,
+        )),
+    }];
+    let mut queries = vec![stat(
+        tracked,
+        if t.asynchronous {
+            Statistic::Average
+        } else {
+            Statistic::Sum
+        },
+    )];
+    let mut history = vec![30];
+    if t.asynchronous {
+        policies.push(PolicySpec {
+            name: "aws-wake-from-zero".into(),
+            kind: PolicyKind::Step(StepSpec {
+                alarm: AlarmSpec {
+                    metric: MetricId(1),
+                    comparison: AlarmComparison::GreaterOrEqual,
+                    threshold: 1.0,
+                    evaluation_periods: 2,
+                    datapoints_to_alarm: 2,
+                    treat_missing: TreatMissingData::Missing,
+                },
+                adjustment_type: AdjustmentType::ChangeInCapacity,
+                steps: vec![StepAdjustment {
+                    lower: Some(0.0),
+                    upper: None,
+                    adjustment: 1,
+                }],
+                min_adjustment_magnitude: None,
+                cooldown: Seconds(300),
+            }),
+        });
+        queries.push(stat("HasBacklogWithoutCapacity", Statistic::Average));
+        history.push(4);
+    }
     let spec = TargetSpec {
         name: t.name.clone(),
         resource_id: format!("endpoint/{}/variant/AllTraffic", t.name),
         dimension: ScalableDimension::InstanceCount,
-        workload: Workload::Realtime,
+        workload: if t.asynchronous {
+            Workload::Async
+        } else {
+            Workload::Realtime
+        },
         min: t.min,
         max: t.max,
-        policies: vec![PolicySpec {
-            name: "aws-target-tracking".into(),
-            kind: PolicyKind::TargetTracking(TargetTrackingSpec::aws_default(
-                MetricId(0),
-                t.aws_target,
-            )),
-        }],
+        policies,
     };
-    let q = MetricQuery::Stat(MetricStat {
-        namespace: "AWS/SageMaker".into(),
-        name: "InvocationsPerInstance".into(),
-        dimensions: vec![],
-        statistic: Statistic::Sum,
-        period: Seconds(60),
-    });
-    (spec, vec![q], vec![30])
+    (spec, queries, history)
 }
 
 /// Mix a seed with an endpoint index (splitmix64), so endpoints draw independently.
@@ -113,11 +164,19 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     let mut oracle_plans = Vec::new();
     for t in &s.targets {
         let arrivals = &s.trace.series[t.series].counts;
-        // The demand curve: the least capacity within the SLO at each interval's load.
-        let d: Vec<u32> = arrivals
-            .iter()
-            .map(|&a| need(&t.fleet, &t.slo, a, f64::from(dt), 1, t.max))
-            .collect();
+        // The demand curve: the least capacity within the SLO at each interval's load (async:
+        // the least that keeps up, zero when idle).
+        let d: Vec<u32> = if t.asynchronous {
+            arrivals
+                .iter()
+                .map(|&a| need_async(&t.fleet, a, f64::from(dt), 0, t.max))
+                .collect()
+        } else {
+            arrivals
+                .iter()
+                .map(|&a| need(&t.fleet, &t.slo, a, f64::from(dt), 1, t.max))
+                .collect()
+        };
         let floor: Vec<u32> = d.iter().map(|&x| x.max(t.min)).collect();
         oracle_plans.push(schedule(
             &floor,

@@ -6,6 +6,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use statrs::distribution::LogNormal;
 
+use super::async_queue::AsyncQueue;
 use super::queueing::ResponseTime;
 use crate::engine::{EndpointStatus, Timestamp};
 
@@ -53,6 +54,10 @@ pub struct Service {
     pub mean_s: f64,
     /// Busy fraction of the serving capacity.
     pub utilisation: f64,
+    /// Async endpoints: requests waiting at the end of the interval.
+    pub backlog: f64,
+    /// Async endpoints: age of the oldest waiting request at the end of the interval, seconds.
+    pub oldest_age_s: f64,
 }
 
 /// One fleet's state during a run.
@@ -62,14 +67,16 @@ pub struct Fleet {
     pending: Vec<i64>,
     draining: Vec<i64>,
     backlog: f64,
+    queue: Option<AsyncQueue>,
     rng: StdRng,
     delay: LogNormal,
 }
 
 impl Fleet {
-    /// A fleet of `initial` instances in service, drawing delays from `seed`.
+    /// A fleet of `initial` instances in service, drawing delays from `seed`; `asynchronous`
+    /// endpoints queue requests instead of serving them on arrival.
     #[must_use]
-    pub fn new(spec: &FleetSpec, initial: u32, seed: u64) -> Self {
+    pub fn new(spec: &FleetSpec, initial: u32, seed: u64, asynchronous: bool) -> Self {
         let sigma = spec.provisioning_sigma.max(1e-6);
         // A log-normal's median is e^μ. Parameters were validated with the scenario.
         let delay = LogNormal::new(spec.provisioning_median_s.max(1.0).ln(), sigma)
@@ -80,6 +87,7 @@ impl Fleet {
             pending: Vec::new(),
             draining: Vec::new(),
             backlog: 0.0,
+            queue: asynchronous.then(AsyncQueue::default),
             rng: StdRng::seed_from_u64(seed),
             delay,
         }
@@ -133,9 +141,12 @@ impl Fleet {
         }
     }
 
-    /// Serve `arrivals` requests over `dt` seconds.
-    pub fn serve(&mut self, arrivals: f64, dt: f64) -> Service {
-        serve(&self.spec, self.in_service, &mut self.backlog, arrivals, dt)
+    /// Serve `arrivals` requests over the `dt` seconds from `now`.
+    pub fn serve(&mut self, arrivals: f64, now: Timestamp, dt: f64) -> Service {
+        match &mut self.queue {
+            Some(q) => q.serve(&self.spec, self.in_service, arrivals, now.0 as f64, dt),
+            None => serve(&self.spec, self.in_service, &mut self.backlog, arrivals, dt),
+        }
     }
 }
 
@@ -217,13 +228,13 @@ mod tests {
 
     #[test]
     fn instances_arrive_after_a_seeded_delay_and_the_endpoint_updates_meanwhile() {
-        let mut a = Fleet::new(&spec(), 2, 7);
+        let mut a = Fleet::new(&spec(), 2, 7, false);
         a.set_desired(5, Timestamp(0));
         assert_eq!(
             (a.in_service(), a.billed(), a.status()),
             (2, 5, EndpointStatus::Updating)
         );
-        let mut b = Fleet::new(&spec(), 2, 7);
+        let mut b = Fleet::new(&spec(), 2, 7, false);
         b.set_desired(5, Timestamp(0));
         assert_eq!(a.pending, b.pending, "the same seed draws the same delays");
         assert!(

@@ -4,6 +4,7 @@
 //! Architecture invariant: deterministic for a seed. Randomness comes only from seeded
 //! generators owned by the run; nothing reads the wall clock.
 
+pub mod async_queue;
 pub mod cloudwatch;
 pub mod compare;
 pub mod fleet;

@@ -47,6 +47,15 @@ pub fn need(spec: &FleetSpec, slo: &Slo, arrivals: f64, dt: f64, floor: u32, cap
     n.min(cap)
 }
 
+/// Async endpoints: the least number of instances that keeps up with `arrivals` over `dt`
+/// seconds, so nothing waits longer than an interval; at least `floor`, at most `cap`.
+#[must_use]
+pub fn need_async(spec: &FleetSpec, arrivals: f64, dt: f64, floor: u32, cap: u32) -> u32 {
+    let per_instance = f64::from(spec.concurrency) / spec.latency_s * dt;
+    let n = (arrivals / per_instance - 1e-9).ceil().max(0.0) as u32;
+    n.max(floor).min(cap)
+}
+
 /// The oracle's schedule: instances in service per interval, and instance-seconds billed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OracleSchedule {

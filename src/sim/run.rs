@@ -78,7 +78,7 @@ pub fn run(
             history,
         } => {
             let initial = target.initial.clamp(spec.min, spec.max);
-            let mut fleet = Fleet::new(&target.fleet, initial, replay.seed);
+            let mut fleet = Fleet::new(&target.fleet, initial, replay.seed, target.asynchronous);
             let mut cw = CloudWatch::new(
                 metrics,
                 history,
@@ -93,7 +93,7 @@ pub fn run(
             for (i, &a) in replay.arrivals.iter().enumerate() {
                 let now = Timestamp(replay.start.0 + i as i64 * dt);
                 fleet.advance(now);
-                let service = fleet.serve(a, dtf);
+                let service = fleet.serve(a, now, dtf);
                 acc.add(
                     dtf,
                     &service,
@@ -129,10 +129,16 @@ pub fn run(
             billed_seconds,
         } => {
             let mut backlog = 0.0;
+            let mut queue = super::async_queue::AsyncQueue::default();
             let mut last = None;
             for (i, &a) in replay.arrivals.iter().enumerate() {
                 let n = in_service[i];
-                let service = serve(&target.fleet, n, &mut backlog, a, dtf);
+                let service = if target.asynchronous {
+                    let now = replay.start.0 + i as i64 * dt;
+                    queue.serve(&target.fleet, n, a, now as f64, dtf)
+                } else {
+                    serve(&target.fleet, n, &mut backlog, a, dtf)
+                };
                 acc.add(
                     dtf,
                     &service,

@@ -13,6 +13,7 @@ use super::instance_types::instance_type;
 use super::oracle::Slo;
 use super::trace::{self, Trace, TraceError, TraceOptions};
 use crate::policy::diagnostic::{child, item};
+use crate::policy::document::WorkloadDoc;
 use crate::policy::{self, Diagnostic, Diagnostics, PolicySet};
 
 /// A scenario file.
@@ -63,6 +64,9 @@ pub struct SimTargetDoc {
     /// Trace series. Default: the first.
     #[serde(default)]
     pub series: Option<String>,
+    /// `realtime` (default) or `async`. Multi-model and serverless are not modelled yet.
+    #[serde(default)]
+    pub workload: Option<WorkloadDoc>,
     /// `ml.*` instance type.
     pub instance_type: String,
     /// USD per instance-hour. Default: the built-in table's.
@@ -82,7 +86,8 @@ pub struct SimTargetDoc {
     /// Seconds a removed instance drains. Default 30.
     #[serde(default)]
     pub drain_s: Option<u32>,
-    /// Request timeout, seconds. Default 60 (SageMaker real-time).
+    /// Request timeout, seconds. Default 60 (SageMaker real-time); 3600 for async, after
+    /// which a waiting request expires.
     #[serde(default)]
     pub timeout_s: Option<f64>,
     /// Lower bound for the AWS emulation and the oracle.
@@ -94,8 +99,9 @@ pub struct SimTargetDoc {
     pub initial: Option<u32>,
     /// The objective.
     pub slo: SloDoc,
-    /// Target value of InvocationsPerInstance for the AWS emulation. Default AWS's load-testing
-    /// guidance: 0.5 × the instance's maximum requests per second × 60.
+    /// Target value for the AWS emulation: InvocationsPerInstance for real-time (default AWS's
+    /// load-testing guidance, 0.5 × the instance's maximum requests per second × 60),
+    /// ApproximateBacklogSizePerInstance for async (default 5, AWS's example).
     #[serde(default)]
     pub aws_target: Option<f64>,
 }
@@ -104,8 +110,12 @@ pub struct SimTargetDoc {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SloDoc {
-    /// 99th-percentile latency bound, milliseconds.
-    pub p99_latency_ms: f64,
+    /// Real-time: 99th-percentile latency bound, milliseconds.
+    #[serde(default)]
+    pub p99_latency_ms: Option<f64>,
+    /// Async: bound on the age of the oldest request, seconds.
+    #[serde(default)]
+    pub max_age_s: Option<f64>,
     /// Largest acceptable failed fraction in a minute. Default 0.001.
     #[serde(default)]
     pub max_error_rate: Option<f64>,
@@ -128,6 +138,8 @@ pub struct SimTarget {
     pub name: String,
     /// Index of its series in the trace.
     pub series: usize,
+    /// An asynchronous endpoint: requests queue; the SLO bounds the oldest request's age.
+    pub asynchronous: bool,
     /// Fleet model.
     pub fleet: FleetSpec,
     /// Lower bound (AWS emulation, oracle).
@@ -421,7 +433,20 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
     if concurrency == 0 {
         err(&child(p, "concurrency"), "must be at least 1".into());
     }
-    let timeout = t.timeout_s.unwrap_or(60.0);
+    let asynchronous = match t.workload.unwrap_or(WorkloadDoc::Realtime) {
+        WorkloadDoc::Realtime => false,
+        WorkloadDoc::Async => true,
+        other => {
+            err(
+                &child(p, "workload"),
+                format!("{other:?} endpoints are not modelled yet: use realtime or async"),
+            );
+            false
+        }
+    };
+    let timeout = t
+        .timeout_s
+        .unwrap_or(if asynchronous { 3600.0 } else { 60.0 });
     if !positive(timeout) {
         err(
             &child(p, "timeout_s"),
@@ -439,6 +464,9 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             ),
         );
     }
+    if t.min == 0 && !asynchronous {
+        err(&child(p, "min"), "min 0 is only for async endpoints".into());
+    }
     let initial = t.initial.unwrap_or(t.min);
     if initial < t.min || initial > t.max {
         err(
@@ -447,19 +475,50 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
         );
     }
     let latency_s = t.latency_ms / 1000.0;
-    let slo_s = t.slo.p99_latency_ms / 1000.0;
-    // Even with unlimited instances the p99 of an exponential service time is ln(100) × mean.
-    // (Written so that NaN fails too.)
-    if slo_s.partial_cmp(&(100f64.ln() * latency_s)) != Some(std::cmp::Ordering::Greater) {
-        err(&child(&child(p, "slo"), "p99_latency_ms"), format!(
-            "{} ms cannot be met: with a mean latency of {} ms the service time alone has a p99 of {:.0} ms",
-            t.slo.p99_latency_ms, t.latency_ms, 100f64.ln() * t.latency_ms
-        ));
-    }
+    let slo_path = child(p, "slo");
+    let slo_s = match (asynchronous, t.slo.p99_latency_ms, t.slo.max_age_s) {
+        (false, Some(ms), None) => {
+            let s = ms / 1000.0;
+            // Even with unlimited instances the p99 of an exponential service time is
+            // ln(100) × mean. (Written so that NaN fails too.)
+            if s.partial_cmp(&(100f64.ln() * latency_s)) != Some(std::cmp::Ordering::Greater) {
+                err(&child(&slo_path, "p99_latency_ms"), format!(
+                    "{ms} ms cannot be met: with a mean latency of {} ms the service time alone has a p99 of {:.0} ms",
+                    t.latency_ms,
+                    100f64.ln() * t.latency_ms
+                ));
+            }
+            s
+        }
+        (true, None, Some(age)) => {
+            if !positive(age) {
+                err(
+                    &child(&slo_path, "max_age_s"),
+                    format!("{age}: must be above 0"),
+                );
+            }
+            age
+        }
+        (false, ..) => {
+            err(
+                &slo_path,
+                "a real-time SLO is `p99_latency_ms` (and `max_error_rate`)".into(),
+            );
+            1.0
+        }
+        (true, ..) => {
+            err(
+                &slo_path,
+                "an async SLO is `max_age_s`, the age of the oldest request (and `max_error_rate`)"
+                    .into(),
+            );
+            1.0
+        }
+    };
     let max_error_rate = t.slo.max_error_rate.unwrap_or(0.001);
     if !(0.0..1.0).contains(&max_error_rate) {
         err(
-            &child(&child(p, "slo"), "max_error_rate"),
+            &child(&slo_path, "max_error_rate"),
             format!("{max_error_rate}: must lie in [0, 1)"),
         );
     }
@@ -485,6 +544,7 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
     Some(SimTarget {
         name: t.name.clone(),
         series: 0,
+        asynchronous,
         fleet,
         min: t.min,
         max: t.max,
