@@ -50,6 +50,7 @@ fn target(i: usize) -> SimTarget {
             max_error_rate: 0.001,
         },
         aws_target: 1200.0,
+        serverless: None,
     }
 }
 

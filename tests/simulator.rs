@@ -46,6 +46,7 @@ fn target() -> SimTarget {
         },
         // 4 instances at 10 req/s each: 50 % is 300 invocations per instance per minute.
         aws_target: 300.0,
+        serverless: None,
     }
 }
 
@@ -380,4 +381,42 @@ fn an_async_endpoint_scales_to_zero_between_bursts_and_wakes_on_backlog() {
         .find(|p| p.name == "sagescale-example")
         .unwrap();
     assert_eq!(example.totals.failed_requests, 0.0);
+}
+
+#[test]
+fn the_report_prices_the_same_traffic_pay_per_use_for_cpu_models_only() {
+    let s = scenario::load(
+        Path::new("simulations/worldcup98.toml"),
+        &Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = summarise(&s, &compare(&s, false));
+    let p = r.targets[0]
+        .pay_per_use
+        .as_ref()
+        .expect("a CPU endpoint gets an estimate");
+    let requests: f64 = s.trace.series[0].counts.iter().sum();
+    // 50 ms per request at 4 GB and $0.00002 per GB-second.
+    let want = requests * 0.05 * 4.0 * 0.00002;
+    assert!(
+        (p.cost_usd - want).abs() < 1e-3 * want,
+        "{} vs {want}",
+        p.cost_usd
+    );
+    let cheapest = r
+        .policies
+        .iter()
+        .filter(|x| x.kind == Kind::Policy)
+        .map(|x| x.totals.cost_usd)
+        .fold(f64::INFINITY, f64::min);
+    assert!((p.vs_cheapest_policy_pct - (want / cheapest - 1.0) * 100.0).abs() < 0.1);
+    let gpu = scenario::load(
+        Path::new("simulations/azure-llm-coding.toml"),
+        &Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        gpu.targets[0].serverless.is_none(),
+        "Serverless Inference has no GPUs"
+    );
 }

@@ -99,11 +99,28 @@ pub struct SimTargetDoc {
     pub initial: Option<u32>,
     /// The objective.
     pub slo: SloDoc,
+    /// Real-time: also estimate serving this traffic on SageMaker Serverless Inference,
+    /// pay-per-use. Default: 4 GB of memory at $0.00002 per GB-second, for CPU instance types
+    /// (Serverless Inference has no accelerators; give this to estimate a GPU model anyway).
+    #[serde(default)]
+    pub serverless: Option<ServerlessDoc>,
     /// Target value for the AWS emulation: InvocationsPerInstance for real-time (default AWS's
     /// load-testing guidance, 0.5 × the instance's maximum requests per second × 60),
     /// ApproximateBacklogSizePerInstance for async (default 5, AWS's example).
     #[serde(default)]
     pub aws_target: Option<f64>,
+}
+
+/// Serverless Inference pricing for the pay-per-use estimate.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerlessDoc {
+    /// Memory size, GB (1 to 6). Default 4.
+    #[serde(default)]
+    pub memory_gb: Option<f64>,
+    /// USD per GB-second of compute. Default 0.00002 (approximate us-east-1 list price).
+    #[serde(default)]
+    pub price_per_gb_second: Option<f64>,
 }
 
 /// A latency and error objective.
@@ -150,8 +167,10 @@ pub struct SimTarget {
     pub initial: u32,
     /// The objective.
     pub slo: Slo,
-    /// InvocationsPerInstance target of the AWS emulation.
+    /// The AWS emulation's target value.
     pub aws_target: f64,
+    /// Real-time: serverless memory (GB) and price per GB-second, for the pay-per-use estimate.
+    pub serverless: Option<(f64, f64)>,
 }
 
 /// A compared policy set, with the target that drives each simulated endpoint.
@@ -541,6 +560,32 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             format!("{aws_target}: must be above 0"),
         );
     }
+    // Serverless Inference has no accelerators: a GPU model gets no pay-per-use estimate unless
+    // the scenario asks for one.
+    let accelerated = known.is_some_and(|k| k.accelerated);
+    let serverless = if asynchronous || (accelerated && t.serverless.is_none()) {
+        None
+    } else {
+        let doc = t.serverless.unwrap_or(ServerlessDoc {
+            memory_gb: None,
+            price_per_gb_second: None,
+        });
+        let memory = doc.memory_gb.unwrap_or(4.0);
+        let price = doc.price_per_gb_second.unwrap_or(0.00002);
+        if !(1.0..=6.0).contains(&memory) {
+            err(
+                &child(&child(p, "serverless"), "memory_gb"),
+                format!("{memory}: Serverless Inference offers 1 to 6 GB"),
+            );
+        }
+        if !positive(price) {
+            err(
+                &child(&child(p, "serverless"), "price_per_gb_second"),
+                format!("{price}: must be above 0"),
+            );
+        }
+        Some((memory, price))
+    };
     Some(SimTarget {
         name: t.name.clone(),
         series: 0,
@@ -555,5 +600,6 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             max_error_rate,
         },
         aws_target,
+        serverless,
     })
 }

@@ -63,6 +63,27 @@ pub struct TargetInfo {
     pub slo_max_error_rate: f64,
     /// Requests in the trace for this endpoint.
     pub requests: f64,
+    /// Real-time: the same traffic on Serverless Inference, pay-per-use.
+    pub pay_per_use: Option<PayPerUse>,
+}
+
+/// An estimate of serving the trace on SageMaker Serverless Inference (on demand): every
+/// request billed for its model latency at the configured memory size.
+#[derive(Debug, Serialize)]
+pub struct PayPerUse {
+    /// Memory size, GB.
+    pub memory_gb: f64,
+    /// USD per GB-second.
+    pub price_per_gb_second: f64,
+    /// GB-seconds of compute.
+    pub gb_seconds: f64,
+    /// USD.
+    pub cost_usd: f64,
+    /// Cost relative to the cheapest compared policy on instances, % (negative: serverless is
+    /// cheaper).
+    pub vs_cheapest_policy_pct: f64,
+    /// What the estimate leaves out.
+    pub caveat: &'static str,
 }
 
 /// One contender's figures.
@@ -211,6 +232,26 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
                 slo_p99_latency_ms: r(t.slo.latency_s * 1000.0),
                 slo_max_error_rate: t.slo.max_error_rate,
                 requests: r(s.trace.series[t.series].counts.iter().sum()),
+                pay_per_use: t.serverless.map(|(memory_gb, price)| {
+                    let requests: f64 = s.trace.series[t.series].counts.iter().sum();
+                    let gb_seconds = requests * t.fleet.latency_s * memory_gb;
+                    let cost = gb_seconds * price;
+                    let cheapest = c
+                        .contenders
+                        .iter()
+                        .filter(|k| k.kind == Kind::Policy)
+                        .filter_map(|k| k.runs.iter().find(|run| run.target == t.name))
+                        .map(|run| run.acc.billed_seconds / 3600.0 * run.price_per_hour)
+                        .fold(f64::INFINITY, f64::min);
+                    PayPerUse {
+                        memory_gb,
+                        price_per_gb_second: price,
+                        gb_seconds: r(gb_seconds),
+                        cost_usd: r(cost),
+                        vs_cheapest_policy_pct: if cheapest.is_finite() && cheapest > 0.0 { r((cost / cheapest - 1.0) * 100.0) } else { 0.0 },
+                        caveat: "model latency as on the instance type; cold starts, data-processing charges, the 6 GB and 200-concurrency limits, and CPU-only hardware not costed",
+                    }
+                }),
             })
             .collect(),
         policies,

@@ -86,5 +86,14 @@ pub fn table(r: &Report) -> String {
     for row in rows {
         line(row, &mut s);
     }
+    for t in &r.targets {
+        if let Some(p) = &t.pay_per_use {
+            let _ = writeln!(
+                s,
+                "pay-per-use: `{}` on Serverless Inference ({} GB at ${}/GB-s) would cost ${:.2}, {:+.1}% against the cheapest compared policy ({})",
+                t.name, p.memory_gb, p.price_per_gb_second, p.cost_usd, p.vs_cheapest_policy_pct, p.caveat
+            );
+        }
+    }
     s
 }
