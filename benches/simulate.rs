@@ -31,6 +31,8 @@ fn target(i: usize) -> SimTarget {
         name: format!("endpoint-{i}"),
         series: 0,
         asynchronous: false,
+        cache: None,
+        models: Vec::new(),
         fleet: FleetSpec {
             instance_type: "ml.c5.xlarge".into(),
             price_per_hour: 0.204,
@@ -110,6 +112,7 @@ fn main() {
                         let (spec, metrics, history) = aws_baseline(&t);
                         let replay = Replay {
                             arrivals: &loads[i],
+                            models: &[],
                             start: Timestamp(0),
                             dt: 60,
                             evaluation_interval: 60,
@@ -167,6 +170,7 @@ fn main() {
     let (spec, metrics, history) = aws_baseline(&t);
     let replay = Replay {
         arrivals: &wc.series[0].counts,
+        models: &[],
         start: wc.start,
         dt: 60,
         evaluation_interval: 60,

@@ -26,6 +26,8 @@ fn target() -> SimTarget {
         name: "t".into(),
         series: 0,
         asynchronous: false,
+        cache: None,
+        models: Vec::new(),
         fleet: FleetSpec {
             instance_type: "ml.c5.xlarge".into(),
             price_per_hour: 0.204,
@@ -61,6 +63,7 @@ fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
     let (spec, metrics, history) = aws_baseline(&t);
     let replay = Replay {
         arrivals: &arrivals,
+        models: &[],
         start: Timestamp(0),
         dt: 60,
         evaluation_interval: 60,
@@ -419,4 +422,33 @@ fn the_report_prices_the_same_traffic_pay_per_use_for_cpu_models_only() {
         gpu.targets[0].serverless.is_none(),
         "Serverless Inference has no GPUs"
     );
+}
+
+#[test]
+fn on_a_multi_model_endpoint_a_cache_aware_policy_trades_cost_for_slo() {
+    let s = scenario::load(
+        Path::new("simulations/multi-model.toml"),
+        &Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.targets[0].models.len(), 1000);
+    let c = compare(&s, false);
+    let r = summarise(&s, &c);
+    let get = |name: &str| r.policies.iter().find(|p| p.name == name).unwrap();
+    let (example, aws) = (get("sagescale-example"), get("aws-target-tracking"));
+    // AWS's invocation-only tracking keeps too few instances to hold the models in use: the
+    // cache thrashes and latency breaks the SLO most of the day. The example's ModelCacheHit
+    // rule adds instances, which costs more and keeps the SLO far better.
+    assert!(
+        aws.totals.slo_violation_minutes > 10.0 * example.totals.slo_violation_minutes.max(1.0)
+    );
+    assert!(example.totals.cost_usd > aws.totals.cost_usd);
+    // The traffic is the sum of the 1,000 models' series.
+    let total: f64 = s
+        .trace
+        .series
+        .iter()
+        .map(|x| x.counts.iter().sum::<f64>())
+        .sum();
+    assert!((r.targets[0].requests - total).abs() < 1e-6 * total);
 }

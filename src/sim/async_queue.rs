@@ -97,6 +97,7 @@ impl AsyncQueue {
             },
             backlog: self.total,
             oldest_age_s: oldest,
+            ..Service::default()
         }
     }
 }
@@ -143,7 +144,10 @@ mod tests {
         let mut s = spec();
         s.timeout_s = 100.0;
         q.serve(&s, 0, 10.0, 0.0, 60.0);
+        // Arrived at 30 s: 90 s old at the end of the second interval, 150 s at the third.
         let r = q.serve(&s, 0, 0.0, 60.0, 60.0);
+        assert_eq!((r.failed, r.backlog), (0.0, 10.0));
+        let r = q.serve(&s, 0, 0.0, 120.0, 60.0);
         assert_eq!((r.failed, r.backlog), (10.0, 0.0));
     }
 }

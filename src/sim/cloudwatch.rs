@@ -38,6 +38,12 @@ pub enum Quantity {
     AgeOfOldestRequest,
     /// `HasBacklogWithoutCapacity` (async: 1 when requests wait and no instance runs)
     HasBacklogWithoutCapacity,
+    /// `ModelCacheHit` (multi-model: share of requests whose model was loaded)
+    ModelCacheHit,
+    /// `ModelLoadingWaitTime` (multi-model, µs)
+    ModelLoadingWaitTime,
+    /// `LoadedModelCount` (multi-model, per instance)
+    LoadedModelCount,
     /// Anything the real-time model does not produce: always missing.
     Unmodelled,
 }
@@ -62,6 +68,9 @@ impl Quantity {
             ("AWS/SageMaker", "ApproximateBacklogSizePerInstance") => Self::BacklogPerInstance,
             ("AWS/SageMaker", "ApproximateAgeOfOldestRequest") => Self::AgeOfOldestRequest,
             ("AWS/SageMaker", "HasBacklogWithoutCapacity") => Self::HasBacklogWithoutCapacity,
+            ("AWS/SageMaker", "ModelCacheHit") => Self::ModelCacheHit,
+            ("AWS/SageMaker", "ModelLoadingWaitTime") => Self::ModelLoadingWaitTime,
+            ("AWS/SageMaker", "LoadedModelCount") => Self::LoadedModelCount,
             _ => Self::Unmodelled,
         }
     }
@@ -135,6 +144,10 @@ struct Accum {
     backlog_max: f64,
     age_max: f64,
     without_capacity: bool,
+    cache_hits: f64,
+    loading_wait_weighted: f64,
+    loading_waiters: f64,
+    loaded_sum: f64,
     ticks: u32,
 }
 
@@ -224,6 +237,13 @@ impl CloudWatch {
                 a.backlog_max = a.backlog_max.max(service.backlog);
                 a.age_max = a.age_max.max(service.oldest_age_s);
                 a.without_capacity |= service.backlog > 0.0 && instances == 0;
+                if service.arrivals > 0.0 && service.cache_hit_ratio.is_finite() {
+                    a.cache_hits += service.cache_hit_ratio * service.arrivals * share;
+                    let waiters = (1.0 - service.cache_hit_ratio) * service.arrivals * share;
+                    a.loading_wait_weighted += waiters * service.loading_wait_s;
+                    a.loading_waiters += waiters;
+                }
+                a.loaded_sum += service.loaded_models;
                 a.ticks += 1;
                 if part_end >= t.period_end {
                     let value = datapoint(t.quantity, t.statistic, &t.acc, instances);
@@ -295,6 +315,14 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
                 _ => a.latency_weighted / a.arrivals,
             },
         ),
+        Quantity::ModelCacheHit => Some(match stat {
+            Statistic::Sum => a.cache_hits,
+            _ => a.cache_hits / a.arrivals,
+        }),
+        Quantity::ModelLoadingWaitTime => {
+            (a.loading_waiters > 0.0).then(|| 1e6 * a.loading_wait_weighted / a.loading_waiters)
+        }
+        Quantity::LoadedModelCount => Some(a.loaded_sum / ticks),
         Quantity::Unmodelled
         | Quantity::BacklogSize
         | Quantity::BacklogPerInstance
@@ -394,5 +422,43 @@ mod tests {
         assert_eq!(w.values.len(), 6);
         assert!(w.values.iter().all(|v| *v == Some(10.0)));
         assert_eq!(w.period, Seconds(10));
+    }
+
+    #[test]
+    fn cache_metrics_report_the_hit_ratio_and_the_loading_wait() {
+        let q = |name: &str, statistic| {
+            MetricQuery::Stat(MetricStat {
+                namespace: "AWS/SageMaker".into(),
+                name: name.into(),
+                dimensions: vec![],
+                statistic,
+                period: Seconds(60),
+            })
+        };
+        let queries = [
+            q("ModelCacheHit", Statistic::Average),
+            q("ModelLoadingWaitTime", Statistic::Average),
+            q("LoadedModelCount", Statistic::Average),
+        ];
+        let model = CloudWatchModel {
+            delay_min_s: 0,
+            delay_max_s: 0,
+        };
+        let mut cw = CloudWatch::new(&queries, &[4, 4, 4], Timestamp(0), model, 1);
+        let s = Service {
+            arrivals: 100.0,
+            mean_s: 0.1,
+            p50_s: 0.1,
+            p99_s: 0.5,
+            cache_hit_ratio: 0.9,
+            loading_wait_s: 2.5,
+            loaded_models: 12.0,
+            ..Service::default()
+        };
+        cw.record(Timestamp(0), 60, &s, 2);
+        let v = |i: u32| cw.window(MetricId(i)).unwrap().values[0].unwrap();
+        assert!((v(0) - 0.9).abs() < 1e-12);
+        assert!((v(1) - 2.5e6).abs() < 1e-6);
+        assert!((v(2) - 12.0).abs() < 1e-12);
     }
 }

@@ -163,10 +163,10 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     let mut demand = Vec::new();
     let mut oracle_plans = Vec::new();
     for t in &s.targets {
-        let arrivals = &s.trace.series[t.series].counts;
+        let arrivals = s.arrivals(t);
         // The demand curve: the least capacity within the SLO at each interval's load (async:
         // the least that keeps up, zero when idle).
-        let d: Vec<u32> = if t.asynchronous {
+        let mut d: Vec<u32> = if t.asynchronous {
             arrivals
                 .iter()
                 .map(|&a| need_async(&t.fleet, a, f64::from(dt), 0, t.max))
@@ -177,6 +177,21 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
                 .map(|&a| need(&t.fleet, &t.slo, a, f64::from(dt), 1, t.max))
                 .collect()
         };
+        // Multi-model: also room for every model in use in the interval.
+        if let Some(cache) = t.cache {
+            let per_instance = (cache.cache_gb_per_instance / cache.model_size_gb)
+                .floor()
+                .max(1.0);
+            for (i, need) in d.iter_mut().enumerate() {
+                let active = t
+                    .models
+                    .iter()
+                    .filter(|&&m| s.trace.series[m].counts[i] > 0.0)
+                    .count();
+                let room = ((active as f64) / per_instance).ceil() as u32;
+                *need = (*need).max(room.min(t.max));
+            }
+        }
         let floor: Vec<u32> = d.iter().map(|&x| x.max(t.min)).collect();
         oracle_plans.push(schedule(
             &floor,
@@ -186,8 +201,11 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
         demand.push(d);
     }
 
-    let replay = |i: usize, t: &SimTarget| Replay {
-        arrivals: &s.trace.series[t.series].counts,
+    let arrivals: Vec<_> = s.targets.iter().map(|t| s.arrivals(t)).collect();
+    let models: Vec<Vec<&[f64]>> = s.targets.iter().map(|t| s.model_arrivals(t)).collect();
+    let replay = |i: usize, _t: &SimTarget| Replay {
+        arrivals: &arrivals[i],
+        models: &models[i],
         start: s.trace.start,
         dt,
         evaluation_interval: s.evaluation_interval,

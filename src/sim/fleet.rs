@@ -7,6 +7,7 @@ use rand::{RngExt, SeedableRng};
 use statrs::distribution::LogNormal;
 
 use super::async_queue::AsyncQueue;
+use super::model_cache::{CacheSpec, ModelCache};
 use super::queueing::ResponseTime;
 use crate::engine::{EndpointStatus, Timestamp};
 
@@ -58,6 +59,12 @@ pub struct Service {
     pub backlog: f64,
     /// Async endpoints: age of the oldest waiting request at the end of the interval, seconds.
     pub oldest_age_s: f64,
+    /// Multi-model endpoints: share of requests whose model was loaded (NaN without traffic).
+    pub cache_hit_ratio: f64,
+    /// Multi-model endpoints: mean wait of the requests that waited for a model load, seconds.
+    pub loading_wait_s: f64,
+    /// Multi-model endpoints: models in memory per instance.
+    pub loaded_models: f64,
 }
 
 /// One fleet's state during a run.
@@ -68,6 +75,7 @@ pub struct Fleet {
     draining: Vec<i64>,
     backlog: f64,
     queue: Option<AsyncQueue>,
+    cache: Option<(ModelCache, Vec<usize>)>,
     rng: StdRng,
     delay: LogNormal,
 }
@@ -88,9 +96,23 @@ impl Fleet {
             draining: Vec::new(),
             backlog: 0.0,
             queue: asynchronous.then(AsyncQueue::default),
+            cache: None,
             rng: StdRng::seed_from_u64(seed),
             delay,
         }
+    }
+
+    /// Make this a multi-model endpoint serving `models` models.
+    #[must_use]
+    pub fn with_models(mut self, spec: CacheSpec, models: usize) -> Self {
+        self.cache = Some((ModelCache::new(spec, models), Vec::with_capacity(models)));
+        self
+    }
+
+    /// Set the instances in service directly, with no launch delay (the oracle's script,
+    /// which launched them ahead of need).
+    pub fn force(&mut self, instances: u32) {
+        self.in_service = instances;
     }
 
     /// Instances serving now.
@@ -141,12 +163,52 @@ impl Fleet {
         }
     }
 
-    /// Serve `arrivals` requests over the `dt` seconds from `now`.
-    pub fn serve(&mut self, arrivals: f64, now: Timestamp, dt: f64) -> Service {
-        match &mut self.queue {
-            Some(q) => q.serve(&self.spec, self.in_service, arrivals, now.0 as f64, dt),
-            None => serve(&self.spec, self.in_service, &mut self.backlog, arrivals, dt),
+    /// Serve `arrivals` requests over the `dt` seconds from `now`; on a multi-model endpoint
+    /// `per_model` splits them by model.
+    pub fn serve(&mut self, arrivals: f64, per_model: &[f64], now: Timestamp, dt: f64) -> Service {
+        if let Some(q) = &mut self.queue {
+            return q.serve(&self.spec, self.in_service, arrivals, now.0 as f64, dt);
         }
+        let mut s = serve(&self.spec, self.in_service, &mut self.backlog, arrivals, dt);
+        if let Some((cache, order)) = &mut self.cache {
+            let c = cache.serve(per_model, self.in_service, dt, order);
+            apply_cache(&mut s, &c, cache.load_s(), self.in_service);
+        }
+        s
+    }
+}
+
+/// Requests that wait for a model load wait uniformly up to the load time; add that to the
+/// interval's latency. Where more than 1 % (50 %) of requests waited, the p99 (p50) falls among
+/// them.
+fn apply_cache(
+    s: &mut Service,
+    c: &super::model_cache::CacheInterval,
+    load_s: f64,
+    instances: u32,
+) {
+    let total = s.arrivals;
+    s.loaded_models = if instances > 0 {
+        c.loaded as f64 / f64::from(instances)
+    } else {
+        0.0
+    };
+    if total <= 0.0 {
+        s.cache_hit_ratio = f64::NAN;
+        return;
+    }
+    s.cache_hit_ratio = (total - c.waited) / total;
+    if c.waited <= 0.0 {
+        return;
+    }
+    let w = c.waited / total;
+    s.loading_wait_s = 0.5 * load_s;
+    s.mean_s += w * 0.5 * load_s;
+    if w > 0.01 {
+        s.p99_s += load_s * (1.0 - 0.01 / w);
+    }
+    if w > 0.5 {
+        s.p50_s += load_s * (1.0 - 0.5 / w);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod cloudwatch;
 pub mod compare;
 pub mod fleet;
 pub mod instance_types;
+pub mod model_cache;
 pub mod oracle;
 pub mod queueing;
 pub mod report;

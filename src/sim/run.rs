@@ -2,7 +2,7 @@
 //! trace's arrivals, CloudWatch publishes what SageMaker would, and the engine decides.
 
 use super::cloudwatch::{CloudWatch, CloudWatchModel};
-use super::fleet::{serve, Fleet};
+use super::fleet::Fleet;
 use super::results::Accumulator;
 use super::scenario::SimTarget;
 use crate::engine::{
@@ -34,6 +34,8 @@ pub enum Driver<'a> {
 pub struct Replay<'a> {
     /// Requests per interval.
     pub arrivals: &'a [f64],
+    /// Multi-model endpoints: requests per interval for each model (sums to `arrivals`).
+    pub models: &'a [&'a [f64]],
     /// Start of the first interval.
     pub start: Timestamp,
     /// Interval length, seconds.
@@ -79,6 +81,10 @@ pub fn run(
         } => {
             let initial = target.initial.clamp(spec.min, spec.max);
             let mut fleet = Fleet::new(&target.fleet, initial, replay.seed, target.asynchronous);
+            if let Some(cache) = target.cache {
+                fleet = fleet.with_models(cache, replay.models.len());
+            }
+            let mut per_model = vec![0.0; replay.models.len()];
             let mut cw = CloudWatch::new(
                 metrics,
                 history,
@@ -93,7 +99,10 @@ pub fn run(
             for (i, &a) in replay.arrivals.iter().enumerate() {
                 let now = Timestamp(replay.start.0 + i as i64 * dt);
                 fleet.advance(now);
-                let service = fleet.serve(a, now, dtf);
+                for (slot, series) in per_model.iter_mut().zip(replay.models) {
+                    *slot = series[i];
+                }
+                let service = fleet.serve(a, &per_model, now, dtf);
                 acc.add(
                     dtf,
                     &service,
@@ -128,17 +137,26 @@ pub fn run(
             in_service,
             billed_seconds,
         } => {
-            let mut backlog = 0.0;
-            let mut queue = super::async_queue::AsyncQueue::default();
+            // The oracle serves through the same world: a fleet whose size follows the script.
+            let mut fleet = Fleet::new(
+                &target.fleet,
+                in_service.first().copied().unwrap_or(0),
+                replay.seed,
+                target.asynchronous,
+            );
+            if let Some(cache) = target.cache {
+                fleet = fleet.with_models(cache, replay.models.len());
+            }
+            let mut per_model = vec![0.0; replay.models.len()];
             let mut last = None;
             for (i, &a) in replay.arrivals.iter().enumerate() {
                 let n = in_service[i];
-                let service = if target.asynchronous {
-                    let now = replay.start.0 + i as i64 * dt;
-                    queue.serve(&target.fleet, n, a, now as f64, dtf)
-                } else {
-                    serve(&target.fleet, n, &mut backlog, a, dtf)
-                };
+                fleet.force(n);
+                for (slot, series) in per_model.iter_mut().zip(replay.models) {
+                    *slot = series[i];
+                }
+                let now = Timestamp(replay.start.0 + i as i64 * dt);
+                let service = fleet.serve(a, &per_model, now, dtf);
                 acc.add(
                     dtf,
                     &service,

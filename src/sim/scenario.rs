@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::cloudwatch::CloudWatchModel;
 use super::fleet::FleetSpec;
 use super::instance_types::instance_type;
+use super::model_cache::CacheSpec;
 use super::oracle::Slo;
 use super::trace::{self, Trace, TraceError, TraceOptions};
 use crate::policy::diagnostic::{child, item};
@@ -61,12 +62,22 @@ pub struct SimulationDoc {
 pub struct SimTargetDoc {
     /// Name; the compared policy files' target of this name drives it.
     pub name: String,
-    /// Trace series. Default: the first.
+    /// Trace series. Default: the first. A multi-model endpoint takes `"*"`: every series is
+    /// one model.
     #[serde(default)]
     pub series: Option<String>,
-    /// `realtime` (default) or `async`. Multi-model and serverless are not modelled yet.
+    /// `realtime` (default), `multi-model` or `async`. Serverless is not modelled yet.
     #[serde(default)]
     pub workload: Option<WorkloadDoc>,
+    /// Multi-model: memory of one model, GB. Default 1.
+    #[serde(default)]
+    pub model_size_gb: Option<f64>,
+    /// Multi-model: memory one instance gives to models, GB. Default 16.
+    #[serde(default)]
+    pub cache_gb_per_instance: Option<f64>,
+    /// Multi-model: seconds to load a model from S3. Default 5.
+    #[serde(default)]
+    pub model_load_s: Option<f64>,
     /// `ml.*` instance type.
     pub instance_type: String,
     /// USD per instance-hour. Default: the built-in table's.
@@ -157,6 +168,10 @@ pub struct SimTarget {
     pub series: usize,
     /// An asynchronous endpoint: requests queue; the SLO bounds the oldest request's age.
     pub asynchronous: bool,
+    /// A multi-model endpoint: the model cache, and the series of each model.
+    pub cache: Option<CacheSpec>,
+    /// Multi-model endpoints: the trace series of each model (their sum is the traffic).
+    pub models: Vec<usize>,
     /// Fleet model.
     pub fleet: FleetSpec,
     /// Lower bound (AWS emulation, oracle).
@@ -205,6 +220,32 @@ pub struct Scenario {
     pub targets: Vec<SimTarget>,
     /// Compared policies.
     pub policies: Vec<ComparedPolicy>,
+}
+
+impl Scenario {
+    /// Requests per interval at `t`: its series, or the sum of its models' series.
+    #[must_use]
+    pub fn arrivals(&self, t: &SimTarget) -> std::borrow::Cow<'_, [f64]> {
+        if t.models.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.trace.series[t.series].counts);
+        }
+        let mut total = vec![0.0; self.trace.len()];
+        for &m in &t.models {
+            for (sum, c) in total.iter_mut().zip(&self.trace.series[m].counts) {
+                *sum += c;
+            }
+        }
+        std::borrow::Cow::Owned(total)
+    }
+
+    /// Multi-model endpoints: each model's requests per interval.
+    #[must_use]
+    pub fn model_arrivals(&self, t: &SimTarget) -> Vec<&[f64]> {
+        t.models
+            .iter()
+            .map(|&m| self.trace.series[m].counts.as_slice())
+            .collect()
+    }
 }
 
 /// What the command line overrides.
@@ -309,6 +350,11 @@ pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
     let trace = trace::read(&trace_path, &options).map_err(ScenarioError::Trace)?;
     let mut resolved = Vec::new();
     for (mut t, series) in targets {
+        if t.cache.is_some() {
+            t.models = (0..trace.series.len()).collect();
+            resolved.push(t);
+            continue;
+        }
         t.series = match &series {
             Some(name) => trace
                 .series
@@ -452,17 +498,47 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
     if concurrency == 0 {
         err(&child(p, "concurrency"), "must be at least 1".into());
     }
-    let asynchronous = match t.workload.unwrap_or(WorkloadDoc::Realtime) {
-        WorkloadDoc::Realtime => false,
-        WorkloadDoc::Async => true,
-        other => {
-            err(
-                &child(p, "workload"),
-                format!("{other:?} endpoints are not modelled yet: use realtime or async"),
-            );
-            false
+    let workload = t.workload.unwrap_or(WorkloadDoc::Realtime);
+    let asynchronous = workload == WorkloadDoc::Async;
+    if workload == WorkloadDoc::Serverless {
+        err(&child(p, "workload"), "serverless endpoints are not modelled yet: use realtime, multi-model or async (real-time reports price the traffic pay-per-use)".into());
+    }
+    let cache = (workload == WorkloadDoc::MultiModel).then(|| CacheSpec {
+        model_size_gb: t.model_size_gb.unwrap_or(1.0),
+        cache_gb_per_instance: t.cache_gb_per_instance.unwrap_or(16.0),
+        load_s: t.model_load_s.unwrap_or(5.0),
+    });
+    if let Some(c) = cache {
+        for (field, v) in [
+            ("model_size_gb", c.model_size_gb),
+            ("cache_gb_per_instance", c.cache_gb_per_instance),
+            ("model_load_s", c.load_s),
+        ] {
+            if !positive(v) {
+                err(&child(p, field), format!("{v}: must be above 0"));
+            }
         }
-    };
+        if t.series.as_deref() != Some("*") {
+            err(
+                &child(p, "series"),
+                "a multi-model endpoint takes `series = \"*\"`: every trace series is one model"
+                    .into(),
+            );
+        }
+    } else {
+        for (field, v) in [
+            ("model_size_gb", t.model_size_gb),
+            ("cache_gb_per_instance", t.cache_gb_per_instance),
+            ("model_load_s", t.model_load_s),
+        ] {
+            if v.is_some() {
+                err(
+                    &child(p, field),
+                    "only for `workload = \"multi-model\"`".into(),
+                );
+            }
+        }
+    }
     let timeout = t
         .timeout_s
         .unwrap_or(if asynchronous { 3600.0 } else { 60.0 });
@@ -590,6 +666,8 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
         name: t.name.clone(),
         series: 0,
         asynchronous,
+        cache,
+        models: Vec::new(),
         fleet,
         min: t.min,
         max: t.max,

@@ -150,11 +150,7 @@ pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
             escape(&t.fleet.instance_type),
             t.fleet.price_per_hour
         );
-        let traffic: Vec<f64> = s.trace.series[t.series]
-            .counts
-            .iter()
-            .map(|x| x / step)
-            .collect();
+        let traffic: Vec<f64> = s.arrivals(t).iter().map(|x| x / step).collect();
         page.push_str(&chart(
             "Traffic",
             "requests / s",

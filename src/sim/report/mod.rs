@@ -231,9 +231,9 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
                 price_per_hour: t.fleet.price_per_hour,
                 slo_p99_latency_ms: r(t.slo.latency_s * 1000.0),
                 slo_max_error_rate: t.slo.max_error_rate,
-                requests: r(s.trace.series[t.series].counts.iter().sum()),
+                requests: r(s.arrivals(t).iter().sum()),
                 pay_per_use: t.serverless.map(|(memory_gb, price)| {
-                    let requests: f64 = s.trace.series[t.series].counts.iter().sum();
+                    let requests: f64 = s.arrivals(t).iter().sum();
                     let gb_seconds = requests * t.fleet.latency_s * memory_gb;
                     let cost = gb_seconds * price;
                     let cheapest = c
