@@ -108,6 +108,18 @@ pub enum MetricQuery {
 }
 
 impl MetricQuery {
+    /// An `AWS/SageMaker` metric without dimensions (the simulator's endpoints are implicit).
+    #[must_use]
+    pub fn sagemaker(name: &str, statistic: Statistic, period: Seconds) -> Self {
+        Self::Stat(MetricStat {
+            namespace: "AWS/SageMaker".into(),
+            name: name.into(),
+            dimensions: Vec::new(),
+            statistic,
+            period,
+        })
+    }
+
     /// Period of the datapoints this query yields.
     #[must_use]
     pub fn period(&self) -> Seconds {

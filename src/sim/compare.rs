@@ -11,7 +11,7 @@ use crate::engine::alarm::{AlarmSpec, Comparison as AlarmComparison, TreatMissin
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use crate::engine::target_tracking::TargetTrackingSpec;
 use crate::engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
-use crate::metrics::{MetricId, MetricQuery, MetricStat, Statistic};
+use crate::metrics::{MetricId, MetricQuery, Statistic};
 
 /// What kind of contender a result is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -63,15 +63,7 @@ pub struct Comparison {
 /// (average, 60 s, 2 of 2, >= 1) to wake from zero.
 #[must_use]
 pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
-    let stat = |name: &str, statistic: Statistic| {
-        MetricQuery::Stat(MetricStat {
-            namespace: "AWS/SageMaker".into(),
-            name: name.into(),
-            dimensions: vec![],
-            statistic,
-            period: Seconds(60),
-        })
-    };
+    let stat = |name: &str, statistic| MetricQuery::sagemaker(name, statistic, Seconds(60));
     let tracked = if t.asynchronous {
         "ApproximateBacklogSizePerInstance"
     } else {
@@ -160,10 +152,10 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
         ProgressBar::hidden()
     };
 
+    let arrivals: Vec<_> = s.targets.iter().map(|t| s.arrivals(t)).collect();
     let mut demand = Vec::new();
     let mut oracle_plans = Vec::new();
-    for t in &s.targets {
-        let arrivals = s.arrivals(t);
+    for (t, arrivals) in s.targets.iter().zip(&arrivals) {
         // The demand curve: the least capacity within the SLO at each interval's load (async:
         // the least that keeps up, zero when idle).
         let mut d: Vec<u32> = if t.asynchronous {
@@ -201,7 +193,6 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
         demand.push(d);
     }
 
-    let arrivals: Vec<_> = s.targets.iter().map(|t| s.arrivals(t)).collect();
     let models: Vec<Vec<&[f64]>> = s.targets.iter().map(|t| s.model_arrivals(t)).collect();
     let replay = |i: usize, _t: &SimTarget| Replay {
         arrivals: &arrivals[i],

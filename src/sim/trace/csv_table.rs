@@ -4,12 +4,14 @@
 use super::{parse_timestamp, At, Series, Trace, TraceOptions};
 use crate::engine::{Seconds, Timestamp};
 
-struct Table {
-    headers: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
+/// A CSV file: its header, and each record with its line.
+pub(super) struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(u64, csv::StringRecord)>,
 }
 
-fn read_table(bytes: &[u8]) -> Result<Table, At> {
+/// Read a CSV file with a header, keeping each record's line for errors.
+pub(super) fn read_table(bytes: &[u8]) -> Result<Table, At> {
     let mut r = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);

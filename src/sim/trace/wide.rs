@@ -1,25 +1,19 @@
 //! Wide files: one row per series, one column per minute (`minute_1`, `minute_2`, ...), as
 //! the Azure Functions 2019 trace is laid out.
 
+use super::csv_table::read_table;
 use super::{parse_timestamp, At, Series, Trace, TraceOptions};
 use crate::engine::{Seconds, Timestamp};
 
 pub(super) fn parse(bytes: &[u8], o: &TraceOptions) -> Result<Trace, At> {
-    let mut r = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers: Vec<String> = r
-        .headers()
-        .map_err(|e| At::new(Some(1), None, format!("cannot read the header: {e}")))?
-        .iter()
-        .map(str::to_string)
+    let t = read_table(bytes)?;
+    let is_minute = |h: &String| h.starts_with("minute_");
+    let value_cols: Vec<usize> = (0..t.headers.len())
+        .filter(|&i| is_minute(&t.headers[i]))
         .collect();
-    let value_cols: Vec<usize> = (0..headers.len())
-        .filter(|&i| headers[i].starts_with("minute_"))
-        .collect();
-    let id_cols: Vec<usize> = (0..headers.len())
-        .filter(|&i| !headers[i].starts_with("minute_"))
-        .collect();
+    let id_col = (0..t.headers.len())
+        .rev()
+        .find(|&i| !is_minute(&t.headers[i]));
     if value_cols.is_empty() {
         return Err(At::new(
             Some(1),
@@ -31,20 +25,11 @@ pub(super) fn parse(bytes: &[u8], o: &TraceOptions) -> Result<Trace, At> {
         Some(s) => parse_timestamp(s).map_err(|e| At::whole(format!("start: {e}")))?,
         None => Timestamp(0),
     };
-    let mut series = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| {
-            At::new(
-                e.position().map(csv::Position::line),
-                None,
-                format!("malformed CSV: {e}"),
-            )
-        })?;
-        let line = rec.position().map_or(0, csv::Position::line);
+    let mut series = Vec::with_capacity(t.rows.len());
+    for (line, rec) in &t.rows {
         // Ids such as Azure's 64-hex hashes are long: their first 12 characters name a series.
-        let name = id_cols
-            .last()
-            .and_then(|&c| rec.get(c))
+        let name = id_col
+            .and_then(|c| rec.get(c))
             .map_or_else(|| format!("row{line}"), |s| s.chars().take(12).collect());
         let mut counts = Vec::with_capacity(value_cols.len());
         for &c in &value_cols {
@@ -55,8 +40,8 @@ pub(super) fn parse(bytes: &[u8], o: &TraceOptions) -> Result<Trace, At> {
                 .filter(|v: &f64| v.is_finite() && *v >= 0.0)
                 .ok_or_else(|| {
                     At::new(
-                        Some(line),
-                        Some(&headers[c]),
+                        Some(*line),
+                        Some(&t.headers[c]),
                         format!("`{text}` is not a count >= 0"),
                     )
                 })?;
@@ -64,10 +49,9 @@ pub(super) fn parse(bytes: &[u8], o: &TraceOptions) -> Result<Trace, At> {
         }
         series.push(Series { name, counts });
     }
-    let step = o.step.unwrap_or(60);
     Ok(Trace {
         start,
-        step: Seconds(step),
+        step: Seconds(o.step.unwrap_or(60)),
         series,
     })
 }
