@@ -4,6 +4,7 @@
 //! [`Observations`] from CloudWatch and the simulator from its emulated CloudWatch; the engine
 //! only reads them.
 
+pub mod expression;
 mod observation;
 mod query;
 mod series;

@@ -247,28 +247,6 @@ const fn p(
     }
 }
 
-/// CloudWatch metric-math functions sagescale accepts in expressions.
-const FUNCTIONS: &[&str] = &[
-    "ABS",
-    "AVG",
-    "CEIL",
-    "DIFF",
-    "DIFF_TIME",
-    "FILL",
-    "FIRST",
-    "FLOOR",
-    "IF",
-    "LAST",
-    "MAX",
-    "MIN",
-    "PERIOD",
-    "RATE",
-    "REMOVE_EMPTY",
-    "RUNNING_SUM",
-    "STDDEV",
-    "SUM",
-];
-
 /// The longest period a single datapoint may cover here: one day.
 pub const MAX_PERIOD: u32 = 86_400;
 
@@ -495,126 +473,19 @@ fn valid_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Check a metric-math expression: balanced, well-formed, known functions, known ids.
+/// Check a metric-math expression: well-formed, known functions, known ids.
 fn check_expression(expr: &str, inputs: &BTreeMap<String, MetricDoc>) -> Result<(), String> {
-    let tokens = tokenize(expr)?;
-    let mut p = ExprParser {
-        tokens: &tokens,
-        pos: 0,
-        inputs,
-    };
-    p.expr()?;
-    if p.pos != tokens.len() {
-        return Err(format!("unexpected `{}` in expression", tokens[p.pos]));
-    }
-    Ok(())
-}
-
-fn tokenize(expr: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let chars: Vec<char> = expr.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
-            {
-                i += 1;
-            }
-            out.push(chars[start..i].iter().collect());
-        } else if "<>=!".contains(c) && chars.get(i + 1) == Some(&'=') {
-            out.push(format!("{c}="));
-            i += 2;
-        } else if "+-*/^(),<>".contains(c) {
-            out.push(c.to_string());
-            i += 1;
-        } else {
-            return Err(format!("unexpected character `{c}` in expression"));
-        }
-    }
-    if out.is_empty() {
-        return Err("the expression is empty".into());
-    }
-    Ok(out)
-}
-
-struct ExprParser<'a> {
-    tokens: &'a [String],
-    pos: usize,
-    inputs: &'a BTreeMap<String, MetricDoc>,
-}
-
-impl ExprParser<'_> {
-    fn peek(&self) -> Option<&str> {
-        self.tokens.get(self.pos).map(String::as_str)
-    }
-
-    fn expr(&mut self) -> Result<(), String> {
-        self.operand()?;
-        while let Some(op) = self.peek() {
-            if [
-                "+", "-", "*", "/", "^", "<", ">", "<=", ">=", "==", "!=", "AND", "OR",
-            ]
-            .contains(&op)
-            {
-                self.pos += 1;
-                self.operand()?;
-            } else {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    fn operand(&mut self) -> Result<(), String> {
-        let Some(tok) = self.peek().map(str::to_string) else {
-            return Err("the expression ends where an operand was expected".into());
-        };
-        self.pos += 1;
-        match tok.as_str() {
-            "(" => {
-                self.expr()?;
-                self.expect(")")
-            }
-            "-" | "NOT" => self.operand(),
-            t if t.parse::<f64>().is_ok() => Ok(()),
-            t if self.peek() == Some("(") => {
-                if !FUNCTIONS.contains(&t) {
-                    return Err(format!(
-                        "unknown metric-math function `{t}`; known: {}",
-                        FUNCTIONS.join(", ")
-                    ));
-                }
-                self.pos += 1;
-                if self.peek() != Some(")") {
-                    self.expr()?;
-                    while self.peek() == Some(",") {
-                        self.pos += 1;
-                        self.expr()?;
-                    }
-                }
-                self.expect(")")
-            }
-            t if self.inputs.contains_key(t) => Ok(()),
-            t => Err(format!(
-                "`{t}` is not one of this expression's metrics ({})",
-                self.inputs.keys().cloned().collect::<Vec<_>>().join(", ")
-            )),
-        }
-    }
-
-    fn expect(&mut self, want: &str) -> Result<(), String> {
-        if self.peek() == Some(want) {
-            self.pos += 1;
-            Ok(())
-        } else {
-            Err(format!("expected `{want}` in expression"))
-        }
-    }
+    crate::metrics::expression::parse(expr, &|id| inputs.contains_key(id))
+        .map(|_| ())
+        .map_err(
+            |e| match e.strip_suffix("is not one of this expression's metrics") {
+                Some(head) => format!(
+                    "{head}is not one of this expression's metrics ({})",
+                    inputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+                None => e,
+            },
+        )
 }
 
 #[cfg(test)]

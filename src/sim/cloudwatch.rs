@@ -9,6 +9,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::fleet::Service;
 use crate::engine::{Seconds, Timestamp};
+use crate::metrics::expression::{self, Expr};
 use crate::metrics::{MetricId, MetricQuery, MetricWindow, Observations, Statistic};
 
 /// What the simulator can produce for a metric.
@@ -151,8 +152,15 @@ struct Accum {
     ticks: u32,
 }
 
+/// A metric-math query: the expression and its inputs.
+struct Math {
+    expr: Expr,
+    inputs: Vec<(String, Quantity, Statistic)>,
+}
+
 struct Track {
     quantity: Quantity,
+    math: Option<Math>,
     statistic: Statistic,
     period: i64,
     ring: Ring,
@@ -188,8 +196,34 @@ impl CloudWatch {
                     MetricQuery::Stat(s) => s.statistic,
                     MetricQuery::Expression { .. } => Statistic::Average,
                 };
+                let math = match q {
+                    MetricQuery::Expression {
+                        expression: text,
+                        inputs,
+                        ..
+                    } => {
+                        let ids = |id: &str| inputs.iter().any(|(i, _)| i == id);
+                        // Validated with the policy set; one that still fails to parse stays
+                        // missing, like an unmodelled metric.
+                        expression::parse(text, &ids).ok().map(|expr| Math {
+                            expr,
+                            inputs: inputs
+                                .iter()
+                                .map(|(id, st)| {
+                                    (
+                                        id.clone(),
+                                        Quantity::of(&MetricQuery::Stat(st.clone())),
+                                        st.statistic,
+                                    )
+                                })
+                                .collect(),
+                        })
+                    }
+                    MetricQuery::Stat(_) => None,
+                };
                 Track {
                     quantity: Quantity::of(q),
+                    math,
                     statistic,
                     period,
                     ring: Ring::new(h as usize + 2),
@@ -246,7 +280,18 @@ impl CloudWatch {
                 a.loaded_sum += service.loaded_models;
                 a.ticks += 1;
                 if part_end >= t.period_end {
-                    let value = datapoint(t.quantity, t.statistic, &t.acc, instances);
+                    let value = match &t.math {
+                        Some(m) => m.expr.eval(
+                            &|id| {
+                                m.inputs
+                                    .iter()
+                                    .find(|(i, ..)| i == id)
+                                    .and_then(|(_, q, st)| datapoint(*q, *st, &t.acc, instances))
+                            },
+                            t.period as f64,
+                        ),
+                        None => datapoint(t.quantity, t.statistic, &t.acc, instances),
+                    };
                     let lo = i64::from(self.model.delay_min_s);
                     let hi = i64::from(self.model.delay_max_s.max(self.model.delay_min_s));
                     let delay = if hi > lo {
@@ -460,5 +505,46 @@ mod tests {
         assert!((v(0) - 0.9).abs() < 1e-12);
         assert!((v(1) - 2.5e6).abs() < 1e-6);
         assert!((v(2) - 12.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn metric_math_is_evaluated_from_its_inputs() {
+        let q = MetricQuery::Expression {
+            expression: "IF(inv > 0, 100 * err / inv, 0)".into(),
+            period: Seconds(60),
+            inputs: vec![
+                (
+                    "err".into(),
+                    match MetricQuery::sagemaker("Invocation5XXErrors", Statistic::Sum, Seconds(60))
+                    {
+                        MetricQuery::Stat(s) => s,
+                        MetricQuery::Expression { .. } => unreachable!(),
+                    },
+                ),
+                (
+                    "inv".into(),
+                    match MetricQuery::sagemaker("Invocations", Statistic::Sum, Seconds(60)) {
+                        MetricQuery::Stat(s) => s,
+                        MetricQuery::Expression { .. } => unreachable!(),
+                    },
+                ),
+            ],
+        };
+        let model = CloudWatchModel {
+            delay_min_s: 0,
+            delay_max_s: 0,
+        };
+        let mut cw = CloudWatch::new(&[q], &[4], Timestamp(0), model, 1);
+        let s = Service {
+            arrivals: 200.0,
+            failed: 5.0,
+            mean_s: 0.1,
+            p50_s: 0.1,
+            p99_s: 0.5,
+            ..Service::default()
+        };
+        cw.record(Timestamp(0), 60, &s, 2);
+        let w = cw.window(MetricId(0)).unwrap();
+        assert_eq!(w.values, &[Some(2.5)]);
     }
 }
