@@ -136,9 +136,15 @@ impl Accumulator {
         self.requests += s.arrivals;
         self.failed += s.failed;
         self.latency.add(s);
-        if s.arrivals > 0.0
-            && (s.p99_s > slo.latency_s || s.failed / s.arrivals > slo.max_error_rate)
-        {
+        // An interval with traffic, or (async) with requests still waiting, is judged: its p99
+        // (async: the oldest request's age) against the bound, its failures against the budget.
+        let judged = s.arrivals > 0.0 || s.backlog > 0.0;
+        let error_rate = if s.arrivals > 0.0 {
+            s.failed / s.arrivals
+        } else {
+            f64::from(u8::from(s.failed > 0.0))
+        };
+        if judged && (s.p99_s > slo.latency_s || error_rate > slo.max_error_rate) {
             self.violation_seconds += dt;
         }
         let (d, sp) = (f64::from(demand), f64::from(supply));
@@ -261,10 +267,22 @@ mod tests {
             ..Service::default()
         };
         let idle = Service::default();
-        for s in [slow, failing, idle] {
+        // Async: no arrivals this minute, but the oldest waiting request is past the bound.
+        let stale_backlog = Service {
+            backlog: 40.0,
+            p99_s: 0.9,
+            p50_s: f64::NAN,
+            ..Service::default()
+        };
+        let drained = Service {
+            backlog: 0.0,
+            p99_s: f64::NAN,
+            ..Service::default()
+        };
+        for s in [slow, failing, idle, stale_backlog, drained] {
             a.add(60.0, &s, 1, 1, 1, &slo);
         }
-        assert_eq!(a.violation_seconds, 120.0);
+        assert_eq!(a.violation_seconds, 180.0);
         let p99 = a.latency.p99().unwrap();
         assert!((p99 / 0.6 - 1.0).abs() < 0.03, "{p99}");
     }
