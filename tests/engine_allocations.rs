@@ -1,0 +1,120 @@
+//! The engine does not allocate once the caller's `Decision` has grown: the simulator calls it
+//! for every endpoint at every tick. Counted with a global allocator in this test binary.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::*;
+use sagescale::engine::alarm::Comparison;
+use sagescale::engine::step::AdjustmentType;
+use sagescale::engine::{evaluate, Seconds, Timestamp};
+use sagescale::metrics::MetricId;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarding the caller's layout to the system allocator unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout, via `alloc` above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn evaluating_target_tracking_and_step_policies_allocates_nothing() {
+    let spec = target(
+        1,
+        100,
+        vec![
+            ("tt", tracking(0, 100.0)),
+            (
+                "burst",
+                step_policy(
+                    1,
+                    Comparison::GreaterOrEqual,
+                    50.0,
+                    AdjustmentType::PercentChangeInCapacity,
+                    &[(Some(0.0), Some(20.0), 20), (Some(20.0), None, 50)],
+                    60,
+                ),
+            ),
+            (
+                "quiet",
+                step_policy(
+                    1,
+                    Comparison::Less,
+                    5.0,
+                    AdjustmentType::ChangeInCapacity,
+                    &[(None, Some(0.0), -1)],
+                    60,
+                ),
+            ),
+        ],
+    );
+    let mut rig = Rig::new(spec, 10, 2);
+    let mut window_a: Vec<Option<f64>> = vec![Some(90.0); 30];
+    let mut window_b: Vec<Option<f64>> = vec![Some(10.0); 4];
+    // Warm up: the decision's verdicts vector grows once.
+    rig.obs
+        .set(MetricId(0), Seconds(60), Timestamp(60), &window_a);
+    rig.obs
+        .set(MetricId(1), Seconds(60), Timestamp(60), &window_b);
+    evaluate(
+        &rig.settings,
+        &rig.spec,
+        &mut rig.state,
+        &rig.input,
+        &rig.obs,
+        Timestamp(60),
+        &mut rig.decision,
+    );
+
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut changes = 0;
+    for i in 2..2000i64 {
+        // Values move through every branch: high, low, missing, stepped, steady.
+        window_a[(i % 30) as usize] = if i % 17 == 0 {
+            None
+        } else {
+            Some((i * 37 % 250) as f64)
+        };
+        window_b[(i % 4) as usize] = Some((i * 13 % 90) as f64);
+        let now = Timestamp(i * 60);
+        rig.obs.set(MetricId(0), Seconds(60), now, &window_a);
+        rig.obs.set(MetricId(1), Seconds(60), now, &window_b);
+        evaluate(
+            &rig.settings,
+            &rig.spec,
+            &mut rig.state,
+            &rig.input,
+            &rig.obs,
+            now,
+            &mut rig.decision,
+        );
+        if rig.decision.changes() {
+            rig.input.current = rig.decision.desired;
+            changes += 1;
+        }
+    }
+    let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert!(
+        changes > 10,
+        "the run exercised scaling ({changes} changes)"
+    );
+    assert_eq!(
+        allocated, 0,
+        "the engine allocated {allocated} times in 1,998 evaluations"
+    );
+}
