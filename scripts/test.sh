@@ -47,4 +47,7 @@ cargo clippy --all-targets --quiet -- -D warnings
 echo "==> sagescale validate policies/"
 cargo run --quiet -- validate policies/
 echo "==> cargo test"
-cargo test --all-targets
+TEST_LOG=$(mktemp -t sagescale-tests.XXXXXX.log)
+cargo test --all-targets 2>&1 | tee "$TEST_LOG"
+# One closing line for the whole suite (cargo prints one per test binary).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "summary: %d passed, %d failed\n", p, f }' "$TEST_LOG"
