@@ -58,6 +58,57 @@ pub struct RunOutput {
     pub p99_ms: Vec<f32>,
 }
 
+/// A fleet for `target` starting at `initial` instances, with its model cache if it has one.
+fn fleet_for(target: &SimTarget, replay: &Replay<'_>, initial: u32) -> Fleet {
+    let fleet = Fleet::new(&target.fleet, initial, replay.seed, target.asynchronous);
+    match target.cache {
+        Some(cache) => fleet.with_models(cache, replay.models.len()),
+        None => fleet,
+    }
+}
+
+/// One interval through the world: each model's share (multi-model), then the fleet's service.
+struct World<'a> {
+    replay: &'a Replay<'a>,
+    per_model: Vec<f64>,
+}
+
+impl World<'_> {
+    fn serve(&mut self, fleet: &mut Fleet, i: usize, now: Timestamp) -> super::fleet::Service {
+        for (slot, series) in self.per_model.iter_mut().zip(self.replay.models) {
+            *slot = series[i];
+        }
+        fleet.serve(
+            self.replay.arrivals[i],
+            &self.per_model,
+            now,
+            f64::from(self.replay.dt),
+        )
+    }
+}
+
+/// The run's sums and, if asked for, its timeline.
+struct Recorder<'a> {
+    out: RunOutput,
+    record: bool,
+    demand: &'a [u32],
+    target: &'a SimTarget,
+    dt: f64,
+}
+
+impl Recorder<'_> {
+    fn add(&mut self, i: usize, service: &super::fleet::Service, supply: u32, billed: u32) {
+        let demand = self.demand.get(i).copied().unwrap_or(0);
+        self.out
+            .acc
+            .add(self.dt, service, supply, billed, demand, &self.target.slo);
+        if self.record {
+            self.out.in_service.push(supply);
+            self.out.p99_ms.push((service.p99_s * 1000.0) as f32);
+        }
+    }
+}
+
 /// Run `driver` over the replay against `target`'s fleet, judged against `demand` (empty:
 /// no elasticity metrics, as in the throughput benchmark).
 pub fn run(
@@ -68,23 +119,29 @@ pub fn run(
     record: bool,
 ) -> RunOutput {
     let dt = i64::from(replay.dt);
-    let dtf = f64::from(replay.dt);
-    let mut acc = Accumulator::default();
     let cap = if record { replay.arrivals.len() } else { 0 };
-    let mut out_in_service = Vec::with_capacity(cap);
-    let mut out_p99 = Vec::with_capacity(cap);
+    let mut rec = Recorder {
+        out: RunOutput {
+            acc: Accumulator::default(),
+            in_service: Vec::with_capacity(cap),
+            p99_ms: Vec::with_capacity(cap),
+        },
+        record,
+        demand,
+        target,
+        dt: f64::from(replay.dt),
+    };
+    let mut world = World {
+        replay,
+        per_model: vec![0.0; replay.models.len()],
+    };
     match driver {
         Driver::Engine {
             spec,
             metrics,
             history,
         } => {
-            let initial = target.initial.clamp(spec.min, spec.max);
-            let mut fleet = Fleet::new(&target.fleet, initial, replay.seed, target.asynchronous);
-            if let Some(cache) = target.cache {
-                fleet = fleet.with_models(cache, replay.models.len());
-            }
-            let mut per_model = vec![0.0; replay.models.len()];
+            let mut fleet = fleet_for(target, replay, target.initial.clamp(spec.min, spec.max));
             let mut cw = CloudWatch::new(
                 metrics,
                 history,
@@ -96,25 +153,11 @@ pub fn run(
             let mut decision = Decision::default();
             let settings = EngineSettings::default();
             let every = i64::from(replay.evaluation_interval.max(1));
-            for (i, &a) in replay.arrivals.iter().enumerate() {
+            for i in 0..replay.arrivals.len() {
                 let now = Timestamp(replay.start.0 + i as i64 * dt);
                 fleet.advance(now);
-                for (slot, series) in per_model.iter_mut().zip(replay.models) {
-                    *slot = series[i];
-                }
-                let service = fleet.serve(a, &per_model, now, dtf);
-                acc.add(
-                    dtf,
-                    &service,
-                    fleet.in_service(),
-                    fleet.billed(),
-                    demand.get(i).copied().unwrap_or(0),
-                    &target.slo,
-                );
-                if record {
-                    out_in_service.push(fleet.in_service());
-                    out_p99.push((service.p99_s * 1000.0) as f32);
-                }
+                let service = world.serve(&mut fleet, i, now);
+                rec.add(i, &service, fleet.in_service(), fleet.billed());
                 cw.record(now, dt, &service, fleet.in_service());
                 let end = Timestamp(now.0 + dt);
                 // Evaluate at every evaluation boundary inside or at the end of this interval.
@@ -128,7 +171,7 @@ pub fn run(
                     evaluate(&settings, spec, &mut state, &input, &cw, end, &mut decision);
                     if decision.changes() {
                         fleet.set_desired(decision.desired, end);
-                        acc.actions += 1;
+                        rec.out.acc.actions += 1;
                     }
                 }
             }
@@ -137,49 +180,19 @@ pub fn run(
             in_service,
             billed_seconds,
         } => {
-            // The oracle serves through the same world: a fleet whose size follows the script.
-            let mut fleet = Fleet::new(
-                &target.fleet,
-                in_service.first().copied().unwrap_or(0),
-                replay.seed,
-                target.asynchronous,
-            );
-            if let Some(cache) = target.cache {
-                fleet = fleet.with_models(cache, replay.models.len());
-            }
-            let mut per_model = vec![0.0; replay.models.len()];
-            let mut last = None;
-            for (i, &a) in replay.arrivals.iter().enumerate() {
-                let n = in_service[i];
+            // The oracle serves through the same world: a fleet whose size follows the script,
+            // launched ahead of need, so billing comes from the script.
+            let mut fleet = fleet_for(target, replay, in_service.first().copied().unwrap_or(0));
+            for (i, &n) in in_service.iter().enumerate().take(replay.arrivals.len()) {
                 fleet.force(n);
-                for (slot, series) in per_model.iter_mut().zip(replay.models) {
-                    *slot = series[i];
-                }
-                let now = Timestamp(replay.start.0 + i as i64 * dt);
-                let service = fleet.serve(a, &per_model, now, dtf);
-                acc.add(
-                    dtf,
-                    &service,
-                    n,
-                    0,
-                    demand.get(i).copied().unwrap_or(0),
-                    &target.slo,
-                );
-                if last.is_some_and(|l| l != n) {
-                    acc.actions += 1;
-                }
-                last = Some(n);
-                if record {
-                    out_in_service.push(n);
-                    out_p99.push((service.p99_s * 1000.0) as f32);
+                let service = world.serve(&mut fleet, i, Timestamp(replay.start.0 + i as i64 * dt));
+                rec.add(i, &service, n, 0);
+                if i > 0 && in_service[i - 1] != n {
+                    rec.out.acc.actions += 1;
                 }
             }
-            acc.billed_seconds = *billed_seconds;
+            rec.out.acc.billed_seconds = *billed_seconds;
         }
     }
-    RunOutput {
-        acc,
-        in_service: out_in_service,
-        p99_ms: out_p99,
-    }
+    rec.out
 }
