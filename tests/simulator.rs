@@ -452,3 +452,24 @@ fn on_a_multi_model_endpoint_a_cache_aware_policy_trades_cost_for_slo() {
         .sum();
     assert!((r.targets[0].requests - total).abs() < 1e-6 * total);
 }
+
+#[test]
+fn a_low_volume_model_is_cheaper_pay_per_use() {
+    let s = scenario::load(
+        Path::new("simulations/serverless-vs-instances.toml"),
+        &Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = summarise(&s, &compare(&s, false));
+    let p = r.targets[0].pay_per_use.as_ref().unwrap();
+    assert_eq!(p.memory_gb, 2.0);
+    // Instances cannot go below one: a day of ml.c5.large is the floor for every contender.
+    for x in &r.policies {
+        assert!(x.totals.cost_usd >= 24.0 * 0.102 - 1e-6, "{}", x.name);
+    }
+    assert!(
+        p.vs_cheapest_policy_pct < -90.0,
+        "{}",
+        p.vs_cheapest_policy_pct
+    );
+}
