@@ -10,10 +10,10 @@ use sagescale::engine::{
 };
 use sagescale::metrics::{MetricId, ObservationSet};
 use sagescale::sim::cloudwatch::CloudWatchModel;
-use sagescale::sim::compare::{aws_baseline, endpoint_seed};
+use sagescale::sim::compare::{aws_baseline, endpoint_seed, run_aws};
 use sagescale::sim::fleet::FleetSpec;
 use sagescale::sim::oracle::Slo;
-use sagescale::sim::run::{run, Driver, Replay};
+use sagescale::sim::run::Replay;
 use sagescale::sim::scenario::SimTarget;
 use sagescale::sim::trace::{self, TraceOptions};
 
@@ -112,7 +112,6 @@ fn main() {
                     let mut actions = 0u64;
                     for i in (w..endpoints).step_by(threads) {
                         let t = target(i);
-                        let (spec, metrics, history) = aws_baseline(&t);
                         let replay = Replay {
                             arrivals: &loads[i],
                             models: &[],
@@ -122,17 +121,7 @@ fn main() {
                             cloudwatch: CloudWatchModel::default(),
                             seed: endpoint_seed(7, i),
                         };
-                        let out = run(
-                            &t,
-                            &replay,
-                            &[],
-                            &Driver::Engine {
-                                spec: &spec,
-                                metrics: &metrics,
-                                history: &history,
-                            },
-                            false,
-                        );
+                        let out = run_aws(&t, &replay, &[], false);
                         actions += u64::from(out.acc.actions);
                     }
                     actions
@@ -170,7 +159,6 @@ fn main() {
     };
     let parse_s = t2.elapsed().as_secs_f64();
     let t = target(0);
-    let (spec, metrics, history) = aws_baseline(&t);
     let replay = Replay {
         arrivals: &wc.series[0].counts,
         models: &[],
@@ -181,17 +169,7 @@ fn main() {
         seed: 1,
     };
     let t3 = Instant::now();
-    let out = run(
-        &t,
-        &replay,
-        &[],
-        &Driver::Engine {
-            spec: &spec,
-            metrics: &metrics,
-            history: &history,
-        },
-        false,
-    );
+    let out = run_aws(&t, &replay, &[], false);
     let replay_s = t3.elapsed().as_secs_f64();
     println!(
         "world cup 98 ({} minutes): parse {:.1} ms, replay {:.1} ms ({} actions): replay = {:.2} x parse",

@@ -6,11 +6,11 @@ use std::process::Command;
 
 use sagescale::engine::Timestamp;
 use sagescale::sim::cloudwatch::CloudWatchModel;
-use sagescale::sim::compare::{aws_baseline, compare, Kind};
+use sagescale::sim::compare::{compare, run_aws, Kind};
 use sagescale::sim::fleet::FleetSpec;
 use sagescale::sim::oracle::Slo;
 use sagescale::sim::report::summarise;
-use sagescale::sim::run::{run, Driver, Replay};
+use sagescale::sim::run::Replay;
 use sagescale::sim::scenario::{self, Overrides, SimTarget};
 use sagescale::sim::trace::{self, TraceOptions};
 
@@ -60,7 +60,6 @@ fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
     arrivals.extend(vec![3600.0; 20]);
     arrivals.extend(vec![240.0; 40]);
     let t = target();
-    let (spec, metrics, history) = aws_baseline(&t);
     let replay = Replay {
         arrivals: &arrivals,
         models: &[],
@@ -73,17 +72,7 @@ fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
         },
         seed: 3,
     };
-    let out = run(
-        &t,
-        &replay,
-        &[],
-        &Driver::Engine {
-            spec: &spec,
-            metrics: &metrics,
-            history: &history,
-        },
-        true,
-    );
+    let out = run_aws(&t, &replay, &[], true);
     let s = &out.in_service;
     // Datapoints for minutes 10, 11 and 12 breach: the alarm fires at the end of minute 12
     // (t = 13 min); instances take 60 s, so they serve from minute 14.

@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::oracle::{need, need_async, schedule};
 use super::results::Accumulator;
-use super::run::{run, Driver, Replay};
+use super::run::{run, Driver, Replay, RunOutput};
 use super::scenario::{Scenario, SimTarget};
 use crate::engine::alarm::{AlarmSpec, Comparison as AlarmComparison, TreatMissingData};
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
@@ -126,6 +126,18 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
     (spec, queries, history)
 }
 
+/// Run the AWS emulation for `t` over `replay`, judged against `demand`.
+#[must_use]
+pub fn run_aws(t: &SimTarget, replay: &Replay<'_>, demand: &[u32], record: bool) -> RunOutput {
+    let (spec, metrics, history) = aws_baseline(t);
+    let driver = Driver::Engine {
+        spec: &spec,
+        metrics: &metrics,
+        history: &history,
+    };
+    run(t, replay, demand, &driver, record)
+}
+
 /// Mix a seed with an endpoint index (splitmix64), so endpoints draw independently.
 #[must_use]
 pub fn endpoint_seed(seed: u64, index: usize) -> u64 {
@@ -194,7 +206,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     }
 
     let models: Vec<Vec<&[f64]>> = s.targets.iter().map(|t| s.model_arrivals(t)).collect();
-    let replay = |i: usize, _t: &SimTarget| Replay {
+    let replay = |i: usize| Replay {
         arrivals: &arrivals[i],
         models: &models[i],
         start: s.trace.start,
@@ -215,7 +227,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
             };
             runs.push(endpoint_run(
                 t,
-                run(t, &replay(i, t), &demand[i], &driver, true),
+                run(t, &replay(i), &demand[i], &driver, true),
             ));
             bar.inc(1);
         }
@@ -227,16 +239,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     }
     let mut runs = Vec::new();
     for (i, t) in s.targets.iter().enumerate() {
-        let (spec, metrics, history) = aws_baseline(t);
-        let driver = Driver::Engine {
-            spec: &spec,
-            metrics: &metrics,
-            history: &history,
-        };
-        runs.push(endpoint_run(
-            t,
-            run(t, &replay(i, t), &demand[i], &driver, true),
-        ));
+        runs.push(endpoint_run(t, run_aws(t, &replay(i), &demand[i], true)));
         bar.inc(1);
     }
     contenders.push(Contender {
@@ -253,7 +256,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
         };
         runs.push(endpoint_run(
             t,
-            run(t, &replay(i, t), &demand[i], &driver, true),
+            run(t, &replay(i), &demand[i], &driver, true),
         ));
         bar.inc(1);
     }
@@ -266,7 +269,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     Comparison { contenders, demand }
 }
 
-fn endpoint_run(t: &SimTarget, o: super::run::RunOutput) -> EndpointRun {
+fn endpoint_run(t: &SimTarget, o: RunOutput) -> EndpointRun {
     EndpointRun {
         target: t.name.clone(),
         acc: o.acc,
