@@ -3,7 +3,7 @@
 #
 # 1. Installs moto's server (a real HTTP emulator of CloudWatch, SageMaker, Application Auto
 #    Scaling and DynamoDB) into .moto-venv/, unless it is already there.
-# 2. Starts it on a free 127.0.0.1 port and points the tests at it (SAGESCALE_MOTO_ENDPOINT).
+# 2. Starts it on a free 127.0.0.1 port and points the tests at it (MOTO_ENDPOINT_URL).
 # 3. Checks formatting and lints, runs every test, then stops moto.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-export SAGESCALE_MOTO_ENDPOINT="http://127.0.0.1:$PORT"
+export MOTO_ENDPOINT_URL="http://127.0.0.1:$PORT"
 # Static test credentials and region for the SDK's standard chain; nothing leaves loopback.
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use sagescale::policy;
+use sagescale::{daemon, policy};
 
 /// An autoscaler for Amazon SageMaker endpoints.
 #[derive(Parser)]
@@ -49,6 +49,36 @@ enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Run the daemon: read CloudWatch, decide, move capacity through Application Auto Scaling.
+    Run {
+        /// Config file (.toml, .yaml); `SAGESCALE_*` environment variables override it.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Read live metrics and capacities once and print what the daemon would do now, and why.
+    /// Changes nothing.
+    Plan {
+        /// Config file (.toml, .yaml).
+        #[arg(long)]
+        config: PathBuf,
+        /// Exit with status 2 when any call would be made (for CI).
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Tell the story of a target's recent decisions from the decision log.
+    Explain {
+        /// Target name, as in the policy file.
+        target: String,
+        /// Config file naming the decision log.
+        #[arg(long, required_unless_present = "log")]
+        config: Option<PathBuf>,
+        /// The decision log itself.
+        #[arg(long, conflicts_with = "config")]
+        log: Option<PathBuf>,
+        /// How many of the newest records to show.
+        #[arg(long, default_value_t = 20)]
+        last: usize,
+    },
 }
 
 /// Write to stdout; a reader that went away (`| head`) ends the output, not the program.
@@ -85,6 +115,166 @@ fn main() -> ExitCode {
             json.as_deref(),
             report.as_deref(),
         ),
+        Command::Run { config } => run(&config),
+        Command::Plan {
+            config,
+            detailed_exitcode,
+        } => plan(&config, detailed_exitcode),
+        Command::Explain {
+            target,
+            config,
+            log,
+            last,
+        } => explain(&target, config.as_deref(), log.as_deref(), last),
+    }
+}
+
+fn load_config(path: &std::path::Path) -> Option<daemon::config::Config> {
+    match daemon::config::load(path, std::env::vars()) {
+        Ok(c) => Some(c),
+        Err(problems) => {
+            eprintln!("{problems}");
+            None
+        }
+    }
+}
+
+fn init_logs(format: daemon::config::LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        daemon::config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+        daemon::config::LogFormat::Text => builder.init(),
+    }
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            None
+        }
+    }
+}
+
+fn run(path: &std::path::Path) -> ExitCode {
+    let Some(config) = load_config(path) else {
+        return ExitCode::FAILURE;
+    };
+    init_logs(config.doc.log_format);
+    let Some(rt) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    match rt.block_on(daemon::service::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "sagescale cannot start");
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
+    let Some(config) = load_config(path) else {
+        return ExitCode::FAILURE;
+    };
+    // Only warnings on stderr: the plan itself is the output.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let Some(rt) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    let report = match rt.block_on(daemon::service::plan_once(&config)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut text = format!(
+        "plan at {} ({} target(s)):\n",
+        report.at,
+        report.targets.len()
+    );
+    let mut changes = 0;
+    for t in &report.targets {
+        text.push('\n');
+        text.push_str(&t.explanation);
+        text.push('\n');
+        if let Some((call, _)) = &t.call {
+            changes += 1;
+            text.push_str(&format!(
+                "  would call RegisterScalableTarget min={} max={} ({})\n",
+                call.min,
+                call.max,
+                daemon::controller::purpose_name(call.purpose)
+            ));
+        }
+    }
+    text.push_str(&format!(
+        "\n{changes} call(s) would be made; {} target(s) unreadable; {} metric batch(es) failed\n",
+        report.capacity_errors, report.metric_failures
+    ));
+    out(&text);
+    if report.capacity_errors > 0 || report.metric_failures > 0 {
+        return ExitCode::FAILURE;
+    }
+    if detailed_exitcode && changes > 0 {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
+fn explain(
+    target: &str,
+    config: Option<&std::path::Path>,
+    log: Option<&std::path::Path>,
+    last: usize,
+) -> ExitCode {
+    let path = match (log, config) {
+        (Some(l), _) => l.to_path_buf(),
+        (None, Some(c)) => match load_config(c) {
+            Some(c) => c.doc.decision_log,
+            None => return ExitCode::FAILURE,
+        },
+        (None, None) => {
+            eprintln!("explain needs --config or --log");
+            return ExitCode::FAILURE;
+        }
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{}: cannot read the decision log: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match daemon::explain::story(&text, target, last) {
+        Ok(s) => {
+            out(&s);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            ExitCode::FAILURE
+        }
     }
 }
 

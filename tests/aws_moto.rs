@@ -1,6 +1,6 @@
 //! Round trips through the official AWS SDK against moto's server over real HTTP: the rig
 //! later issues build their AWS tests on. Run by scripts/test.sh, which starts moto and sets
-//! SAGESCALE_MOTO_ENDPOINT.
+//! MOTO_ENDPOINT_URL.
 
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_cloudwatch::primitives::DateTime;
@@ -8,8 +8,8 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricDatum,
 use sagescale::aws::{AwsClients, AwsSettings, EndpointUrls};
 
 fn endpoint() -> String {
-    std::env::var("SAGESCALE_MOTO_ENDPOINT").expect(
-        "SAGESCALE_MOTO_ENDPOINT is not set: run the suite with scripts/test.sh, which starts moto's server",
+    std::env::var("MOTO_ENDPOINT_URL").expect(
+        "MOTO_ENDPOINT_URL is not set: run the suite with scripts/test.sh, which starts moto's server",
     )
 }
 
@@ -23,6 +23,7 @@ async fn clients() -> AwsClients {
             application_autoscaling: Some(url.clone()),
             sagemaker: Some(url),
         },
+        timeouts: Default::default(),
     };
     AwsClients::connect(&settings)
         .await

@@ -20,7 +20,7 @@ pub struct EndpointUrls {
 
 /// Where and as whom to reach AWS. Credentials always come from the standard chain
 /// (environment, profile, web identity, container or instance role).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AwsSettings {
     /// Region; default from the environment or profile.
@@ -32,10 +32,42 @@ pub struct AwsSettings {
     /// Endpoint URL overrides.
     #[serde(default)]
     pub endpoints: EndpointUrls,
+    /// SDK timeouts.
+    #[serde(default)]
+    pub timeouts: Timeouts,
+}
+
+/// How long the SDK waits. A call that times out is retried by sagescale's retriers (the
+/// SDK's own retries are off, so attempts never multiply).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    /// Connecting (TCP and TLS), in seconds.
+    #[serde(default = "default_connect")]
+    pub connect_seconds: f64,
+    /// One attempt of one call, from sending to the last byte of the reply, in seconds.
+    #[serde(default = "default_attempt")]
+    pub attempt_seconds: f64,
+}
+
+fn default_connect() -> f64 {
+    3.0
+}
+fn default_attempt() -> f64 {
+    10.0
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect_seconds: default_connect(),
+            attempt_seconds: default_attempt(),
+        }
+    }
 }
 
 /// A setting that cannot be used.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SettingsError {
     /// An endpoint URL that is neither HTTPS nor plain HTTP to a loopback address.
     #[error("endpoint URL `{url}` for {service}: AWS calls use HTTPS; plain HTTP is allowed only to a loopback address (127.0.0.0/8, ::1, localhost)")]
@@ -45,11 +77,27 @@ pub enum SettingsError {
         /// The URL.
         url: String,
     },
+    /// A timeout outside (0, 300] seconds.
+    #[error("{field} = {value}: a timeout must lie in (0, 300] seconds")]
+    BadTimeout {
+        /// The setting.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
 }
 
 impl AwsSettings {
     /// Check every endpoint URL: HTTPS, or HTTP to loopback only (for tests).
     pub fn check(&self) -> Result<(), SettingsError> {
+        for (field, v) in [
+            ("timeouts.connect_seconds", self.timeouts.connect_seconds),
+            ("timeouts.attempt_seconds", self.timeouts.attempt_seconds),
+        ] {
+            if !(v.is_finite() && v > 0.0 && v <= 300.0) {
+                return Err(SettingsError::BadTimeout { field, value: v });
+            }
+        }
         let e = &self.endpoints;
         for (service, url) in [
             ("cloudwatch", &e.cloudwatch),
@@ -104,7 +152,18 @@ impl AwsClients {
     /// and each service's endpoint URL override.
     pub async fn connect(settings: &AwsSettings) -> Result<Self, SettingsError> {
         settings.check()?;
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(std::time::Duration::from_secs_f64(
+                settings.timeouts.connect_seconds,
+            ))
+            .operation_attempt_timeout(std::time::Duration::from_secs_f64(
+                settings.timeouts.attempt_seconds,
+            ))
+            .build();
+        // sagescale's own retriers (`super::retry`) are the only ones: the SDK's are off.
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .timeout_config(timeouts);
         if let Some(region) = &settings.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }

@@ -1,9 +1,21 @@
 //! AWS adapters: the only module that knows the AWS SDK.
 //!
-//! Architecture invariant: SDK types stay in here. The engine and the simulator never see them.
-//! This issue provides the clients; the daemon issue adds the metric source, capacity reader
-//! and actuator on top.
+//! Architecture invariant: SDK types stay in here. The engine and the simulator never see them;
+//! the daemon sees them only through [`Aws`], which implements its ports.
+//!
+//! Layout: [`clients`] builds the SDK clients; [`retry`] wraps every call in Step-Functions
+//! style retriers; [`metric_source`] batches `GetMetricData`; [`capacity`] reads endpoint and
+//! registration state; [`actuator`] registers bounds and publishes sagescale's own metrics.
 
+pub mod actuator;
+mod adapter;
+pub mod capacity;
 mod clients;
+pub mod metric_source;
+pub mod retry;
 
-pub use clients::{AwsClients, AwsSettings, EndpointUrls, SettingsError};
+pub use adapter::Aws;
+pub use capacity::{CapacityError, CapacityReader, ReadCalls, Registration, TargetCapacity};
+pub use clients::{AwsClients, AwsSettings, EndpointUrls, SettingsError, Timeouts};
+pub use metric_source::{FetchReport, QueryPlan};
+pub use retry::{CallError, CallObserver, ErrorClass, Retrier, RetryPolicy};

@@ -1,2 +1,19 @@
 //! The long-running service: observe (CloudWatch) -> decide (engine) -> act (Application Auto
-//! Scaling) -> record. Its home is reserved here; the daemon issue fills it.
+//! Scaling) -> record.
+//!
+//! Layout: [`config`] reads the config file; [`ports`] are the traits the daemon needs from
+//! the world ([`crate::aws::Aws`] implements them); [`controller`] runs one cycle over every
+//! target; [`actuation`] plans the `RegisterScalableTarget` sequence (pure); [`state_file`]
+//! and [`decision_log`] are what it writes; [`telemetry`] and [`admin`] expose it;
+//! [`service`] is the loop with its signals; [`explain`] reads the log back.
+
+pub mod actuation;
+pub mod admin;
+pub mod config;
+pub mod controller;
+pub mod decision_log;
+pub mod explain;
+pub mod ports;
+pub mod service;
+pub mod state_file;
+pub mod telemetry;

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 
 pub use compile::{parse_resource, DEFAULT_COOLDOWN, MAX_CAPACITY, MAX_POLICIES, MAX_STEPS};
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use metric::Resource;
 
 use crate::engine::TargetSpec;
 use crate::metrics::MetricQuery;

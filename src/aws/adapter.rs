@@ -1,0 +1,129 @@
+//! The daemon's ports, implemented on the AWS SDK.
+
+use std::sync::Arc;
+
+use super::actuator::{self, OwnDatum};
+use super::capacity::{CapacityError, CapacityReader, ReadCalls, TargetCapacity};
+use super::metric_source::{self, FetchReport, QueryPlan};
+use super::retry::{CallError, CallObserver, RetryPolicy};
+use super::AwsClients;
+use crate::daemon::ports::{Actuator, CapacitySource, MetricSource};
+use crate::engine::{Capacity, ScalableDimension, Seconds, Timestamp};
+use crate::metrics::{MetricQuery, ObservationSet};
+
+/// AWS behind the daemon's ports.
+pub struct Aws {
+    /// The SDK clients.
+    pub clients: AwsClients,
+    /// Retriers around every call.
+    pub retry: RetryPolicy,
+    /// Where each attempt is reported.
+    pub observer: Arc<dyn CallObserver>,
+    /// How far behind now metric windows end.
+    pub lag: Seconds,
+    plan: QueryPlan,
+    reader: CapacityReader,
+}
+
+impl Aws {
+    /// Wrap `clients`.
+    #[must_use]
+    pub fn new(
+        clients: AwsClients,
+        retry: RetryPolicy,
+        observer: Arc<dyn CallObserver>,
+        lag: Seconds,
+        capacity_refresh: Seconds,
+    ) -> Self {
+        let mut reader = CapacityReader::new();
+        reader.refresh_seconds = i64::from(capacity_refresh.0);
+        Self {
+            clients,
+            retry,
+            observer,
+            lag,
+            plan: QueryPlan::default(),
+            reader,
+        }
+    }
+
+    /// The query plan in force.
+    #[must_use]
+    pub fn plan(&self) -> &QueryPlan {
+        &self.plan
+    }
+}
+
+impl MetricSource for Aws {
+    fn prepare(&mut self, metrics: &[MetricQuery], history: &[u32]) {
+        self.plan = QueryPlan::build(metrics, history);
+    }
+
+    async fn fetch(&mut self, now: Timestamp, out: &mut ObservationSet) -> FetchReport {
+        metric_source::fetch(
+            &self.clients.cloudwatch,
+            &self.retry,
+            self.observer.as_ref(),
+            &self.plan,
+            now,
+            self.lag,
+            out,
+        )
+        .await
+    }
+
+    fn calls_per_fetch(&self) -> usize {
+        self.plan.batches.len()
+    }
+}
+
+impl CapacitySource for Aws {
+    async fn read(
+        &mut self,
+        targets: &[(String, ScalableDimension)],
+        now: Timestamp,
+    ) -> (Vec<Result<TargetCapacity, CapacityError>>, ReadCalls) {
+        self.reader
+            .read(
+                &self.clients.sagemaker,
+                &self.clients.autoscaling,
+                &self.retry,
+                self.observer.as_ref(),
+                targets,
+                now,
+            )
+            .await
+    }
+}
+
+impl Actuator for Aws {
+    async fn register(
+        &self,
+        resource_id: &str,
+        dimension: ScalableDimension,
+        min: Capacity,
+        max: Capacity,
+    ) -> Result<u32, CallError> {
+        actuator::register(
+            &self.clients.autoscaling,
+            &self.retry,
+            self.observer.as_ref(),
+            resource_id,
+            dimension,
+            min,
+            max,
+        )
+        .await
+    }
+
+    async fn publish(&self, at: Timestamp, data: &[OwnDatum]) -> Result<u32, CallError> {
+        actuator::publish(
+            &self.clients.cloudwatch,
+            &self.retry,
+            self.observer.as_ref(),
+            at,
+            data,
+        )
+        .await
+    }
+}

@@ -1,0 +1,498 @@
+//! One evaluation cycle over every target: observe, decide (the engine), plan the calls, record
+//! the intent, act, record the outcome. Generic over the ports, so the same cycle serves
+//! `run`, `plan` and tests.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::aws::actuator::OwnDatum;
+use crate::aws::{CapacityError, ReadCalls, TargetCapacity};
+use crate::engine::{
+    evaluate, CapacityInput, Decision, Direction, EngineSettings, PersistedState,
+    ScalableDimension, Seconds, TargetState, Timestamp,
+};
+use crate::metrics::ObservationSet;
+use crate::policy::PolicySet;
+
+use super::actuation::{self, Call, Pin, Purpose};
+use super::decision_log::{rfc3339, CallRecord, DecisionLog, Outcome, Record};
+use super::ports::{Actuator, CapacitySource, MetricSource};
+use super::state_file::{self, DaemonState, StateError, STATE_FILE_VERSION};
+use super::telemetry::Telemetry;
+
+/// How a cycle acts.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Plan and log calls, make none.
+    pub dry_run: bool,
+    /// Restore a pin after this long even if capacity has not arrived.
+    pub pin_timeout: Seconds,
+    /// Publish sagescale's own metrics to CloudWatch.
+    pub publish: bool,
+    /// The lease's fencing token, recorded in every decision-log entry.
+    pub fencing_token: Option<u64>,
+}
+
+/// Where a running daemon keeps its state and decisions; `plan` has none.
+#[derive(Debug)]
+pub struct Journal {
+    /// The state file.
+    pub state_path: PathBuf,
+    /// The decision log.
+    pub log: DecisionLog,
+}
+
+/// What happened to one target in one cycle.
+#[derive(Clone, Debug)]
+pub struct TargetReport {
+    /// Target name.
+    pub name: String,
+    /// The decision in words, or why none could be made.
+    pub explanation: String,
+    /// The call planned, and what happened to it.
+    pub call: Option<(Call, Outcome)>,
+    /// Whether the capacity could be read.
+    pub read: bool,
+}
+
+/// What one cycle did.
+#[derive(Clone, Debug, Default)]
+pub struct CycleReport {
+    /// When.
+    pub at: Timestamp,
+    /// Per target, in policy-set order.
+    pub targets: Vec<TargetReport>,
+    /// `GetMetricData` calls made.
+    pub metric_calls: u32,
+    /// Metric batches that failed.
+    pub metric_failures: usize,
+    /// Capacity read calls.
+    pub read_calls: ReadCalls,
+    /// Targets whose capacity could not be read.
+    pub capacity_errors: usize,
+    /// `RegisterScalableTarget` calls made (or, in dry-run, planned).
+    pub actuations: usize,
+    /// Of those, failed.
+    pub actuation_failures: usize,
+    /// Engine time over all targets.
+    pub engine: Duration,
+}
+
+/// The daemon's memory between cycles: the policy set in force and each target's state.
+#[derive(Debug)]
+pub struct Controller {
+    set: PolicySet,
+    ids: Vec<(String, ScalableDimension)>,
+    states: Vec<TargetState>,
+    before: Vec<TargetState>,
+    pins: Vec<Option<Pin>>,
+    decisions: Vec<Decision>,
+    obs: ObservationSet,
+    logged: Vec<(u64, Timestamp)>,
+    settings: EngineSettings,
+}
+
+/// At least one record per target this often, so `explain` has a recent story.
+const LOG_HEARTBEAT: i64 = 3600;
+
+impl Controller {
+    /// Take over `set`, restoring saved state where names match.
+    pub fn new(
+        set: PolicySet,
+        saved: Option<&DaemonState>,
+        settings: EngineSettings,
+    ) -> Result<Self, String> {
+        let states = match saved {
+            Some(s) => s.engine.restore(&set.targets)?,
+            None => set.targets.iter().map(TargetState::new).collect(),
+        };
+        let pins = set
+            .targets
+            .iter()
+            .map(|t| saved.and_then(|s| s.pins.get(&t.name).copied()))
+            .collect();
+        let n = set.targets.len();
+        Ok(Self {
+            ids: ids(&set),
+            before: states.clone(),
+            states,
+            pins,
+            decisions: vec![Decision::default(); n],
+            obs: ObservationSet::with_metrics(set.metrics.len()),
+            logged: vec![(0, Timestamp(i64::MIN / 2)); n],
+            settings,
+            set,
+        })
+    }
+
+    /// The policy set in force.
+    #[must_use]
+    pub fn policy_set(&self) -> &PolicySet {
+        &self.set
+    }
+
+    /// Swap in a new policy set, carrying state over by target and policy name.
+    pub fn reload(&mut self, set: PolicySet, now: Timestamp) -> Result<(), String> {
+        let saved = self.snapshot(now);
+        *self = Self::new(set, Some(&saved), self.settings)?;
+        Ok(())
+    }
+
+    /// The state to persist.
+    #[must_use]
+    pub fn snapshot(&self, now: Timestamp) -> DaemonState {
+        DaemonState {
+            version: STATE_FILE_VERSION,
+            saved_at: now,
+            engine: PersistedState::snapshot(&self.set.targets, &self.states),
+            pins: self
+                .set
+                .targets
+                .iter()
+                .zip(&self.pins)
+                .filter_map(|(t, p)| p.map(|p| (t.name.clone(), p)))
+                .collect(),
+        }
+    }
+
+    /// The earliest scheduled-action firing after `now`, so the loop can wake for it.
+    #[must_use]
+    pub fn next_schedule(&self, now: Timestamp) -> Option<Timestamp> {
+        self.set
+            .targets
+            .iter()
+            .flat_map(|t| t.policies.iter())
+            .filter_map(|p| match &p.kind {
+                crate::engine::PolicyKind::Scheduled(s) => s.next_firing(now),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Run one cycle at `now`.
+    pub async fn cycle<P>(
+        &mut self,
+        ports: &mut P,
+        now: Timestamp,
+        opts: &Options,
+        mut journal: Option<&mut Journal>,
+        telemetry: &Telemetry,
+    ) -> CycleReport
+    where
+        P: MetricSource + CapacitySource + Actuator,
+    {
+        let mut report = CycleReport {
+            at: now,
+            ..CycleReport::default()
+        };
+        let fetched = ports.fetch(now, &mut self.obs).await;
+        report.metric_calls = fetched.calls;
+        report.metric_failures = fetched.failures.len();
+        for f in &fetched.failures {
+            telemetry.error("metrics");
+            tracing::warn!(error = %f, "GetMetricData failed: its metrics are missing this cycle, so no policy acts on them");
+        }
+        for m in &fetched.messages {
+            tracing::warn!(message = %m, "CloudWatch answered a query with a message");
+        }
+        let (caps, read_calls) = ports.read(&self.ids, now).await;
+        report.read_calls = read_calls;
+
+        // Decide every target, keeping the state from before so a failed call can be undone.
+        let mut plans: Vec<Option<actuation::Plan>> = Vec::with_capacity(self.ids.len());
+        let started = Instant::now();
+        for (i, cap) in caps.iter().enumerate() {
+            let Ok(cap) = cap else {
+                plans.push(None);
+                continue;
+            };
+            self.before[i].clone_from(&self.states[i]);
+            let input = CapacityInput {
+                current: engine_current(cap, self.pins[i]),
+                status: cap.status,
+                suspended: cap.registration.map(|r| r.suspended).unwrap_or_default(),
+            };
+            evaluate(
+                &self.settings,
+                &self.set.targets[i],
+                &mut self.states[i],
+                &input,
+                &self.obs,
+                now,
+                &mut self.decisions[i],
+            );
+            plans.push(Some(actuation::plan(
+                &self.decisions[i],
+                cap,
+                self.pins[i],
+                now,
+                opts.pin_timeout,
+            )));
+        }
+        report.engine = started.elapsed();
+
+        // Write-ahead: the intent (cooldowns started, pins set) is on disk before any call,
+        // so a crash after the call neither repeats nor loses it (a recorded pin missing from
+        // the registration is reissued).
+        let acting = !opts.dry_run && plans.iter().flatten().any(|p| p.call.is_some());
+        if acting {
+            if let Some(j) = journal.as_deref_mut() {
+                let mut intent = self.snapshot(now);
+                for (t, p) in self.set.targets.iter().zip(&plans) {
+                    if let Some(pin) = p.and_then(|p| p.pin) {
+                        intent.pins.insert(t.name.clone(), pin);
+                    }
+                }
+                save(&j.state_path, &intent, telemetry);
+            }
+        }
+
+        for (i, cap) in caps.iter().enumerate() {
+            let spec = &self.set.targets[i];
+            let mut calls = Vec::new();
+            let (explanation, call) = match (cap, plans[i]) {
+                (Err(e), _) => {
+                    report.capacity_errors += 1;
+                    telemetry.error("capacity");
+                    tracing::warn!(target_name = %spec.name, error = %e, "capacity unreadable: no decision for this target this cycle");
+                    (format!("{}: no decision: {e}", spec.name), None)
+                }
+                (Ok(cap), Some(plan)) => {
+                    let d = &self.decisions[i];
+                    telemetry.decision(&spec.name, d.direction);
+                    telemetry.set_capacity(&spec.name, "current", cap.current);
+                    telemetry.set_capacity(&spec.name, "desired", d.desired);
+                    telemetry.set_capacity(&spec.name, "min", d.bounds.min);
+                    telemetry.set_capacity(&spec.name, "max", d.bounds.max);
+                    let outcome = match plan.call {
+                        None => None,
+                        Some(call) => {
+                            report.actuations += 1;
+                            let (outcome, attempts, error) = if opts.dry_run {
+                                (Outcome::DryRun, 0, None)
+                            } else {
+                                match ports
+                                    .register(&spec.resource_id, spec.dimension, call.min, call.max)
+                                    .await
+                                {
+                                    Ok(n) => {
+                                        self.pins[i] = plan.pin;
+                                        (Outcome::Ok, n, None)
+                                    }
+                                    Err(e) => {
+                                        report.actuation_failures += 1;
+                                        // Undo: the change did not happen, so neither did its
+                                        // cooldown; the next cycle decides afresh.
+                                        self.states[i].clone_from(&self.before[i]);
+                                        (Outcome::Failed, e.attempts, Some(e.to_string()))
+                                    }
+                                }
+                            };
+                            let purpose = purpose_name(call.purpose);
+                            telemetry.actuation(&spec.name, purpose, outcome_name(&outcome));
+                            match &outcome {
+                                Outcome::Failed => {
+                                    tracing::error!(target_name = %spec.name, purpose, min = call.min, max = call.max, error = error.as_deref().unwrap_or(""), "RegisterScalableTarget failed")
+                                }
+                                _ => {
+                                    tracing::info!(target_name = %spec.name, purpose, min = call.min, max = call.max, dry_run = opts.dry_run, "RegisterScalableTarget")
+                                }
+                            }
+                            calls.push(CallRecord::register(
+                                &call,
+                                outcome.clone(),
+                                attempts,
+                                error,
+                            ));
+                            Some((call, outcome))
+                        }
+                    };
+                    let mut text = d.explain(spec);
+                    if let Some(p) = self.pins[i].filter(|p| in_flight(cap, *p)) {
+                        text.push_str(&format!(
+                            "\n  (a change to {} is in flight: registered [{}, {}], the endpoint reports {} current, {} desired)",
+                            p.to, p.min, p.max, cap.current, cap.desired
+                        ));
+                    }
+                    if d.changes() {
+                        tracing::info!(target_name = %spec.name, from = d.current, to = d.desired, "{text}");
+                    }
+                    (text, outcome)
+                }
+                (Ok(_), None) => unreachable_plan(),
+            };
+            let error = cap.as_ref().err().map(CapacityError::to_string);
+            if let Some(j) = journal.as_deref_mut() {
+                let decision = cap.is_ok().then_some(&self.decisions[i]);
+                let k = key(decision, call.as_ref().map(|c| &c.0), error.as_deref());
+                let (last_key, last_at) = self.logged[i];
+                if k != last_key || now.since(last_at) >= LOG_HEARTBEAT || !calls.is_empty() {
+                    let record = Record {
+                        time: rfc3339(now),
+                        target: &spec.name,
+                        resource_id: &spec.resource_id,
+                        dry_run: opts.dry_run,
+                        fencing_token: opts.fencing_token,
+                        capacity: cap.as_ref().ok(),
+                        decision,
+                        policies: spec.policies.iter().map(|p| p.name.as_str()).collect(),
+                        explanation: explanation.clone(),
+                        calls,
+                        error,
+                    };
+                    match j.log.append(&record) {
+                        Ok(()) => self.logged[i] = (k, now),
+                        Err(e) => {
+                            telemetry.error("decision_log");
+                            tracing::error!(path = %j.log.path().display(), error = %e, "cannot append to the decision log");
+                        }
+                    }
+                }
+            }
+            report.targets.push(TargetReport {
+                name: spec.name.clone(),
+                explanation,
+                call,
+                read: cap.is_ok(),
+            });
+        }
+
+        if let Some(j) = journal {
+            save(&j.state_path, &self.snapshot(now), telemetry);
+        }
+        if opts.publish && !opts.dry_run {
+            let data = self.own_metrics(&caps, &report);
+            if let Err(e) = ports.publish(now, &data).await {
+                telemetry.error("publish");
+                tracing::warn!(error = %e, "PutMetricData of sagescale's own metrics failed");
+            }
+        }
+        report
+    }
+
+    fn own_metrics(
+        &self,
+        caps: &[Result<TargetCapacity, CapacityError>],
+        report: &CycleReport,
+    ) -> Vec<OwnDatum> {
+        let mut data = Vec::with_capacity(self.ids.len() * 2 + 2);
+        for (i, cap) in caps.iter().enumerate() {
+            if cap.is_err() {
+                continue;
+            }
+            let name = &self.set.targets[i].name;
+            let d = &self.decisions[i];
+            data.push(OwnDatum {
+                name: "DesiredCapacity",
+                target: Some(name.clone()),
+                value: f64::from(d.desired),
+                count: true,
+            });
+            data.push(OwnDatum {
+                name: "Decisions",
+                target: Some(name.clone()),
+                value: if d.changes() { 1.0 } else { 0.0 },
+                count: true,
+            });
+        }
+        let errors = report.metric_failures + report.capacity_errors + report.actuation_failures;
+        data.push(OwnDatum {
+            name: "Errors",
+            target: None,
+            value: errors as f64,
+            count: true,
+        });
+        data
+    }
+}
+
+/// A pinned change AAS holds but the endpoint does not show yet.
+fn in_flight(cap: &TargetCapacity, pin: Pin) -> bool {
+    cap.registration
+        .is_some_and(|r| (r.min, r.max) == (pin.min, pin.max))
+        && cap.desired != pin.to
+}
+
+/// The capacity the engine starts from: what Application Auto Scaling counts as current (the
+/// variant's desired count), or, while a registered change has not shown up on the endpoint
+/// yet, the capacity it is moving to. Counting the change in flight as done stops the engine
+/// from asking for it again every cycle (and restarting its cooldown) until it lands or its
+/// pin times out.
+fn engine_current(cap: &TargetCapacity, pin: Option<Pin>) -> crate::engine::Capacity {
+    match pin {
+        Some(p) if in_flight(cap, p) => p.to,
+        _ => cap.desired,
+    }
+}
+
+fn ids(set: &PolicySet) -> Vec<(String, ScalableDimension)> {
+    set.targets
+        .iter()
+        .map(|t| (t.resource_id.clone(), t.dimension))
+        .collect()
+}
+
+fn save(path: &std::path::Path, state: &DaemonState, telemetry: &Telemetry) {
+    if let Err(e) = state_file::save(path, state) {
+        telemetry.error("state_file");
+        tracing::error!(error = %e, "cannot write the state file; the previous one is kept");
+    }
+}
+
+fn unreachable_plan() -> (String, Option<(Call, Outcome)>) {
+    // Every readable target gets a plan above; keep going rather than panic if not.
+    ("internal: no plan for a readable target".into(), None)
+}
+
+/// The label of a purpose.
+#[must_use]
+pub fn purpose_name(p: Purpose) -> &'static str {
+    match p {
+        Purpose::ScaleOut => "scale_out",
+        Purpose::ScaleIn => "scale_in",
+        Purpose::Restore => "restore",
+        Purpose::RestoreAfterTimeout => "restore_after_timeout",
+        Purpose::Reissue => "reissue",
+        Purpose::Register => "register",
+        Purpose::Align => "align",
+    }
+}
+
+fn outcome_name(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Ok => "ok",
+        Outcome::DryRun => "dry_run",
+        Outcome::Failed => "failed",
+    }
+}
+
+/// What makes a decision different from the last one logged: its numbers, the kinds of its
+/// reasons (not their values, which move every cycle), the call, the error.
+fn key(d: Option<&Decision>, call: Option<&Call>, error: Option<&str>) -> u64 {
+    let mut h = DefaultHasher::new();
+    if let Some(d) = d {
+        (d.current, d.desired, d.bounds.min, d.bounds.max).hash(&mut h);
+        (match d.direction {
+            Direction::Hold => 0u8,
+            Direction::Out => 1,
+            Direction::In => 2,
+        })
+        .hash(&mut h);
+        format!("{:?}{:?}", d.blocked, d.clamped).hash(&mut h);
+        for v in &d.verdicts {
+            std::mem::discriminant(&v.reason).hash(&mut h);
+            v.wants.hash(&mut h);
+        }
+    }
+    call.map(|c| (c.min, c.max, purpose_name(c.purpose)))
+        .hash(&mut h);
+    error.hash(&mut h);
+    h.finish()
+}
+
+/// Load the state file for a start: `Ok(None)` when there is none yet.
+pub fn load_state(path: &std::path::Path) -> Result<Option<DaemonState>, StateError> {
+    state_file::load(path)
+}

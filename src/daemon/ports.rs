@@ -1,0 +1,65 @@
+//! The daemon's ports: what it needs from the world, as traits. [`crate::aws::Aws`]
+//! implements them on the AWS SDK; anything else (a test world, a replay) can too.
+
+// The daemon drives its ports from one task, so the futures need not be `Send`.
+#![allow(async_fn_in_trait)]
+
+use crate::aws::actuator::OwnDatum;
+use crate::aws::{CallError, CapacityError, FetchReport, ReadCalls, TargetCapacity};
+use crate::engine::{Capacity, ScalableDimension, Timestamp};
+use crate::metrics::{MetricQuery, ObservationSet};
+
+/// Where metric windows come from.
+pub trait MetricSource {
+    /// Prepare for a newly loaded policy set's metrics (`history[i]` periods of metric `i`).
+    /// Called once per load, never per cycle.
+    fn prepare(&mut self, metrics: &[MetricQuery], history: &[u32]);
+    /// Fill `out` with every metric's window at `now`. Metrics that could not be read are
+    /// left missing.
+    async fn fetch(&mut self, now: Timestamp, out: &mut ObservationSet) -> FetchReport;
+    /// Calls one fetch makes when nothing fails (for `/metrics` and the benchmark).
+    fn calls_per_fetch(&self) -> usize;
+}
+
+/// Where capacities and registrations come from.
+pub trait CapacitySource {
+    /// Read every target (`(resource_id, dimension)`), index-aligned.
+    async fn read(
+        &mut self,
+        targets: &[(String, ScalableDimension)],
+        now: Timestamp,
+    ) -> (Vec<Result<TargetCapacity, CapacityError>>, ReadCalls);
+}
+
+/// What moves capacity.
+pub trait Actuator {
+    /// Set a scalable target's bounds; returns the attempts it took.
+    async fn register(
+        &self,
+        resource_id: &str,
+        dimension: ScalableDimension,
+        min: Capacity,
+        max: Capacity,
+    ) -> Result<u32, CallError>;
+    /// Publish sagescale's own metrics; returns the calls made.
+    async fn publish(&self, at: Timestamp, data: &[OwnDatum]) -> Result<u32, CallError>;
+}
+
+/// The time.
+pub trait Clock {
+    /// Now, in whole seconds.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
+    }
+}

@@ -1,0 +1,293 @@
+//! `sagescale run`: start-up checks, the evaluation loop, reload and shutdown.
+//!
+//! - The loop wakes on every interval boundary, and at each scheduled action's firing time
+//!   (computed by the engine's own schedule code, the code the simulator rehearses with).
+//! - SIGHUP, or a change to any policy file (checked at every wake), reloads the policy set;
+//!   an invalid set is logged and the last good one keeps running.
+//! - SIGTERM or SIGINT lets the cycle in flight finish (its calls and its state write), then
+//!   exits 0.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::aws::{Aws, AwsClients, CallObserver};
+use crate::engine::{EngineSettings, Seconds, Timestamp};
+use crate::policy;
+
+use super::admin::{self, AdminState};
+use super::config::Config;
+use super::controller::{self, Controller, CycleReport, Journal, Options};
+use super::decision_log::DecisionLog;
+use super::ports::{Clock, MetricSource, SystemClock};
+use super::telemetry::Telemetry;
+
+/// Everything `run` and `plan` share: the policy set, restored state and AWS.
+pub struct Prepared {
+    /// The controller with the policy set and restored state.
+    pub controller: Controller,
+    /// AWS behind the ports.
+    pub aws: Aws,
+    /// Metrics and health.
+    pub telemetry: Arc<Telemetry>,
+}
+
+/// Load the policy set and state, and connect to AWS. Every failure names what and where.
+pub async fn prepare(config: &Config) -> Result<Prepared, String> {
+    let dir = &config.doc.policy_dir;
+    let (set, files) = policy::load(std::slice::from_ref(dir))
+        .map_err(|d| format!("the policy set in {} is invalid:\n{d}", dir.display()))?;
+    let saved = controller::load_state(&config.doc.state_file).map_err(|e| e.to_string())?;
+    let settings = EngineSettings {
+        max_metric_age: Seconds(config.doc.max_metric_age_seconds),
+    };
+    let controller = Controller::new(set, saved.as_ref(), settings)
+        .map_err(|e| format!("{}: {e}", config.doc.state_file.display()))?;
+    let telemetry = Arc::new(Telemetry::new());
+    let clients = AwsClients::connect(&config.doc.aws)
+        .await
+        .map_err(|e| format!("{}: aws: {e}", config.file.display()))?;
+    let observer: Arc<dyn CallObserver> = telemetry.clone();
+    let mut aws = Aws::new(
+        clients,
+        config.retry.clone(),
+        observer,
+        Seconds(config.doc.metric_lag_seconds),
+        Seconds(config.doc.capacity_refresh_seconds),
+    );
+    let set = controller.policy_set();
+    aws.prepare(&set.metrics, &set.metric_history);
+    tracing::info!(
+        files,
+        targets = set.targets.len(),
+        policies = set.policy_count(),
+        metric_queries = aws.plan().query_count(),
+        get_metric_data_calls_per_cycle = aws.calls_per_fetch(),
+        restored = saved.is_some(),
+        "policy set loaded"
+    );
+    Ok(Prepared {
+        controller,
+        aws,
+        telemetry,
+    })
+}
+
+/// Run the daemon until SIGTERM or SIGINT.
+pub async fn run(config: Config) -> Result<(), String> {
+    let Prepared {
+        mut controller,
+        mut aws,
+        telemetry,
+    } = prepare(&config).await?;
+    let doc = &config.doc;
+    telemetry.dry_run.set(i64::from(doc.dry_run));
+    telemetry
+        .targets
+        .set(i64::try_from(controller.policy_set().targets.len()).unwrap_or(i64::MAX));
+    let log = DecisionLog::open(&doc.decision_log).map_err(|e| {
+        format!(
+            "{}: cannot open the decision log: {e}",
+            doc.decision_log.display()
+        )
+    })?;
+    let mut journal = Journal {
+        state_path: doc.state_file.clone(),
+        log,
+    };
+    let interval = i64::from(doc.interval_seconds);
+    let admin = admin::serve(
+        doc.admin_listen,
+        AdminState {
+            telemetry: telemetry.clone(),
+            stale_after: 3 * interval + 60,
+        },
+    )
+    .await
+    .map_err(|e| {
+        format!(
+            "{}: admin_listen {}: {e}",
+            config.file.display(),
+            doc.admin_listen
+        )
+    })?;
+    let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("SIGHUP handler: {e}"))?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM handler: {e}"))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT handler: {e}"))?;
+    tracing::info!(admin = %admin, dry_run = doc.dry_run, interval_seconds = doc.interval_seconds, "sagescale running");
+
+    let opts = Options {
+        dry_run: doc.dry_run,
+        pin_timeout: Seconds(doc.pin_timeout_seconds),
+        publish: doc.publish_metrics,
+        fencing_token: None,
+    };
+    let clock = SystemClock;
+    let mut fingerprint = policy_fingerprint(&doc.policy_dir);
+    loop {
+        let now = clock.now();
+        telemetry.beat(now.0);
+        let fp = policy_fingerprint(&doc.policy_dir);
+        if fp != fingerprint {
+            fingerprint = fp;
+            tracing::info!(dir = %doc.policy_dir.display(), "policy files changed");
+            reload(&mut controller, &mut aws, &doc.policy_dir, &telemetry, now);
+        }
+        let started = std::time::Instant::now();
+        let report = controller
+            .cycle(&mut aws, now, &opts, Some(&mut journal), &telemetry)
+            .await;
+        finish_cycle(&telemetry, &report, started.elapsed());
+
+        let next = next_wake(clock.now(), interval, controller.next_schedule(now));
+        tokio::select! {
+            () = sleep_until_unix(next) => {}
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: reloading policies");
+                reload(&mut controller, &mut aws, &doc.policy_dir, &telemetry, clock.now());
+                fingerprint = policy_fingerprint(&doc.policy_dir);
+            }
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+        }
+    }
+    // The last cycle already wrote its state; write once more so the file records the stop.
+    if let Err(e) = super::state_file::save(&doc.state_file, &controller.snapshot(clock.now())) {
+        tracing::error!(error = %e, "cannot write the state file at shutdown");
+    }
+    tracing::info!("sagescale stopped");
+    Ok(())
+}
+
+fn finish_cycle(telemetry: &Telemetry, report: &CycleReport, took: Duration) {
+    telemetry.cycles.inc();
+    telemetry.cycle_seconds.observe(took.as_secs_f64());
+    telemetry.engine_seconds.set(report.engine.as_secs_f64());
+    telemetry.last_cycle.set(report.at.0);
+    telemetry.set_ready(true);
+    let r = &report.read_calls;
+    tracing::info!(
+        targets = report.targets.len(),
+        actuations = report.actuations,
+        actuation_failures = report.actuation_failures,
+        metric_failures = report.metric_failures,
+        capacity_errors = report.capacity_errors,
+        get_metric_data = report.metric_calls,
+        list_endpoints = r.list_endpoints,
+        describe_endpoint = r.describe_endpoint,
+        describe_scalable_targets = r.describe_scalable_targets,
+        engine_us = u64::try_from(report.engine.as_micros()).unwrap_or(u64::MAX),
+        cycle_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        "cycle done"
+    );
+}
+
+/// The next interval boundary after `now`, or an earlier scheduled firing.
+#[must_use]
+pub fn next_wake(now: Timestamp, interval: i64, schedule: Option<Timestamp>) -> Timestamp {
+    let i = interval.max(1);
+    let boundary = Timestamp((now.0.div_euclid(i) + 1) * i);
+    match schedule {
+        Some(s) if s > now && s < boundary => s,
+        _ => boundary,
+    }
+}
+
+async fn sleep_until_unix(t: Timestamp) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let target = Duration::from_secs(u64::try_from(t.0).unwrap_or(0));
+    tokio::time::sleep(target.saturating_sub(now)).await;
+}
+
+fn reload(
+    controller: &mut Controller,
+    aws: &mut Aws,
+    dir: &Path,
+    telemetry: &Telemetry,
+    now: Timestamp,
+) {
+    let outcome = match policy::load(&[dir.to_path_buf()]) {
+        Ok((set, files)) => {
+            let targets = set.targets.len();
+            match controller.reload(set, now) {
+                Ok(()) => {
+                    let set = controller.policy_set();
+                    aws.prepare(&set.metrics, &set.metric_history);
+                    telemetry
+                        .targets
+                        .set(i64::try_from(targets).unwrap_or(i64::MAX));
+                    tracing::info!(files, targets, "policy set reloaded");
+                    "ok"
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "reload failed; the last good policy set keeps running");
+                    "rejected"
+                }
+            }
+        }
+        Err(d) => {
+            for problem in &d.0 {
+                tracing::error!(problem = %problem, "invalid policy file");
+            }
+            tracing::error!(
+                problems = d.0.len(),
+                "the new policy set is invalid; the last good one keeps running"
+            );
+            "rejected"
+        }
+    };
+    telemetry
+        .reloads
+        .get_or_create(&vec![("outcome", outcome.to_string())])
+        .inc();
+}
+
+/// A fingerprint of every policy file under `dir` (names, sizes, modification times).
+#[must_use]
+pub fn policy_fingerprint(dir: &Path) -> u64 {
+    let mut files: Vec<(PathBuf, u64, Option<std::time::SystemTime>)> = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(meta) = std::fs::metadata(&d) else {
+            continue;
+        };
+        if meta.is_file() {
+            files.push((d, meta.len(), meta.modified().ok()));
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            stack.push(e.path());
+        }
+    }
+    files.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    files.hash(&mut h);
+    h.finish()
+}
+
+/// `sagescale plan`: one cycle in dry-run with no journal; returns each target's report.
+pub async fn plan_once(config: &Config) -> Result<CycleReport, String> {
+    let Prepared {
+        mut controller,
+        mut aws,
+        telemetry,
+    } = prepare(config).await?;
+    let opts = Options {
+        dry_run: true,
+        pin_timeout: Seconds(config.doc.pin_timeout_seconds),
+        publish: false,
+        fencing_token: None,
+    };
+    let now = SystemClock.now();
+    Ok(controller
+        .cycle(&mut aws, now, &opts, None, &telemetry)
+        .await)
+}
