@@ -21,7 +21,11 @@ async fn a_breach_scales_out_through_aas_and_is_recorded() {
     endpoint(&c, "d-breach", 2, 1, 10).await;
     // 400 per instance on 2 instances against a target of 100: ceil(2 * 400 / 100) = 8.
     invocations_per_instance(&c, "d-breach", 400.0, 6).await;
-    let mut d = Daemon::new(&url, &policy("d-breach", 100.0, 1, 10), "");
+    let mut d = Daemon::new(
+        &url,
+        &policy("d-breach", 100.0, 1, 10),
+        "publish_metrics = true",
+    );
     d.start();
     assert!(
         wait_for(30, || !d.calls("ok").is_empty()).await,
@@ -70,6 +74,23 @@ async fn a_breach_scales_out_through_aas_and_is_recorded() {
         "metrics endpoint answers"
     );
     assert_eq!(d.get("/nope").map(|(s, _)| s), Some(404));
+
+    // sagescale's own metrics reach CloudWatch.
+    let listed = c
+        .cloudwatch
+        .list_metrics()
+        .namespace("sagescale")
+        .metric_name("DesiredCapacity")
+        .send()
+        .await
+        .expect("ListMetrics");
+    assert!(
+        listed.metrics().iter().any(|m| m
+            .dimensions()
+            .iter()
+            .any(|x| x.name() == Some("Target") && x.value() == Some("d-breach"))),
+        "no DesiredCapacity for d-breach in namespace sagescale"
+    );
 
     // While the change is in flight (moto never moves capacity), the daemon does not ask again.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;

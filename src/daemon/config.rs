@@ -319,4 +319,50 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn the_example_config_loads_and_states_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/config/sagescale.toml");
+        let c = load(&example, []).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let minimal = write(
+            dir.path(),
+            "m.toml",
+            "policy_dir = \"p\"\nstate_file = \"s\"\ndecision_log = \"d\"\n",
+        );
+        let d = load(&minimal, []).unwrap();
+        assert_eq!(c.retry, d.retry);
+        let (a, b) = (&c.doc, &d.doc);
+        assert_eq!(
+            (
+                a.interval_seconds,
+                a.metric_lag_seconds,
+                a.max_metric_age_seconds,
+                a.dry_run
+            ),
+            (
+                b.interval_seconds,
+                b.metric_lag_seconds,
+                b.max_metric_age_seconds,
+                b.dry_run
+            )
+        );
+        assert_eq!(
+            (
+                a.admin_listen,
+                a.log_format,
+                a.publish_metrics,
+                a.pin_timeout_seconds,
+                a.capacity_refresh_seconds
+            ),
+            (
+                b.admin_listen,
+                b.log_format,
+                b.publish_metrics,
+                b.pin_timeout_seconds,
+                b.capacity_refresh_seconds
+            )
+        );
+        assert_eq!(a.aws.timeouts, b.aws.timeouts);
+    }
 }

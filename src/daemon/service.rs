@@ -291,3 +291,42 @@ pub async fn plan_once(config: &Config) -> Result<CycleReport, String> {
         .cycle(&mut aws, now, &opts, None, &telemetry)
         .await)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wakes_on_the_interval_boundary_or_an_earlier_firing() {
+        // 12:00:42 with a 60 s interval: the next boundary is 12:01:00.
+        let now = Timestamp(43_242);
+        assert_eq!(next_wake(now, 60, None), Timestamp(43_260));
+        assert_eq!(
+            next_wake(now, 60, Some(Timestamp(43_250))),
+            Timestamp(43_250)
+        );
+        // A firing after the boundary waits for its own cycle; one in the past is ignored.
+        assert_eq!(
+            next_wake(now, 60, Some(Timestamp(43_300))),
+            Timestamp(43_260)
+        );
+        assert_eq!(
+            next_wake(now, 60, Some(Timestamp(43_000))),
+            Timestamp(43_260)
+        );
+    }
+
+    #[test]
+    fn a_policy_file_edit_changes_the_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.toml");
+        std::fs::write(&f, "a").unwrap();
+        let before = policy_fingerprint(dir.path());
+        assert_eq!(before, policy_fingerprint(dir.path()));
+        std::fs::write(&f, "ab").unwrap();
+        assert_ne!(before, policy_fingerprint(dir.path()));
+        let edited = policy_fingerprint(dir.path());
+        std::fs::write(dir.path().join("q.yaml"), "b").unwrap();
+        assert_ne!(edited, policy_fingerprint(dir.path()));
+    }
+}
