@@ -10,6 +10,13 @@ cd "$(dirname "$0")/.."
 
 source scripts/moto.sh
 
+# The systemd unit test runs `systemd-analyze verify`.
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+  echo "==> installing systemd's tools (systemd-analyze)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq systemd >/dev/null
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy --all-targets -- -D warnings"

@@ -65,6 +65,34 @@ enum Command {
         #[arg(long)]
         detailed_exitcode: bool,
     },
+    /// Print the least-privilege IAM policy for a policy set (JSON).
+    IamPolicy {
+        /// Policy files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Region of the resources (`*` for any).
+        #[arg(long, default_value = "*")]
+        region: String,
+        /// Account id (`*` for any).
+        #[arg(long, default_value = "*")]
+        account: String,
+        /// AWS partition.
+        #[arg(long, default_value = "aws")]
+        partition: String,
+        /// The high-availability lease table, if used.
+        #[arg(long)]
+        lease_table: Option<String>,
+        /// Allow publishing sagescale's own metrics (namespace `sagescale`).
+        #[arg(long)]
+        publish_metrics: bool,
+    },
+    /// Exit 0 if the daemon's admin endpoint answers 200 (for container health checks, which
+    /// have no shell or curl in the sagescale image).
+    Healthcheck {
+        /// The URL to check.
+        #[arg(long, default_value = "http://127.0.0.1:9464/healthz")]
+        url: String,
+    },
     /// Tell the story of a target's recent decisions from the decision log.
     Explain {
         /// Target name, as in the policy file.
@@ -126,6 +154,76 @@ fn main() -> ExitCode {
             log,
             last,
         } => explain(&target, config.as_deref(), log.as_deref(), last),
+        Command::IamPolicy {
+            paths,
+            region,
+            account,
+            partition,
+            lease_table,
+            publish_metrics,
+        } => {
+            let set = match policy::load(&paths) {
+                Ok((set, _)) => set,
+                Err(problems) => {
+                    eprintln!("{problems}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let scope = daemon::iam::Scope {
+                partition,
+                region,
+                account,
+                lease_table,
+                publish_metrics,
+            };
+            let doc = daemon::iam::policy(&set, &scope);
+            out(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
+            ExitCode::SUCCESS
+        }
+        Command::Healthcheck { url } => healthcheck(&url),
+    }
+}
+
+fn healthcheck(url: &str) -> ExitCode {
+    use std::io::{Read, Write};
+    let Some(rest) = url.strip_prefix("http://") else {
+        eprintln!("{url}: only http:// URLs (the admin endpoint is plain HTTP on a local address)");
+        return ExitCode::FAILURE;
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, "/"), |(a, p)| (a, p));
+    let path = if path == "/" {
+        "/".to_string()
+    } else {
+        format!("/{path}")
+    };
+    let addr = match std::net::ToSocketAddrs::to_socket_addrs(authority).map(|mut a| a.next()) {
+        Ok(Some(a)) => a,
+        _ => {
+            eprintln!("{url}: cannot resolve {authority}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let timeout = std::time::Duration::from_secs(3);
+    let result = std::net::TcpStream::connect_timeout(&addr, timeout).and_then(|mut s| {
+        s.set_read_timeout(Some(timeout))?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut text = String::new();
+        s.read_to_string(&mut text)?;
+        Ok(text)
+    });
+    match result {
+        Ok(text) if text.split_whitespace().nth(1) == Some("200") => ExitCode::SUCCESS,
+        Ok(text) => {
+            eprintln!("{url}: {}", text.lines().next().unwrap_or("no reply"));
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("{url}: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

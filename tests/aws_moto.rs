@@ -21,7 +21,8 @@ async fn clients() -> AwsClients {
         endpoints: EndpointUrls {
             cloudwatch: Some(url.clone()),
             application_autoscaling: Some(url.clone()),
-            sagemaker: Some(url),
+            sagemaker: Some(url.clone()),
+            dynamodb: Some(url),
         },
         timeouts: Default::default(),
     };

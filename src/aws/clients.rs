@@ -16,6 +16,9 @@ pub struct EndpointUrls {
     /// SageMaker.
     #[serde(default)]
     pub sagemaker: Option<String>,
+    /// DynamoDB (the leader lease, when high availability is on).
+    #[serde(default)]
+    pub dynamodb: Option<String>,
 }
 
 /// Where and as whom to reach AWS. Credentials always come from the standard chain
@@ -103,6 +106,7 @@ impl AwsSettings {
             ("cloudwatch", &e.cloudwatch),
             ("application_autoscaling", &e.application_autoscaling),
             ("sagemaker", &e.sagemaker),
+            ("dynamodb", &e.dynamodb),
         ] {
             if let Some(url) = url {
                 if !url_is_allowed(url) {
@@ -145,6 +149,8 @@ pub struct AwsClients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     /// SageMaker (endpoint status, variant capacity).
     pub sagemaker: aws_sdk_sagemaker::Client,
+    /// DynamoDB (the leader lease).
+    pub dynamodb: aws_sdk_dynamodb::Client,
 }
 
 impl AwsClients {
@@ -185,7 +191,12 @@ impl AwsClients {
         if let Some(url) = &e.sagemaker {
             sm = sm.endpoint_url(url);
         }
+        let mut ddb = aws_sdk_dynamodb::config::Builder::from(&shared);
+        if let Some(url) = &e.dynamodb {
+            ddb = ddb.endpoint_url(url);
+        }
         Ok(Self {
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw.build()),
             autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(aas.build()),
             sagemaker: aws_sdk_sagemaker::Client::from_conf(sm.build()),

@@ -11,11 +11,13 @@ pub mod actuator;
 mod adapter;
 pub mod capacity;
 mod clients;
+pub mod lease;
 pub mod metric_source;
 pub mod retry;
 
 pub use adapter::Aws;
 pub use capacity::{CapacityError, CapacityReader, ReadCalls, Registration, TargetCapacity};
 pub use clients::{AwsClients, AwsSettings, EndpointUrls, SettingsError, Timeouts};
+pub use lease::Lease;
 pub use metric_source::{FetchReport, QueryPlan};
 pub use retry::{CallError, CallObserver, ErrorClass, Retrier, RetryPolicy};

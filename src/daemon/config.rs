@@ -69,6 +69,34 @@ pub struct ConfigDoc {
     /// connection failures.
     #[serde(default)]
     pub retry: Option<Vec<Retrier>>,
+    /// Kill switch: evaluate and log, but make no changing call (SIGUSR1 sets it while
+    /// running, SIGUSR2 clears it).
+    #[serde(default)]
+    pub suspend_actuation: bool,
+    /// High availability: replicas share a leader lease in DynamoDB; only the leader acts.
+    #[serde(default)]
+    pub ha: Option<HaDoc>,
+}
+
+/// The leader lease.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HaDoc {
+    /// DynamoDB table with partition key `lease` (string).
+    pub table: String,
+    /// Lease name: one per policy set (shard).
+    #[serde(default = "default_lease_name")]
+    pub lease_name: String,
+    /// A leader that has not renewed for this long loses the lease.
+    #[serde(default = "default_ttl")]
+    pub ttl_seconds: u32,
+}
+
+fn default_lease_name() -> String {
+    "sagescale".into()
+}
+fn default_ttl() -> u32 {
+    30
 }
 
 fn default_interval() -> u32 {
@@ -197,6 +225,18 @@ pub fn load(
         doc.state_file != doc.decision_log,
         "the state file and the decision log must be different files",
     );
+    if let Some(ha) = &doc.ha {
+        check(
+            "ha.ttl_seconds",
+            (2..=600).contains(&ha.ttl_seconds),
+            "must lie between 2 and 600 seconds",
+        );
+        check(
+            "ha.table",
+            (3..=255).contains(&ha.table.len()),
+            "a DynamoDB table name has 3 to 255 characters",
+        );
+    }
     if let Err(e) = doc.aws.check() {
         problems.push(file.diagnostic("aws", e.to_string()));
     }

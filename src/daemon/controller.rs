@@ -18,15 +18,30 @@ use crate::policy::PolicySet;
 
 use super::actuation::{self, Call, Pin, Purpose};
 use super::decision_log::{rfc3339, CallRecord, DecisionLog, Outcome, Record};
-use super::ports::{Actuator, CapacitySource, MetricSource};
+use super::ports::{Actuator, CapacitySource, Fence, MetricSource};
 use super::state_file::{self, DaemonState, StateError, STATE_FILE_VERSION};
 use super::telemetry::Telemetry;
 
 /// How a cycle acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Make the calls.
+    Act,
+    /// Plan and log calls, make none; the engine carries on as if they were made.
+    DryRun,
+    /// The kill switch: plan and log calls, make none; the engine state is kept as if nothing
+    /// was decided, so it acts at once when actuation resumes.
+    Suspended,
+    /// A follower under high availability: observe and evaluate (keeping caches warm), record
+    /// and commit nothing.
+    Follower,
+}
+
+/// How a cycle acts.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
-    /// Plan and log calls, make none.
-    pub dry_run: bool,
+    /// Act, dry-run, suspended or follower.
+    pub mode: Mode,
     /// Restore a pin after this long even if capacity has not arrived.
     pub pin_timeout: Seconds,
     /// Publish sagescale's own metrics to CloudWatch.
@@ -140,6 +155,18 @@ impl Controller {
         Ok(())
     }
 
+    /// Take over another replica's state (the last leader's, on becoming leader), keeping
+    /// the policy set in force.
+    pub fn adopt(&mut self, saved: &DaemonState) -> Result<(), String> {
+        let restored = saved.engine.restore(&self.set.targets)?;
+        self.states = restored;
+        self.before.clone_from(&self.states);
+        for (t, pin) in self.set.targets.iter().zip(self.pins.iter_mut()) {
+            *pin = saved.pins.get(&t.name).copied();
+        }
+        Ok(())
+    }
+
     /// The state to persist.
     #[must_use]
     pub fn snapshot(&self, now: Timestamp) -> DaemonState {
@@ -172,9 +199,10 @@ impl Controller {
     }
 
     /// Run one cycle at `now`.
-    pub async fn cycle<P>(
+    pub async fn cycle<P, F>(
         &mut self,
         ports: &mut P,
+        fence: &mut F,
         now: Timestamp,
         opts: &Options,
         mut journal: Option<&mut Journal>,
@@ -182,6 +210,7 @@ impl Controller {
     ) -> CycleReport
     where
         P: MetricSource + CapacitySource + Actuator,
+        F: Fence,
     {
         let mut report = CycleReport {
             at: now,
@@ -233,10 +262,34 @@ impl Controller {
         }
         report.engine = started.elapsed();
 
+        if opts.mode == Mode::Follower {
+            // Nothing is committed: the leader decides.
+            for (i, spec) in self.set.targets.iter().enumerate() {
+                self.states[i].clone_from(&self.before[i]);
+                report.targets.push(TargetReport {
+                    name: spec.name.clone(),
+                    explanation: format!("{}: follower, not deciding", spec.name),
+                    call: None,
+                    read: caps[i].is_ok(),
+                });
+            }
+            return report;
+        }
+
+        // A leader confirms its lease right before acting; a lost lease refuses every call.
+        let wants_calls = plans.iter().flatten().any(|p| p.call.is_some());
+        let mut mode = opts.mode;
+        if mode == Mode::Act && wants_calls && !fence.confirm(now).await {
+            tracing::error!("the leader lease is lost: no call is made this cycle");
+            telemetry.error("fenced");
+            mode = Mode::Follower;
+        }
+        let fenced = mode == Mode::Follower;
+
         // Write-ahead: the intent (cooldowns started, pins set) is on disk before any call,
         // so a crash after the call neither repeats nor loses it (a recorded pin missing from
         // the registration is reissued).
-        let acting = !opts.dry_run && plans.iter().flatten().any(|p| p.call.is_some());
+        let acting = mode == Mode::Act && wants_calls;
         if acting {
             if let Some(j) = journal.as_deref_mut() {
                 let mut intent = self.snapshot(now);
@@ -270,7 +323,13 @@ impl Controller {
                         None => None,
                         Some(call) => {
                             report.actuations += 1;
-                            let (outcome, attempts, error) = if opts.dry_run {
+                            let (outcome, attempts, error) = if fenced {
+                                self.states[i].clone_from(&self.before[i]);
+                                (Outcome::Fenced, 0, Some("the leader lease was lost".into()))
+                            } else if mode == Mode::Suspended {
+                                self.states[i].clone_from(&self.before[i]);
+                                (Outcome::Suspended, 0, None)
+                            } else if mode == Mode::DryRun {
                                 (Outcome::DryRun, 0, None)
                             } else {
                                 match ports
@@ -297,7 +356,7 @@ impl Controller {
                                     tracing::error!(target_name = %spec.name, purpose, min = call.min, max = call.max, error = error.as_deref().unwrap_or(""), "RegisterScalableTarget failed")
                                 }
                                 _ => {
-                                    tracing::info!(target_name = %spec.name, purpose, min = call.min, max = call.max, dry_run = opts.dry_run, "RegisterScalableTarget")
+                                    tracing::info!(target_name = %spec.name, purpose, min = call.min, max = call.max, outcome = outcome_name(&outcome), "RegisterScalableTarget")
                                 }
                             }
                             calls.push(CallRecord::register(
@@ -333,7 +392,7 @@ impl Controller {
                         time: rfc3339(now),
                         target: &spec.name,
                         resource_id: &spec.resource_id,
-                        dry_run: opts.dry_run,
+                        dry_run: mode != Mode::Act,
                         fencing_token: opts.fencing_token,
                         capacity: cap.as_ref().ok(),
                         decision,
@@ -362,7 +421,7 @@ impl Controller {
         if let Some(j) = journal {
             save(&j.state_path, &self.snapshot(now), telemetry);
         }
-        if opts.publish && !opts.dry_run {
+        if opts.publish && mode == Mode::Act {
             let data = self.own_metrics(&caps, &report);
             if let Err(e) = ports.publish(now, &data).await {
                 telemetry.error("publish");
@@ -464,6 +523,8 @@ fn outcome_name(o: &Outcome) -> &'static str {
     match o {
         Outcome::Ok => "ok",
         Outcome::DryRun => "dry_run",
+        Outcome::Suspended => "suspended",
+        Outcome::Fenced => "fenced",
         Outcome::Failed => "failed",
     }
 }

@@ -21,6 +21,10 @@ pub enum Outcome {
     Ok,
     /// Not made: dry-run.
     DryRun,
+    /// Not made: actuation is suspended (the kill switch).
+    Suspended,
+    /// Not made: this process lost the leader lease.
+    Fenced,
     /// Made, and it failed after its retries.
     Failed,
 }
@@ -76,7 +80,7 @@ pub struct Record<'a> {
     pub target: &'a str,
     /// AAS resource id.
     pub resource_id: &'a str,
-    /// Dry-run: calls were not made.
+    /// Calls were not made (dry-run, suspended, or fenced).
     pub dry_run: bool,
     /// Lease fencing token (high availability); `None` when running alone.
     pub fencing_token: Option<u64>,

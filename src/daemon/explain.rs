@@ -54,6 +54,8 @@ pub fn story(text: &str, target: &str, last: usize) -> Result<String, String> {
             let what = match c.outcome {
                 Outcome::Ok => format!("ok after {} attempt(s)", c.attempts),
                 Outcome::DryRun => "not made (dry-run)".to_string(),
+                Outcome::Suspended => "not made (actuation suspended)".to_string(),
+                Outcome::Fenced => "REFUSED: the leader lease was lost".to_string(),
                 Outcome::Failed => format!(
                     "FAILED after {} attempt(s): {}",
                     c.attempts,

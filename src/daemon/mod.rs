@@ -5,7 +5,8 @@
 //! the world ([`crate::aws::Aws`] implements them); [`controller`] runs one cycle over every
 //! target; [`actuation`] plans the `RegisterScalableTarget` sequence (pure); [`state_file`]
 //! and [`decision_log`] are what it writes; [`telemetry`] and [`admin`] expose it;
-//! [`service`] is the loop with its signals; [`explain`] reads the log back.
+//! [`service`] is the loop with its signals; [`leadership`] is the high-availability lease;
+//! [`explain`] reads the log back.
 
 pub mod actuation;
 pub mod admin;
@@ -13,6 +14,8 @@ pub mod config;
 pub mod controller;
 pub mod decision_log;
 pub mod explain;
+pub mod iam;
+pub mod leadership;
 pub mod ports;
 pub mod service;
 pub mod state_file;

@@ -63,3 +63,19 @@ impl Clock for SystemClock {
         Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
     }
 }
+
+/// The last check before a call: does this process still hold the right to act?
+pub trait Fence {
+    /// `true` if calls may be made now.
+    async fn confirm(&mut self, now: Timestamp) -> bool;
+}
+
+/// No lease: a single daemon always may act.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoFence;
+
+impl Fence for NoFence {
+    async fn confirm(&mut self, _: Timestamp) -> bool {
+        true
+    }
+}

@@ -14,15 +14,16 @@ use std::time::Duration;
 
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::aws::{Aws, AwsClients, CallObserver};
+use crate::aws::{Aws, AwsClients, CallObserver, Lease};
 use crate::engine::{EngineSettings, Seconds, Timestamp};
 use crate::policy;
 
 use super::admin::{self, AdminState};
 use super::config::Config;
-use super::controller::{self, Controller, CycleReport, Journal, Options};
+use super::controller::{self, Controller, CycleReport, Journal, Mode, Options};
 use super::decision_log::DecisionLog;
-use super::ports::{Clock, MetricSource, SystemClock};
+use super::leadership::{Change, Leadership, LeaseFence};
+use super::ports::{Clock, MetricSource, NoFence, SystemClock};
 use super::telemetry::Telemetry;
 
 /// Everything `run` and `plan` share: the policy set, restored state and AWS.
@@ -117,30 +118,110 @@ pub async fn run(config: Config) -> Result<(), String> {
     let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("SIGHUP handler: {e}"))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM handler: {e}"))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT handler: {e}"))?;
+    let mut usr1 =
+        signal(SignalKind::user_defined1()).map_err(|e| format!("SIGUSR1 handler: {e}"))?;
+    let mut usr2 =
+        signal(SignalKind::user_defined2()).map_err(|e| format!("SIGUSR2 handler: {e}"))?;
+    let leadership = doc.ha.as_ref().map(|ha| {
+        let owner = format!(
+            "{}-{}-{:08x}",
+            hostname(),
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        tracing::info!(table = %ha.table, lease = %ha.lease_name, owner = %owner, ttl_seconds = ha.ttl_seconds, "high availability: following the leader lease");
+        Leadership::new(
+            Lease::new(
+                aws.clients.dynamodb.clone(),
+                config.retry.clone(),
+                aws.observer.clone(),
+                ha.table.clone(),
+                ha.lease_name.clone(),
+                owner,
+                i64::from(ha.ttl_seconds) * 1000,
+            ),
+            telemetry.clone(),
+        )
+    });
+    if leadership.is_none() {
+        telemetry.leader.set(1);
+    }
+    spawn_watchdog(telemetry.clone(), 3 * interval + 60);
     tracing::info!(admin = %admin, dry_run = doc.dry_run, interval_seconds = doc.interval_seconds, "sagescale running");
 
-    let opts = Options {
-        dry_run: doc.dry_run,
-        pin_timeout: Seconds(doc.pin_timeout_seconds),
-        publish: doc.publish_metrics,
-        fencing_token: None,
-    };
+    let mut suspended = doc.suspend_actuation;
     let clock = SystemClock;
     let mut fingerprint = policy_fingerprint(&doc.policy_dir);
+    let mut cycles = 0u64;
     loop {
         let now = clock.now();
         telemetry.beat(now.0);
+        telemetry.suspended.set(i64::from(suspended));
         let fp = policy_fingerprint(&doc.policy_dir);
         if fp != fingerprint {
             fingerprint = fp;
             tracing::info!(dir = %doc.policy_dir.display(), "policy files changed");
             reload(&mut controller, &mut aws, &doc.policy_dir, &telemetry, now);
         }
+        if let Some(l) = &leadership {
+            if let Change::Became(token, Some(state)) = l.check().await {
+                match controller.adopt(&state) {
+                    Ok(()) => {
+                        tracing::info!(token, from = %state.saved_at, "resumed the last leader's state")
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot resume the last leader's state"),
+                }
+            }
+        }
+        let token = leadership.as_ref().and_then(Leadership::token);
+        let mode = if leadership.is_some() && token.is_none() {
+            Mode::Follower
+        } else if suspended {
+            Mode::Suspended
+        } else if doc.dry_run {
+            Mode::DryRun
+        } else {
+            Mode::Act
+        };
+        let opts = Options {
+            mode,
+            pin_timeout: Seconds(doc.pin_timeout_seconds),
+            publish: doc.publish_metrics,
+            fencing_token: token,
+        };
         let started = std::time::Instant::now();
-        let report = controller
-            .cycle(&mut aws, now, &opts, Some(&mut journal), &telemetry)
-            .await;
+        let journal_now = if mode == Mode::Follower {
+            None
+        } else {
+            Some(&mut journal)
+        };
+        let report = match &leadership {
+            Some(l) => {
+                controller
+                    .cycle(
+                        &mut aws,
+                        &mut LeaseFence(l),
+                        now,
+                        &opts,
+                        journal_now,
+                        &telemetry,
+                    )
+                    .await
+            }
+            None => {
+                controller
+                    .cycle(&mut aws, &mut NoFence, now, &opts, journal_now, &telemetry)
+                    .await
+            }
+        };
+        if let Some(l) = &leadership {
+            if l.token().is_some() {
+                l.share(&controller.snapshot(now)).await;
+            }
+        }
         finish_cycle(&telemetry, &report, started.elapsed());
+        cycles += 1;
+        notify_systemd(cycles, &report, mode);
 
         let next = next_wake(clock.now(), interval, controller.next_schedule(now));
         tokio::select! {
@@ -150,9 +231,23 @@ pub async fn run(config: Config) -> Result<(), String> {
                 reload(&mut controller, &mut aws, &doc.policy_dir, &telemetry, clock.now());
                 fingerprint = policy_fingerprint(&doc.policy_dir);
             }
+            _ = usr1.recv() => {
+                suspended = true;
+                telemetry.suspended.set(1);
+                tracing::warn!("SIGUSR1: actuation suspended (kill switch); evaluation and logs go on");
+            }
+            _ = usr2.recv() => {
+                suspended = false;
+                telemetry.suspended.set(0);
+                tracing::warn!("SIGUSR2: actuation resumed");
+            }
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
+    }
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    if let Some(l) = &leadership {
+        l.release().await;
     }
     // The last cycle already wrote its state; write once more so the file records the stop.
     if let Err(e) = super::state_file::save(&doc.state_file, &controller.snapshot(clock.now())) {
@@ -160,6 +255,59 @@ pub async fn run(config: Config) -> Result<(), String> {
     }
     tracing::info!("sagescale stopped");
     Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into())
+}
+
+/// Tell systemd (when it started us with `Type=notify`): READY after the first cycle, a STATUS
+/// line after each.
+fn notify_systemd(cycles: u64, report: &CycleReport, mode: Mode) {
+    use sd_notify::NotifyState;
+    let role = match mode {
+        Mode::Act => "acting",
+        Mode::DryRun => "dry-run",
+        Mode::Suspended => "actuation suspended",
+        Mode::Follower => "follower",
+    };
+    let status = format!(
+        "cycle {cycles}: {} targets, {} calls, {} unreadable; {role}",
+        report.targets.len(),
+        report.actuations,
+        report.capacity_errors
+    );
+    let mut states = vec![NotifyState::Status(&status)];
+    if cycles == 1 {
+        states.push(NotifyState::Ready);
+    }
+    if let Err(e) = sd_notify::notify(&states) {
+        tracing::warn!(error = %e, "sd_notify failed");
+    }
+}
+
+/// Ping systemd's watchdog while the loop is alive (its heartbeat is fresh). A hung loop stops
+/// the pings and systemd restarts the service.
+fn spawn_watchdog(telemetry: Arc<Telemetry>, stale_after: i64) {
+    let Some(period) = sd_notify::watchdog_enabled() else {
+        return;
+    };
+    let every = (period / 2).max(Duration::from_millis(100));
+    tokio::spawn(async move {
+        loop {
+            let now = SystemClock.now().0;
+            if now - telemetry.last_beat() <= stale_after {
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            } else {
+                tracing::error!("the evaluation loop is stuck: no watchdog ping");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
 }
 
 fn finish_cycle(telemetry: &Telemetry, report: &CycleReport, took: Duration) {
@@ -281,14 +429,14 @@ pub async fn plan_once(config: &Config) -> Result<CycleReport, String> {
         telemetry,
     } = prepare(config).await?;
     let opts = Options {
-        dry_run: true,
+        mode: Mode::DryRun,
         pin_timeout: Seconds(config.doc.pin_timeout_seconds),
         publish: false,
         fencing_token: None,
     };
     let now = SystemClock.now();
     Ok(controller
-        .cycle(&mut aws, now, &opts, None, &telemetry)
+        .cycle(&mut aws, &mut NoFence, now, &opts, None, &telemetry)
         .await)
 }
 

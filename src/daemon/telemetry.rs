@@ -42,6 +42,12 @@ pub struct Telemetry {
     pub targets: Gauge,
     /// 1 in dry-run.
     pub dry_run: Gauge,
+    /// 1 while the kill switch suspends actuation.
+    pub suspended: Gauge,
+    /// 1 while this replica holds the leader lease (always 1 without high availability).
+    pub leader: Gauge,
+    /// The fencing token of the lease this replica holds or last held.
+    pub fencing_token: Gauge,
     ready: AtomicBool,
     heartbeat: AtomicI64,
 }
@@ -76,6 +82,9 @@ impl Telemetry {
             last_cycle: Gauge::default(),
             targets: Gauge::default(),
             dry_run: Gauge::default(),
+            suspended: Gauge::default(),
+            leader: Gauge::default(),
+            fencing_token: Gauge::default(),
             ready: AtomicBool::new(false),
             heartbeat: AtomicI64::new(0),
             registry: Registry::default(),

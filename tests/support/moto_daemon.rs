@@ -29,6 +29,7 @@ pub async fn clients(url: &str) -> AwsClients {
             cloudwatch: Some(url.into()),
             application_autoscaling: Some(url.into()),
             sagemaker: Some(url.into()),
+            dynamodb: Some(url.into()),
         },
         timeouts: Default::default(),
     };
