@@ -21,6 +21,9 @@ async fn a_breach_scales_out_through_aas_and_is_recorded() {
     endpoint(&c, "d-breach", 2, 1, 10).await;
     // 400 per instance on 2 instances against a target of 100: ceil(2 * 400 / 100) = 8.
     invocations_per_instance(&c, "d-breach", 400.0, 6).await;
+    // The same load on an endpoint the policy files do not name: never touched.
+    endpoint(&c, "d-not-mine", 2, 1, 10).await;
+    invocations_per_instance(&c, "d-not-mine", 400.0, 6).await;
     let mut d = Daemon::new(
         &url,
         &policy("d-breach", 100.0, 1, 10),
@@ -36,6 +39,11 @@ async fn a_breach_scales_out_through_aas_and_is_recorded() {
         bounds(&c, "d-breach").await,
         (8, 10),
         "Min raised to scale out"
+    );
+    assert_eq!(
+        bounds(&c, "d-not-mine").await,
+        (1, 10),
+        "a resource outside the policy files changed"
     );
     let call = &d.calls("ok")[0];
     assert_eq!(call["operation"], "RegisterScalableTarget");
@@ -311,4 +319,89 @@ async fn a_bad_config_or_policy_set_stops_start_up_with_a_named_error() {
         err.contains("bad.toml:4") && err.contains("admin_listen"),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tells_systemd_ready_status_watchdog_and_stopping_on_a_real_notify_socket() {
+    use std::os::unix::net::UnixDatagram;
+    let url = moto();
+    let c = clients(&url).await;
+    endpoint(&c, "d-notify", 2, 1, 10).await;
+    let mut d = Daemon::new(&url, &policy("d-notify", 100.0, 1, 10), "");
+    let path = d.path("notify.sock");
+    let sock = UnixDatagram::bind(&path).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    d.start_with_env(&[
+        ("NOTIFY_SOCKET", path.to_str().unwrap()),
+        ("WATCHDOG_USEC", "400000"),
+    ]);
+    let mut seen: Vec<String> = Vec::new();
+    let mut buf = [0u8; 4096];
+    let has =
+        |seen: &[String], what: &str| seen.iter().any(|m| m.lines().any(|l| l.starts_with(what)));
+    while !(has(&seen, "READY=1") && has(&seen, "WATCHDOG=1") && has(&seen, "STATUS=cycle 2")) {
+        let n = sock
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("no notification ({e}); got {seen:?}\n{}", d.log()));
+        seen.push(String::from_utf8_lossy(&buf[..n]).to_string());
+    }
+    let ready = seen.iter().position(|m| m.contains("READY=1")).unwrap();
+    assert!(
+        seen[ready].contains("STATUS=cycle 1: 1 targets"),
+        "{seen:?}"
+    );
+    assert_eq!(d.stop(), Some(0));
+    let mut stopping = false;
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    while let Ok(n) = sock.recv(&mut buf) {
+        if String::from_utf8_lossy(&buf[..n]).contains("STOPPING=1") {
+            stopping = true;
+            break;
+        }
+    }
+    assert!(stopping, "no STOPPING=1 at SIGTERM");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kill_switch_suspends_actuation_and_keeps_deciding() {
+    let url = moto();
+    let c = clients(&url).await;
+    endpoint(&c, "d-kill", 2, 1, 10).await;
+    invocations_per_instance(&c, "d-kill", 400.0, 6).await;
+    let mut d = Daemon::new(
+        &url,
+        &policy("d-kill", 100.0, 1, 10),
+        "suspend_actuation = true",
+    );
+    d.start();
+    assert!(
+        wait_for(30, || d
+            .records()
+            .iter()
+            .any(|r| r["calls"][0]["outcome"] == "suspended"))
+        .await,
+        "{}",
+        d.log()
+    );
+    assert_eq!(d.metric("sagescale_actuation_suspended"), 1.0);
+    // Still suspended some cycles later: decisions go on, AAS is untouched.
+    let cycles = d.metric("sagescale_cycles_total");
+    assert!(wait_for(15, || d.metric("sagescale_cycles_total") >= cycles + 2.0).await);
+    assert_eq!(bounds(&c, "d-kill").await, (1, 10));
+    assert!(d.calls("ok").is_empty());
+    // SIGUSR2 resumes: the engine state was not advanced, so it acts on the next cycle.
+    d.signal("USR2");
+    assert!(
+        wait_for(15, || !d.calls("ok").is_empty()).await,
+        "{}",
+        d.log()
+    );
+    assert_eq!(bounds(&c, "d-kill").await, (8, 10));
+    assert_eq!(d.metric("sagescale_actuation_suspended"), 0.0);
+    // SIGUSR1 suspends again.
+    d.signal("USR1");
+    assert!(wait_for(15, || d.metric("sagescale_actuation_suspended") == 1.0).await);
+    assert_eq!(d.stop(), Some(0));
 }

@@ -141,6 +141,21 @@ impl Telemetry {
             "1 when no changing call is made",
             t.dry_run.clone(),
         );
+        registry.register(
+            "actuation_suspended",
+            "1 while the kill switch suspends actuation",
+            t.suspended.clone(),
+        );
+        registry.register(
+            "leader",
+            "1 while this replica holds the leader lease",
+            t.leader.clone(),
+        );
+        registry.register(
+            "fencing_token",
+            "Fencing token of the lease held or last held",
+            t.fencing_token.clone(),
+        );
         Self { registry, ..t }
     }
 
@@ -236,7 +251,15 @@ impl CallObserver for Telemetry {
                 ("outcome", o.to_string()),
             ])
             .inc();
-        if let Err(c) = outcome {
+        // Client errors (a lost conditional write, a validation error) are reported by the
+        // caller, which knows whether they matter.
+        if let Err(
+            c @ (ErrorClass::Throttling
+            | ErrorClass::ServerError
+            | ErrorClass::Timeout
+            | ErrorClass::Connection),
+        ) = outcome
+        {
             tracing::warn!(
                 service,
                 operation,

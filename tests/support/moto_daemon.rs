@@ -202,6 +202,7 @@ region = "us-east-1"
 cloudwatch = "{aws_url}"
 application_autoscaling = "{aws_url}"
 sagemaker = "{aws_url}"
+dynamodb = "{aws_url}"
 "#
         );
         std::fs::write(dir.path().join("sagescale.toml"), config).unwrap();
@@ -219,6 +220,11 @@ sagemaker = "{aws_url}"
 
     /// Start `sagescale run`; its log goes to `daemon.log`.
     pub fn start(&mut self) {
+        self.start_with_env(&[]);
+    }
+
+    /// Start `sagescale run` with extra environment variables.
+    pub fn start_with_env(&mut self, env: &[(&str, &str)]) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -227,6 +233,7 @@ sagemaker = "{aws_url}"
         let child = Command::new(env!("CARGO_BIN_EXE_sagescale"))
             .args(["run", "--config"])
             .arg(self.path("sagescale.toml"))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
