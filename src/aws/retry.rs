@@ -241,18 +241,24 @@ impl CallObserver for NoObserver {
 }
 
 /// Classify an SDK error into the class retriers match on.
-pub fn classify<E: ProvideErrorMetadata, R: HasStatus>(err: &SdkError<E, R>) -> ErrorClass {
+pub fn classify<E, R>(err: &SdkError<E, R>) -> ErrorClass
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: HasStatus + fmt::Debug + 'static,
+{
     match err {
         SdkError::TimeoutError(_) => ErrorClass::Timeout,
         SdkError::DispatchFailure(d) => {
             if d.is_timeout() {
                 ErrorClass::Timeout
-            } else if d.is_io() {
-                ErrorClass::Connection
-            } else {
-                // Credentials that cannot be loaded, and other failures before the request
-                // leaves: retrying would not help.
+            } else if d.is_user() || is_credentials_failure(err) {
+                // Credentials that cannot be loaded, and requests that cannot be built:
+                // retrying would not help.
                 ErrorClass::Client
+            } else {
+                // I/O errors, and the connector's "other" errors such as a connection closed
+                // before the reply was complete (a truncated body).
+                ErrorClass::Connection
             }
         }
         // A reply that could not be read: a truncated or garbled body.
@@ -261,6 +267,23 @@ pub fn classify<E: ProvideErrorMetadata, R: HasStatus>(err: &SdkError<E, R>) -> 
         // Construction failures are ours, not the service's.
         _ => ErrorClass::Client,
     }
+}
+
+/// Whether a dispatch failure comes from loading credentials (the SDK reports it as a
+/// connector error of kind "other", like a broken connection; only its chain tells).
+fn is_credentials_failure<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: std::error::Error + 'static,
+    R: fmt::Debug + 'static,
+{
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if e.to_string().contains("credentials") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Classify a service reply by its error code and HTTP status.

@@ -19,6 +19,44 @@ pub enum Fault {
     /// Answer with a throttling error in the protocol of the request (awsQuery XML for
     /// CloudWatch, JSON for the others), HTTP 400.
     Throttle,
+    /// Answer with this 5xx status and a server-error body in the request's protocol.
+    Status(u16),
+    /// Wait this long, then forward (past the SDK's attempt timeout, the client gives up).
+    Delay(std::time::Duration),
+    /// Reset the connection (RST) without a reply.
+    Reset,
+    /// Forward, but send only the first half of the reply, then close.
+    Truncate,
+}
+
+impl Fault {
+    /// A short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Throttle => "throttle",
+            Self::Status(500) => "500",
+            Self::Status(503) => "503",
+            Self::Status(_) => "5xx",
+            Self::Delay(_) => "delay",
+            Self::Reset => "reset",
+            Self::Truncate => "truncate",
+        }
+    }
+}
+
+/// Which AWS service a raw request is for.
+pub fn service_of(request: &str) -> &'static str {
+    let lower = request.to_ascii_lowercase();
+    if lower.contains("x-amz-target: anyscalefrontendservice") {
+        "application_autoscaling"
+    } else if lower.contains("x-amz-target: sagemaker") {
+        "sagemaker"
+    } else if lower.contains("x-amz-target: dynamodb") {
+        "dynamodb"
+    } else {
+        "cloudwatch"
+    }
 }
 
 /// Decides the fault for request `n` whose body is `body`.
@@ -118,6 +156,9 @@ async fn serve(
         let n = requests.fetch_add(1, Ordering::SeqCst);
         let text = String::from_utf8_lossy(&req).to_string();
         let fault = (plan.lock().unwrap())(n, &text);
+        if fault != Fault::Pass {
+            injected.fetch_add(1, Ordering::SeqCst);
+        }
         match fault {
             Fault::Pass => {
                 let reply = forward(upstream, &req).await?;
@@ -126,9 +167,25 @@ async fn serve(
                 client.shutdown().await?;
                 return Ok(());
             }
-            Fault::Throttle => {
-                injected.fetch_add(1, Ordering::SeqCst);
-                client.write_all(&throttle(&text)).await?;
+            Fault::Throttle => client.write_all(&throttle(&text)).await?,
+            Fault::Status(code) => client.write_all(&server_error(&text, code)).await?,
+            Fault::Delay(d) => {
+                tokio::time::sleep(d).await;
+                let reply = forward(upstream, &req).await?;
+                let _ = client.write_all(&reply).await;
+                return Ok(());
+            }
+            Fault::Reset => {
+                // A zero linger makes the close send RST; with zero it does not block.
+                #[allow(deprecated)]
+                client.set_linger(Some(std::time::Duration::ZERO))?;
+                return Ok(());
+            }
+            Fault::Truncate => {
+                let reply = forward(upstream, &req).await?;
+                client.write_all(&reply[..reply.len() / 2]).await?;
+                client.shutdown().await?;
+                return Ok(());
             }
         }
     }
@@ -157,6 +214,33 @@ async fn forward(upstream: &str, req: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut reply = Vec::new();
     up.read_to_end(&mut reply).await?;
     Ok(reply)
+}
+
+fn server_error(request: &str, code: u16) -> Vec<u8> {
+    let json = request
+        .to_ascii_lowercase()
+        .contains("content-type: application/x-amz-json");
+    let (ctype, body) = if json {
+        (
+            "application/x-amz-json-1.1",
+            r#"{"__type":"InternalServerError","message":"injected"}"#.to_string(),
+        )
+    } else {
+        (
+            "text/xml",
+            "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>injected</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>".to_string(),
+        )
+    };
+    let reason = if code == 503 {
+        "Service Unavailable"
+    } else {
+        "Internal Server Error"
+    };
+    format!(
+        "HTTP/1.1 {code} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 fn throttle(request: &str) -> Vec<u8> {
