@@ -300,6 +300,7 @@ impl Controller {
                 }
                 save(&j.state_path, &intent, telemetry);
             }
+            super::failpoint::hit("before-call");
         }
 
         for (i, cap) in caps.iter().enumerate() {
@@ -337,6 +338,7 @@ impl Controller {
                                     .await
                                 {
                                     Ok(n) => {
+                                        super::failpoint::hit("after-call");
                                         self.pins[i] = plan.pin;
                                         (Outcome::Ok, n, None)
                                     }

@@ -170,6 +170,10 @@ impl DecisionLog {
     pub fn append(&mut self, record: &Record<'_>) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
         line.push(b'\n');
+        if super::failpoint::armed("mid-log-write") {
+            let _ = self.file.write_all(&line[..line.len() / 2]);
+            super::failpoint::crash("mid-log-write");
+        }
         self.file.write_all(&line)
     }
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod controller;
 pub mod decision_log;
 pub mod explain;
+pub mod failpoint;
 pub mod iam;
 pub mod leadership;
 pub mod ports;

@@ -62,8 +62,34 @@ pub enum StateError {
     },
 }
 
-/// Read the state at `path`; `Ok(None)` if there is no file yet.
+/// Remove temporary files a crash mid-write left beside `path` (the state file itself is
+/// never touched: the rename is what makes a write visible).
+fn remove_stale_temporaries(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut prefix = name.to_os_string();
+    prefix.push(".tmp.");
+    let prefix = prefix.to_string_lossy().to_string();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Read the state at `path`; `Ok(None)` if there is no file yet. Temporaries left by a crash
+/// mid-write are removed.
 pub fn load(path: &Path) -> Result<Option<DaemonState>, StateError> {
+    remove_stale_temporaries(path);
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -129,6 +155,11 @@ pub fn save(path: &Path, state: &DaemonState) -> Result<(), StateError> {
     let tmp = dir.join(tmp_name);
     let text = serde_json::to_vec(state).map_err(|e| io(std::io::Error::other(e)))?;
     let mut f = private_file(&tmp).map_err(io)?;
+    if super::failpoint::armed("mid-state-write") {
+        let _ = f.write_all(&text[..text.len() / 2]);
+        let _ = f.sync_all();
+        super::failpoint::crash("mid-state-write");
+    }
     f.write_all(&text).map_err(io)?;
     f.sync_all().map_err(io)?;
     drop(f);
@@ -201,5 +232,26 @@ mod tests {
         assert!(e.contains("version 7"), "{e}");
         std::fs::write(&p, "[]").unwrap();
         assert!(matches!(load(&p), Err(StateError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn temporaries_left_by_a_crash_are_removed_and_the_old_state_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        let s = DaemonState {
+            version: STATE_FILE_VERSION,
+            saved_at: Timestamp(1),
+            engine: PersistedState::snapshot(&[], &[]),
+            pins: BTreeMap::new(),
+        };
+        save(&p, &s).unwrap();
+        // A crash half way through the next write leaves only a temporary.
+        std::fs::write(
+            dir.path().join("state.json.tmp.4242"),
+            "{\"version\": 1, \"sav",
+        )
+        .unwrap();
+        assert_eq!(load(&p).unwrap(), Some(s));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
