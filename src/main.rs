@@ -237,9 +237,30 @@ fn load_config(path: &std::path::Path) -> Option<daemon::config::Config> {
     }
 }
 
-fn init_logs(format: daemon::config::LogFormat) {
+/// The SDK's own debug and trace events print its whole request context, credentials
+/// identifiers included: they are capped at INFO whatever `RUST_LOG` asks (docs/security.md).
+const SDK_CAPS: [&str; 6] = [
+    "aws_smithy_runtime=info",
+    "aws_smithy_runtime_api=info",
+    "aws_smithy_http_client=info",
+    "aws_config=info",
+    "aws_credential_types=info",
+    "aws_runtime=info",
+];
+
+fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    for cap in SDK_CAPS {
+        if let Ok(d) = cap.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    filter
+}
+
+fn init_logs(format: daemon::config::LogFormat) {
+    let filter = log_filter("info");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -290,8 +311,7 @@ fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
         return ExitCode::FAILURE;
     };
     // Only warnings on stderr: the plan itself is the output.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = log_filter("warn");
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -405,3 +405,70 @@ async fn the_kill_switch_suspends_actuation_and_keeps_deciding() {
     assert!(wait_for(15, || d.metric("sagescale_actuation_suspended") == 1.0).await);
     assert_eq!(d.stop(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canary_secrets_never_reach_logs_decisions_state_or_metrics() {
+    const KEY: &str = "AKIACANARYKEY0000042";
+    const SECRET: &str = "canary-secret-7f3a9c1e5b";
+    const TOKEN: &str = "canary-session-token-9d2e";
+    let url = moto();
+    let c = clients(&url).await;
+    endpoint(&c, "d-canary", 2, 1, 10).await;
+    invocations_per_instance(&c, "d-canary", 400.0, 6).await;
+    let mut d = Daemon::new(
+        &url,
+        &policy("d-canary", 100.0, 1, 10),
+        "log_format = \"json\"",
+    );
+    d.start_with_env(&[
+        ("AWS_ACCESS_KEY_ID", KEY),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ("AWS_SESSION_TOKEN", TOKEN),
+        // The most verbose level the SDK and sagescale log at below trace.
+        ("RUST_LOG", "debug"),
+    ]);
+    assert!(
+        wait_for(30, || !d.calls("ok").is_empty()).await,
+        "{}",
+        d.log()
+    );
+    let (_, metrics) = d.get("/metrics").unwrap();
+    // The admin endpoint is read-only.
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    write!(
+        s,
+        "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 405"), "{reply}");
+    assert_eq!(d.stop(), Some(0));
+    let texts = [
+        ("daemon log", d.log()),
+        (
+            "decision log",
+            std::fs::read_to_string(d.path("decisions.jsonl")).unwrap(),
+        ),
+        (
+            "state file",
+            std::fs::read_to_string(d.path("state.json")).unwrap(),
+        ),
+        ("/metrics", metrics),
+    ];
+    assert!(
+        texts[0].1.contains("\"level\":\"DEBUG\""),
+        "debug logging was on"
+    );
+    for (what, text) in &texts {
+        for canary in [KEY, SECRET, TOKEN] {
+            if let Some(at) = text.find(canary) {
+                panic!(
+                    "{canary} leaked into the {what}: ...{}...",
+                    &text[at.saturating_sub(300)..(at + 100).min(text.len())]
+                );
+            }
+        }
+    }
+}
