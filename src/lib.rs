@@ -12,6 +12,8 @@
 pub mod aws;
 pub mod daemon;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod metrics;
 pub mod policy;
 pub mod sim;
