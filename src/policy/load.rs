@@ -178,10 +178,63 @@ pub(crate) fn parse_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<Parse
             },
         }),
         Err(e) => {
-            out.push(diagnostic_at(path, &map, "", format!("cannot parse: {e}")));
+            let message = e.to_string();
+            let mut d = diagnostic_at(path, &map, "", format!("cannot parse: {message}"));
+            if d.line.is_none() && message.contains("overflow") {
+                if let Some((line, column)) = overflowing_number(&text) {
+                    d.line = Some(line);
+                    d.column = Some(column);
+                }
+            }
+            out.push(d);
             None
         }
     }
+}
+
+/// The first number in `text` too large for its type (an integer beyond i64, a float beyond
+/// f64), as 1-based (line, column): the parser behind `config` reports the overflow without
+/// saying where.
+fn overflowing_number(text: &str) -> Option<(usize, usize)> {
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split('#').next().unwrap_or_default();
+        let bytes = code.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let starts = bytes[i].is_ascii_digit()
+                && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'));
+            if !starts {
+                i += 1;
+                continue;
+            }
+            let start = if i > 0 && (bytes[i - 1] == b'-' || bytes[i - 1] == b'+') {
+                i - 1
+            } else {
+                i
+            };
+            let mut end = i;
+            while end < bytes.len()
+                && (bytes[end].is_ascii_alphanumeric() || b"._+-".contains(&bytes[end]))
+            {
+                end += 1;
+            }
+            let token = code[start..end].replace('_', "");
+            let float_like = token.contains(['.', 'e', 'E']);
+            let overflows = if float_like {
+                token.parse::<f64>().is_ok_and(f64::is_infinite)
+            } else {
+                token
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '-' || c == '+')
+                    && token.parse::<i64>().is_err()
+            };
+            if overflows {
+                return Some((n + 1, start + 1));
+            }
+            i = end;
+        }
+    }
+    None
 }
 
 /// Read a whole TOML or YAML document into `T`, with the first structural problem located.
@@ -305,7 +358,11 @@ fn serde_diagnostic(
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split('`').next())
     {
-        path = child(&path, field);
+        // serde_path_to_error names the unknown field itself on some paths, not on others.
+        let last = path.rsplit(['.', ']']).next().unwrap_or_default();
+        if last != field {
+            path = child(&path, field);
+        }
     }
     let mut d = file.diagnostic(&path, message);
     if d.line.is_none() {
