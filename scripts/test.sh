@@ -21,6 +21,8 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
+echo "==> supply chain: sources and licences"
+cargo metadata --format-version 1 --locked | python3 scripts/supply_chain.py
 echo "==> sagescale validate policies/"
 cargo run --quiet -- validate policies/
 echo "==> cargo test"
