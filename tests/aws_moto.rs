@@ -2,38 +2,16 @@
 //! later issues build their AWS tests on. Run by scripts/test.sh, which starts moto and sets
 //! MOTO_ENDPOINT_URL.
 
+#[path = "support/moto_daemon.rs"]
+mod moto_daemon;
+
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricDatum, MetricStat};
-use sagescale::aws::{AwsClients, AwsSettings, EndpointUrls};
-
-fn endpoint() -> String {
-    std::env::var("MOTO_ENDPOINT_URL").expect(
-        "MOTO_ENDPOINT_URL is not set: run the suite with scripts/test.sh, which starts moto's server",
-    )
-}
-
-async fn clients() -> AwsClients {
-    let url = endpoint();
-    let settings = AwsSettings {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoints: EndpointUrls {
-            cloudwatch: Some(url.clone()),
-            application_autoscaling: Some(url.clone()),
-            sagemaker: Some(url.clone()),
-            dynamodb: Some(url),
-        },
-        timeouts: Default::default(),
-    };
-    AwsClients::connect(&settings)
-        .await
-        .expect("loopback endpoints are allowed")
-}
 
 #[tokio::test]
 async fn registers_and_reads_back_a_scalable_target() {
-    let c = clients().await;
+    let c = moto_daemon::clients(&moto_daemon::moto()).await;
     let resource = "endpoint/moto-register/variant/AllTraffic";
     c.autoscaling
         .register_scalable_target()
@@ -67,7 +45,7 @@ async fn registers_and_reads_back_a_scalable_target() {
 
 #[tokio::test]
 async fn puts_metric_data_and_reads_it_back_with_get_metric_data() {
-    let c = clients().await;
+    let c = moto_daemon::clients(&moto_daemon::moto()).await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -136,43 +114,8 @@ async fn puts_metric_data_and_reads_it_back_with_get_metric_data() {
 
 #[tokio::test]
 async fn creates_and_describes_an_endpoint() {
-    use aws_sdk_sagemaker::types::{
-        ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
-    };
-    let c = clients().await;
-    c.sagemaker
-        .create_model()
-        .model_name("moto-model")
-        .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
-        .primary_container(
-            ContainerDefinition::builder()
-                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/model:latest")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateModel");
-    c.sagemaker
-        .create_endpoint_config()
-        .endpoint_config_name("moto-config")
-        .production_variants(
-            ProductionVariant::builder()
-                .variant_name("AllTraffic")
-                .model_name("moto-model")
-                .initial_instance_count(3)
-                .instance_type(ProductionVariantInstanceType::MlM5Large)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateEndpointConfig");
-    c.sagemaker
-        .create_endpoint()
-        .endpoint_name("moto-endpoint")
-        .endpoint_config_name("moto-config")
-        .send()
-        .await
-        .expect("CreateEndpoint");
+    let c = moto_daemon::clients(&moto_daemon::moto()).await;
+    moto_daemon::endpoint(&c, "moto-endpoint", 3, 1, 5).await;
     let e = c
         .sagemaker
         .describe_endpoint()
@@ -189,7 +132,7 @@ async fn creates_and_describes_an_endpoint() {
 
 #[tokio::test]
 async fn an_unknown_endpoint_is_an_api_error_not_a_panic() {
-    let c = clients().await;
+    let c = moto_daemon::clients(&moto_daemon::moto()).await;
     let err = c
         .sagemaker
         .describe_endpoint()

@@ -170,10 +170,7 @@ pub fn load(
         Ok(d) => d,
         Err(e) => {
             let field = e.path().to_string();
-            let mut message = e.inner().to_string();
-            if let Some(cut) = message.find(" for key `") {
-                message.truncate(cut);
-            }
+            let message = crate::policy::load::clean_message(&e.inner().to_string());
             let mut d = file.diagnostic(&field, message);
             if !env_keys.is_empty() && d.line.is_none() {
                 d.message.push_str(&format!(

@@ -372,7 +372,7 @@ fn serde_diagnostic(
 }
 
 /// `config` appends its own key and origin to serde's message; the diagnostic already says both.
-fn clean_message(message: &str) -> String {
+pub(crate) fn clean_message(message: &str) -> String {
     let cut = message.find(" for key `").unwrap_or(message.len());
     message[..cut].trim().to_string()
 }
