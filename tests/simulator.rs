@@ -49,6 +49,7 @@ fn target() -> SimTarget {
         // 4 instances at 10 req/s each: 50 % is 300 invocations per instance per minute.
         aws_target: 300.0,
         serverless: None,
+        serverless_endpoint: None,
     }
 }
 
@@ -461,4 +462,74 @@ fn a_low_volume_model_is_cheaper_pay_per_use() {
         "{}",
         p.vs_cheapest_policy_pct
     );
+}
+
+#[test]
+fn a_serverless_endpoint_scales_provisioned_concurrency_with_spillover_and_cold_starts() {
+    let s = scenario::load(
+        Path::new("simulations/serverless-provisioned.toml"),
+        &Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let t = &s.targets[0];
+    let e = t.serverless_endpoint.expect("a serverless endpoint");
+    assert_eq!((e.memory_gb, e.max_concurrency), (4.0, 100));
+    let c = compare(&s, false);
+    let r = summarise(&s, &c);
+    let get = |k: Kind| r.policies.iter().find(|p| p.kind == k).unwrap();
+    let (oracle, aws) = (get(Kind::Oracle), get(Kind::AwsTargetTracking));
+    // The oracle buys provisioned concurrency against cold starts where the SLO needs it, and
+    // is the cheapest of the contenders.
+    assert_eq!(oracle.totals.slo_violation_minutes, 0.0);
+    for p in &r.policies {
+        assert!(oracle.totals.cost_usd <= p.totals.cost_usd, "{}", p.name);
+    }
+    // The AWS emulation tracks PC utilisation: it moved the provisioned concurrency, within
+    // its bounds, and paid for it per GB-second plus the compute it served.
+    let aws_run = &c
+        .contenders
+        .iter()
+        .find(|k| k.kind == Kind::AwsTargetTracking)
+        .unwrap()
+        .runs[0];
+    assert!(aws.totals.scaling_actions > 10);
+    assert!(aws_run.in_service.iter().all(|&n| (1..=50).contains(&n)));
+    assert!(aws_run.in_service.iter().any(|&n| n > 1));
+    let pc_usd = aws_run.acc.billed_seconds * 4.0 * 0.000_005;
+    assert!(aws_run.acc.usage_usd > 0.0);
+    assert!((aws.totals.cost_usd - (pc_usd + aws_run.acc.usage_usd)).abs() < 1e-3);
+    // Pay-per-use is simulated, cold starts and all: every request on demand at 300 ms and
+    // 4 GB, less what MaxConcurrency throttled.
+    let p = r.targets[0].pay_per_use.as_ref().unwrap();
+    let requests: f64 = s.arrivals(t).iter().sum();
+    let on_demand = c.on_demand[0].as_ref().unwrap();
+    let served = requests - on_demand.failed;
+    assert!(
+        (p.cost_usd - served * 0.3 * 4.0 * 0.00002).abs() < 1e-3,
+        "{p:?}"
+    );
+    assert!(p.slo_violation_minutes.is_some_and(|m| m > 0.0), "{p:?}");
+}
+
+#[test]
+fn a_serverless_target_refuses_instance_fields_and_checks_its_limits() {
+    let dir = tmpdir("serverless");
+    let path = dir.join("s.toml");
+    std::fs::write(
+        &path,
+        "name = \"x\"\n[trace]\npath = \"t.csv\"\n\n[[targets]]\nname = \"a\"\nworkload = \"serverless\"\ninstance_type = \"ml.c5.large\"\nconcurrency = 2\nlatency_ms = 100\nmin = 1\nmax = 30\nslo = { p99_latency_ms = 2000 }\nserverless = { max_concurrency = 20, memory_gb = 8 }\n\n[[targets]]\nname = \"b\"\ninstance_type = \"ml.c5.large\"\nlatency_ms = 100\nmin = 1\nmax = 3\nslo = { p99_latency_ms = 2000 }\nserverless = { keep_warm_s = 60 }\n",
+    )
+    .unwrap();
+    let e = scenario::load(&path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    for want in [
+        "targets[0].instance_type: a serverless endpoint has no instance type",
+        "targets[0].concurrency: not for serverless endpoints",
+        "targets[0].max: 30: provisioned concurrency cannot exceed MaxConcurrency (20)",
+        "targets[0].serverless.memory_gb: 8: Serverless Inference offers 1 to 6 GB",
+        "targets[1].serverless.keep_warm_s: only for `workload = \"serverless\"`",
+    ] {
+        assert!(e.contains(want), "missing `{want}` in:\n{e}");
+    }
 }

@@ -45,6 +45,18 @@ pub enum Quantity {
     ModelLoadingWaitTime,
     /// `LoadedModelCount` (multi-model, per instance)
     LoadedModelCount,
+    /// `ServerlessProvisionedConcurrencyUtilization` (serverless: busy share of the PC, 0 to 1)
+    PcUtilisation,
+    /// `ServerlessProvisionedConcurrencyExecutions` (serverless: concurrent executions on PC)
+    PcExecutions,
+    /// `ServerlessProvisionedConcurrencyInvocations` (serverless: requests served on PC)
+    PcInvocations,
+    /// `ServerlessProvisionedConcurrencySpilloverInvocations` (serverless: served on demand)
+    PcSpillover,
+    /// `ServerlessConcurrentExecutionsUtilization` (serverless: executions / MaxConcurrency)
+    ConcurrentExecutionsUtilisation,
+    /// `ModelSetupTime` (serverless cold starts, µs)
+    ModelSetupTime,
     /// Anything the real-time model does not produce: always missing.
     Unmodelled,
 }
@@ -72,6 +84,16 @@ impl Quantity {
             ("AWS/SageMaker", "ModelCacheHit") => Self::ModelCacheHit,
             ("AWS/SageMaker", "ModelLoadingWaitTime") => Self::ModelLoadingWaitTime,
             ("AWS/SageMaker", "LoadedModelCount") => Self::LoadedModelCount,
+            ("AWS/SageMaker", "ServerlessProvisionedConcurrencyUtilization") => Self::PcUtilisation,
+            ("AWS/SageMaker", "ServerlessProvisionedConcurrencyExecutions") => Self::PcExecutions,
+            ("AWS/SageMaker", "ServerlessProvisionedConcurrencyInvocations") => Self::PcInvocations,
+            ("AWS/SageMaker", "ServerlessProvisionedConcurrencySpilloverInvocations") => {
+                Self::PcSpillover
+            }
+            ("AWS/SageMaker", "ServerlessConcurrentExecutionsUtilization") => {
+                Self::ConcurrentExecutionsUtilisation
+            }
+            ("AWS/SageMaker", "ModelSetupTime") => Self::ModelSetupTime,
             _ => Self::Unmodelled,
         }
     }
@@ -149,6 +171,12 @@ struct Accum {
     loading_wait_weighted: f64,
     loading_waiters: f64,
     loaded_sum: f64,
+    pc_invocations: f64,
+    spillover: f64,
+    pc_executions_sum: f64,
+    executions_utilisation_sum: f64,
+    cold_starts: f64,
+    setup_weighted: f64,
     ticks: u32,
 }
 
@@ -278,6 +306,14 @@ impl CloudWatch {
                     a.loading_waiters += waiters;
                 }
                 a.loaded_sum += service.loaded_models;
+                if let Some(sv) = &service.serverless {
+                    a.pc_invocations += sv.pc_invocations * share;
+                    a.spillover += sv.spillover * share;
+                    a.pc_executions_sum += sv.pc_executions;
+                    a.executions_utilisation_sum += sv.executions_utilisation;
+                    a.cold_starts += sv.cold_starts * share;
+                    a.setup_weighted += sv.cold_starts * share * sv.setup_s;
+                }
                 a.ticks += 1;
                 if part_end >= t.period_end {
                     let value = match &t.math {
@@ -345,7 +381,16 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
     let n = f64::from(instances);
     match q {
         Quantity::Utilisation => Some(100.0 * a.utilisation_sum / f64::from(a.ticks.max(1))),
+        // Provisioned concurrency is there, busy or idle: its utilisation is published.
+        Quantity::PcUtilisation => Some(a.utilisation_sum / ticks),
+        Quantity::PcExecutions => Some(a.pc_executions_sum / ticks),
         _ if !busy => None,
+        Quantity::PcInvocations => Some(a.pc_invocations),
+        Quantity::PcSpillover => Some(a.spillover),
+        Quantity::ConcurrentExecutionsUtilisation => Some(a.executions_utilisation_sum / ticks),
+        Quantity::ModelSetupTime => {
+            (a.cold_starts > 0.0).then(|| 1e6 * a.setup_weighted / a.cold_starts)
+        }
         Quantity::Invocations => Some(a.arrivals),
         Quantity::InvocationsPerInstance => Some(a.arrivals / n),
         Quantity::Errors5xx => Some(a.failed),
@@ -436,6 +481,70 @@ mod tests {
         // 200, 100, no traffic, no traffic: missing, not zero.
         assert_eq!(w.values, &[Some(200.0), Some(100.0), None, None][..]);
         assert_eq!(w.end, Timestamp(240));
+    }
+
+    #[test]
+    fn serverless_metrics_split_pc_from_spillover_and_publish_idle_pc() {
+        let q = |name: &str, statistic| {
+            MetricQuery::Stat(MetricStat {
+                name: name.into(),
+                statistic,
+                ..match per_instance() {
+                    MetricQuery::Stat(s) => s,
+                    MetricQuery::Expression { .. } => unreachable!(),
+                }
+            })
+        };
+        let queries = [
+            q(
+                "ServerlessProvisionedConcurrencyUtilization",
+                Statistic::Average,
+            ),
+            q(
+                "ServerlessProvisionedConcurrencyInvocations",
+                Statistic::Sum,
+            ),
+            q(
+                "ServerlessProvisionedConcurrencySpilloverInvocations",
+                Statistic::Sum,
+            ),
+            q("ModelSetupTime", Statistic::Average),
+        ];
+        let model = CloudWatchModel {
+            delay_min_s: 0,
+            delay_max_s: 0,
+        };
+        let mut cw = CloudWatch::new(&queries, &[4; 4], Timestamp(0), model, 1);
+        let busy = Service {
+            utilisation: 0.8,
+            serverless: Some(crate::sim::fleet::ServerlessService {
+                pc_invocations: 500.0,
+                spillover: 100.0,
+                cold_starts: 2.0,
+                setup_s: 4.0,
+                ..Default::default()
+            }),
+            ..service(600.0)
+        };
+        cw.record(Timestamp(0), 60, &busy, 5);
+        let idle = Service {
+            serverless: Some(crate::sim::fleet::ServerlessService::default()),
+            ..service(0.0)
+        };
+        cw.record(Timestamp(60), 60, &idle, 5);
+        let values = |id: u32| cw.window(MetricId(id)).unwrap().values.to_vec();
+        assert_eq!(
+            values(0),
+            [Some(0.8), Some(0.0)],
+            "idle PC is published as 0"
+        );
+        assert_eq!(values(1), [Some(500.0), None]);
+        assert_eq!(values(2), [Some(100.0), None]);
+        assert_eq!(
+            values(3),
+            [Some(4e6), None],
+            "set-up time in µs, only with cold starts"
+        );
     }
 
     #[test]

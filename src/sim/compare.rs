@@ -7,6 +7,7 @@ use super::oracle::{need, need_async, schedule};
 use super::results::Accumulator;
 use super::run::{run, Driver, Replay, RunOutput};
 use super::scenario::{Scenario, SimTarget};
+use super::serverless::oracle_schedule;
 use crate::engine::alarm::{AlarmSpec, Comparison as AlarmComparison, TreatMissingData};
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use crate::engine::target_tracking::TargetTrackingSpec;
@@ -55,17 +56,24 @@ pub struct Comparison {
     pub contenders: Vec<Contender>,
     /// The oracle's demand curve per endpoint.
     pub demand: Vec<Vec<u32>>,
+    /// Serverless endpoints: the same traffic with no provisioned concurrency, every request
+    /// on demand (`None` for other endpoints).
+    pub on_demand: Vec<Option<Accumulator>>,
 }
 
 /// The AWS emulation's target, as AWS documents it for the workload: real-time, target
 /// tracking on InvocationsPerInstance with AWS defaults; async, target tracking on
 /// ApproximateBacklogSizePerInstance plus a +1 step policy on HasBacklogWithoutCapacity
-/// (average, 60 s, 2 of 2, >= 1) to wake from zero.
+/// (average, 60 s, 2 of 2, >= 1) to wake from zero; serverless, target tracking of the
+/// provisioned concurrency on SageMakerVariantProvisionedConcurrencyUtilization.
 #[must_use]
 pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
     let stat = |name: &str, statistic| MetricQuery::sagemaker(name, statistic, Seconds(60));
+    let serverless = t.serverless_endpoint.is_some();
     let tracked = if t.asynchronous {
         "ApproximateBacklogSizePerInstance"
+    } else if serverless {
+        "ServerlessProvisionedConcurrencyUtilization"
     } else {
         "InvocationsPerInstance"
     };
@@ -78,7 +86,7 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
     }];
     let mut queries = vec![stat(
         tracked,
-        if t.asynchronous {
+        if t.asynchronous || serverless {
             Statistic::Average
         } else {
             Statistic::Sum
@@ -113,9 +121,15 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
     let spec = TargetSpec {
         name: t.name.clone(),
         resource_id: format!("endpoint/{}/variant/AllTraffic", t.name),
-        dimension: ScalableDimension::InstanceCount,
+        dimension: if serverless {
+            ScalableDimension::ProvisionedConcurrency
+        } else {
+            ScalableDimension::InstanceCount
+        },
         workload: if t.asynchronous {
             Workload::Async
+        } else if serverless {
+            Workload::Serverless
         } else {
             Workload::Realtime
         },
@@ -169,8 +183,19 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     let mut oracle_plans = Vec::new();
     for (t, arrivals) in s.targets.iter().zip(&arrivals) {
         // The demand curve: the least capacity within the SLO at each interval's load (async:
-        // the least that keeps up, zero when idle).
-        let mut d: Vec<u32> = if t.asynchronous {
+        // the least that keeps up, zero when idle; serverless: the cheapest provisioned
+        // concurrency within the SLO).
+        let mut d: Vec<u32> = if let Some(e) = &t.serverless_endpoint {
+            oracle_schedule(
+                e,
+                t.fleet.latency_s,
+                &t.slo,
+                arrivals,
+                f64::from(dt),
+                t.min,
+                t.max,
+            )
+        } else if t.asynchronous {
             arrivals
                 .iter()
                 .map(|&a| need_async(&t.fleet, a, f64::from(dt), 0, t.max))
@@ -197,11 +222,13 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
             }
         }
         let floor: Vec<u32> = d.iter().map(|&x| x.max(t.min)).collect();
-        oracle_plans.push(schedule(
-            &floor,
-            f64::from(dt),
-            t.fleet.provisioning_median_s,
-        ));
+        // Provisioned concurrency is billed only once in service: no lead time to pay.
+        let lead = if t.serverless_endpoint.is_some() {
+            0.0
+        } else {
+            t.fleet.provisioning_median_s
+        };
+        oracle_plans.push(schedule(&floor, f64::from(dt), lead));
         demand.push(d);
     }
 
@@ -265,8 +292,29 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
         kind: Kind::Oracle,
         runs,
     });
+    // Serverless endpoints: the pay-per-use alternative, served through the same world with no
+    // provisioned concurrency, cold starts and all.
+    let on_demand = s
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            t.serverless_endpoint.map(|_| {
+                let none = vec![0u32; arrivals[i].len()];
+                let driver = Driver::Scripted {
+                    in_service: &none,
+                    billed_seconds: 0.0,
+                };
+                run(t, &replay(i), &demand[i], &driver, false).acc
+            })
+        })
+        .collect();
     bar.finish_and_clear();
-    Comparison { contenders, demand }
+    Comparison {
+        contenders,
+        demand,
+        on_demand,
+    }
 }
 
 fn endpoint_run(t: &SimTarget, o: RunOutput) -> EndpointRun {

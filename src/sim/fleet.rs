@@ -9,6 +9,7 @@ use statrs::distribution::LogNormal;
 use super::async_queue::AsyncQueue;
 use super::model_cache::{CacheSpec, ModelCache};
 use super::queueing::ResponseTime;
+use super::serverless::{ServerlessPool, ServerlessSpec};
 use crate::engine::{EndpointStatus, Timestamp};
 
 /// What a fleet is made of and how it behaves.
@@ -65,6 +66,28 @@ pub struct Service {
     pub loading_wait_s: f64,
     /// Multi-model endpoints: models in memory per instance.
     pub loaded_models: f64,
+    /// Serverless endpoints: how provisioned concurrency and on demand served the interval.
+    pub serverless: Option<ServerlessService>,
+    /// USD of compute billed per use in the interval (serverless), beyond the capacity billed
+    /// per second.
+    pub usage_usd: f64,
+}
+
+/// A serverless interval's split between provisioned concurrency and on demand.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServerlessService {
+    /// Requests served on provisioned concurrency.
+    pub pc_invocations: f64,
+    /// Requests served on demand.
+    pub spillover: f64,
+    /// Mean concurrent executions on provisioned concurrency.
+    pub pc_executions: f64,
+    /// Mean concurrent executions over `MaxConcurrency`.
+    pub executions_utilisation: f64,
+    /// Requests that waited for a cold start.
+    pub cold_starts: f64,
+    /// The interval's cold-start (model set-up) time, seconds.
+    pub setup_s: f64,
 }
 
 /// One fleet's state during a run.
@@ -76,6 +99,7 @@ pub struct Fleet {
     backlog: f64,
     queue: Option<AsyncQueue>,
     cache: Option<(ModelCache, Vec<usize>)>,
+    serverless: Option<ServerlessPool>,
     rng: StdRng,
     delay: LogNormal,
 }
@@ -97,6 +121,7 @@ impl Fleet {
             backlog: 0.0,
             queue: asynchronous.then(AsyncQueue::default),
             cache: None,
+            serverless: None,
             rng: StdRng::seed_from_u64(seed),
             delay,
         }
@@ -106,6 +131,14 @@ impl Fleet {
     #[must_use]
     pub fn with_models(mut self, spec: CacheSpec, models: usize) -> Self {
         self.cache = Some((ModelCache::new(spec, models), Vec::with_capacity(models)));
+        self
+    }
+
+    /// Make this a serverless endpoint: "instances" are units of provisioned concurrency,
+    /// billed only once in service, and removed at once.
+    #[must_use]
+    pub fn with_serverless(mut self, spec: ServerlessSpec, seed: u64) -> Self {
+        self.serverless = Some(ServerlessPool::new(spec, seed));
         self
     }
 
@@ -124,6 +157,9 @@ impl Fleet {
     /// Instances billed now: serving, launching and draining.
     #[must_use]
     pub fn billed(&self) -> u32 {
+        if self.serverless.is_some() {
+            return self.in_service;
+        }
         self.in_service
             + u32::try_from(self.pending.len() + self.draining.len()).unwrap_or(u32::MAX)
     }
@@ -168,6 +204,10 @@ impl Fleet {
     pub fn serve(&mut self, arrivals: f64, per_model: &[f64], now: Timestamp, dt: f64) -> Service {
         if let Some(q) = &mut self.queue {
             return q.serve(&self.spec, self.in_service, arrivals, now.0 as f64, dt);
+        }
+        if let Some(pool) = &mut self.serverless {
+            let (latency, timeout) = (self.spec.latency_s, self.spec.timeout_s);
+            return pool.serve(latency, timeout, self.in_service, arrivals, now.0, dt);
         }
         let mut s = serve(&self.spec, self.in_service, &mut self.backlog, arrivals, dt);
         if let Some((cache, order)) = &mut self.cache {

@@ -16,4 +16,5 @@ pub mod report;
 pub mod results;
 pub mod run;
 pub mod scenario;
+pub mod serverless;
 pub mod trace;

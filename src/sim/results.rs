@@ -116,6 +116,8 @@ pub struct Accumulator {
     pub latency: LatencyHistogram,
     /// Capacity changes decided.
     pub actions: u32,
+    /// USD billed per use (serverless compute), beyond the capacity billed per second.
+    pub usage_usd: f64,
     seconds: f64,
     under_acc: f64,
     over_acc: f64,
@@ -133,6 +135,7 @@ impl Accumulator {
     /// `billed` instances paid for, and the oracle's `demand`.
     pub fn add(&mut self, dt: f64, s: &Service, supply: u32, billed: u32, demand: u32, slo: &Slo) {
         self.billed_seconds += f64::from(billed) * dt;
+        self.usage_usd += s.usage_usd;
         self.requests += s.arrivals;
         self.failed += s.failed;
         self.latency.add(s);
@@ -174,6 +177,7 @@ impl Accumulator {
     /// Merge another run's sums (another target of the same policy).
     pub fn merge(&mut self, o: &Self) {
         self.billed_seconds += o.billed_seconds;
+        self.usage_usd += o.usage_usd;
         self.violation_seconds += o.violation_seconds;
         self.requests += o.requests;
         self.failed += o.failed;
@@ -187,6 +191,12 @@ impl Accumulator {
         self.supply_changes += o.supply_changes;
         self.demand_changes += o.demand_changes;
         self.reactions.extend_from_slice(&o.reactions);
+    }
+
+    /// USD: the capacity billed per second at `price_per_hour`, plus what was billed per use.
+    #[must_use]
+    pub fn cost_usd(&self, price_per_hour: f64) -> f64 {
+        self.billed_seconds / 3600.0 * price_per_hour + self.usage_usd
     }
 
     /// Mean seconds from the start of an under-provisioned stretch to its end.

@@ -61,8 +61,12 @@ pub struct RunOutput {
 /// A fleet for `target` starting at `initial` instances, with its model cache if it has one.
 fn fleet_for(target: &SimTarget, replay: &Replay<'_>, initial: u32) -> Fleet {
     let fleet = Fleet::new(&target.fleet, initial, replay.seed, target.asynchronous);
-    match target.cache {
+    let fleet = match target.cache {
         Some(cache) => fleet.with_models(cache, replay.models.len()),
+        None => fleet,
+    };
+    match target.serverless_endpoint {
+        Some(spec) => fleet.with_serverless(spec, replay.seed),
         None => fleet,
     }
 }

@@ -12,6 +12,7 @@ use super::fleet::FleetSpec;
 use super::instance_types::instance_type;
 use super::model_cache::CacheSpec;
 use super::oracle::Slo;
+use super::serverless::ServerlessSpec;
 use super::trace::{self, Trace, TraceError, TraceOptions};
 use crate::policy::diagnostic::{child, item};
 use crate::policy::document::WorkloadDoc;
@@ -66,7 +67,9 @@ pub struct SimTargetDoc {
     /// one model.
     #[serde(default)]
     pub series: Option<String>,
-    /// `realtime` (default), `multi-model` or `async`. Serverless is not modelled yet.
+    /// `realtime` (default), `multi-model`, `async` or `serverless`. A serverless endpoint
+    /// scales its provisioned concurrency: `min`, `max` and `initial` count units of it, and
+    /// `serverless` gives its memory, `MaxConcurrency`, cold starts and prices.
     #[serde(default)]
     pub workload: Option<WorkloadDoc>,
     /// Multi-model: memory of one model, GB. Default 1.
@@ -78,8 +81,9 @@ pub struct SimTargetDoc {
     /// Multi-model: seconds to load a model from S3. Default 5.
     #[serde(default)]
     pub model_load_s: Option<f64>,
-    /// `ml.*` instance type.
-    pub instance_type: String,
+    /// `ml.*` instance type (not for serverless endpoints).
+    #[serde(default)]
+    pub instance_type: Option<String>,
     /// USD per instance-hour. Default: the built-in table's.
     #[serde(default)]
     pub price_per_hour: Option<f64>,
@@ -113,25 +117,49 @@ pub struct SimTargetDoc {
     /// Real-time: also estimate serving this traffic on SageMaker Serverless Inference,
     /// pay-per-use. Default: 4 GB of memory at $0.00002 per GB-second, for CPU instance types
     /// (Serverless Inference has no accelerators; give this to estimate a GPU model anyway).
+    /// Serverless endpoints: the endpoint's configuration and prices.
     #[serde(default)]
     pub serverless: Option<ServerlessDoc>,
     /// Target value for the AWS emulation: InvocationsPerInstance for real-time (default AWS's
     /// load-testing guidance, 0.5 × the instance's maximum requests per second × 60),
-    /// ApproximateBacklogSizePerInstance for async (default 5, AWS's example).
+    /// ApproximateBacklogSizePerInstance for async (default 5, AWS's example),
+    /// ServerlessProvisionedConcurrencyUtilization for serverless (default 0.5).
     #[serde(default)]
     pub aws_target: Option<f64>,
 }
 
-/// Serverless Inference pricing for the pay-per-use estimate.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+/// Serverless Inference: memory and on-demand price (for the pay-per-use estimate and for
+/// serverless endpoints), and, for serverless endpoints, the rest of their configuration.
+/// Prices are approximate us-east-1 list prices; set your own.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerlessDoc {
     /// Memory size, GB (1 to 6). Default 4.
     #[serde(default)]
     pub memory_gb: Option<f64>,
-    /// USD per GB-second of compute. Default 0.00002 (approximate us-east-1 list price).
+    /// USD per GB-second of on-demand compute. Default 0.00002.
     #[serde(default)]
     pub price_per_gb_second: Option<f64>,
+    /// Serverless endpoints: `MaxConcurrency`, 1 to 200. Default 20.
+    #[serde(default)]
+    pub max_concurrency: Option<u32>,
+    /// Serverless endpoints: USD per GB-second of provisioned concurrency, busy or idle.
+    /// Default 0.000005.
+    #[serde(default)]
+    pub provisioned_price_per_gb_second: Option<f64>,
+    /// Serverless endpoints: USD per GB-second of compute served on provisioned concurrency.
+    /// Default 0.0000117.
+    #[serde(default)]
+    pub provisioned_inference_price_per_gb_second: Option<f64>,
+    /// Serverless endpoints: median cold start (model set-up), seconds. Default 5.
+    #[serde(default)]
+    pub cold_start_s: Option<f64>,
+    /// Serverless endpoints: log-normal shape of the cold start. Default 0.5.
+    #[serde(default)]
+    pub cold_start_sigma: Option<f64>,
+    /// Serverless endpoints: seconds an idle on-demand environment stays warm. Default 600.
+    #[serde(default)]
+    pub keep_warm_s: Option<u32>,
 }
 
 /// A latency and error objective.
@@ -184,8 +212,11 @@ pub struct SimTarget {
     pub slo: Slo,
     /// The AWS emulation's target value.
     pub aws_target: f64,
-    /// Real-time: serverless memory (GB) and price per GB-second, for the pay-per-use estimate.
+    /// Real-time and serverless: serverless memory (GB) and on-demand price per GB-second, for
+    /// the pay-per-use estimate.
     pub serverless: Option<(f64, f64)>,
+    /// A serverless endpoint: capacity is provisioned concurrency.
+    pub serverless_endpoint: Option<ServerlessSpec>,
 }
 
 /// A compared policy set, with the target that drives each simulated endpoint.
@@ -450,20 +481,47 @@ pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
 }
 
 fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Option<SimTarget> {
-    let known = instance_type(&t.instance_type);
-    if known.is_none() && (t.price_per_hour.is_none() || t.provisioning_median_s.is_none()) {
+    let workload = t.workload.unwrap_or(WorkloadDoc::Realtime);
+    let asynchronous = workload == WorkloadDoc::Async;
+    let endpoint = (workload == WorkloadDoc::Serverless).then(|| serverless_endpoint(t, p, err));
+    let type_name = match (&t.instance_type, endpoint) {
+        (Some(name), None) => name.clone(),
+        (None, None) => {
+            err(
+                &child(p, "instance_type"),
+                "missing: give the `ml.*` instance type (only serverless endpoints go without)"
+                    .into(),
+            );
+            String::new()
+        }
+        (Some(_), Some(_)) => {
+            err(
+                &child(p, "instance_type"),
+                "a serverless endpoint has no instance type: remove it".into(),
+            );
+            String::new()
+        }
+        (None, Some(e)) => format!("serverless {} GB", e.memory_gb),
+    };
+    let known = instance_type(&type_name);
+    if endpoint.is_none()
+        && known.is_none()
+        && (t.price_per_hour.is_none() || t.provisioning_median_s.is_none())
+    {
         err(
             &child(p, "instance_type"),
             format!(
-                "`{}` is not in the built-in table: give price_per_hour and provisioning_median_s",
-                t.instance_type
+                "`{type_name}` is not in the built-in table: give price_per_hour and provisioning_median_s"
             ),
         );
     }
-    let price = t
-        .price_per_hour
-        .or(known.map(|k| k.price_per_hour))
-        .unwrap_or(0.0);
+    let price = match endpoint {
+        Some(e) => e.pc_price_per_hour(),
+        None => t
+            .price_per_hour
+            .or(known.map(|k| k.price_per_hour))
+            .unwrap_or(0.0),
+    };
     let median = t
         .provisioning_median_s
         .or(known.map(|k| k.provisioning_median_s))
@@ -497,11 +555,6 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
     let concurrency = t.concurrency.unwrap_or(1);
     if concurrency == 0 {
         err(&child(p, "concurrency"), "must be at least 1".into());
-    }
-    let workload = t.workload.unwrap_or(WorkloadDoc::Realtime);
-    let asynchronous = workload == WorkloadDoc::Async;
-    if workload == WorkloadDoc::Serverless {
-        err(&child(p, "workload"), "serverless endpoints are not modelled yet: use realtime, multi-model or async (real-time reports price the traffic pay-per-use)".into());
     }
     let cache = (workload == WorkloadDoc::MultiModel).then(|| CacheSpec {
         model_size_gb: t.model_size_gb.unwrap_or(1.0),
@@ -617,19 +670,37 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             format!("{max_error_rate}: must lie in [0, 1)"),
         );
     }
+    if let Some(e) = endpoint {
+        if t.max > e.max_concurrency {
+            err(
+                &child(p, "max"),
+                format!(
+                    "{}: provisioned concurrency cannot exceed MaxConcurrency ({})",
+                    t.max, e.max_concurrency
+                ),
+            );
+        }
+    }
     let fleet = FleetSpec {
-        instance_type: t.instance_type.clone(),
+        instance_type: type_name,
         price_per_hour: price,
         concurrency,
         latency_s,
         provisioning_median_s: median,
         provisioning_sigma: sigma,
-        drain_s: t.drain_s.unwrap_or(30),
+        // Provisioned concurrency stops billing once removed.
+        drain_s: if endpoint.is_some() {
+            0
+        } else {
+            t.drain_s.unwrap_or(30)
+        },
         timeout_s: timeout,
     };
-    let aws_target = t
-        .aws_target
-        .unwrap_or(0.5 * fleet.max_rps_per_instance() * 60.0);
+    let aws_target = t.aws_target.unwrap_or(if endpoint.is_some() {
+        0.5
+    } else {
+        0.5 * fleet.max_rps_per_instance() * 60.0
+    });
     if !positive(aws_target) {
         err(
             &child(p, "aws_target"),
@@ -642,10 +713,30 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
     let serverless = if asynchronous || (accelerated && t.serverless.is_none()) {
         None
     } else {
-        let doc = t.serverless.unwrap_or(ServerlessDoc {
-            memory_gb: None,
-            price_per_gb_second: None,
-        });
+        let doc = t.serverless.unwrap_or_default();
+        if endpoint.is_none() {
+            for (field, given) in [
+                ("max_concurrency", doc.max_concurrency.is_some()),
+                (
+                    "provisioned_price_per_gb_second",
+                    doc.provisioned_price_per_gb_second.is_some(),
+                ),
+                (
+                    "provisioned_inference_price_per_gb_second",
+                    doc.provisioned_inference_price_per_gb_second.is_some(),
+                ),
+                ("cold_start_s", doc.cold_start_s.is_some()),
+                ("cold_start_sigma", doc.cold_start_sigma.is_some()),
+                ("keep_warm_s", doc.keep_warm_s.is_some()),
+            ] {
+                if given {
+                    err(
+                        &child(&child(p, "serverless"), field),
+                        "only for `workload = \"serverless\"`: the pay-per-use estimate takes memory_gb and price_per_gb_second".into(),
+                    );
+                }
+            }
+        }
         let memory = doc.memory_gb.unwrap_or(4.0);
         let price = doc.price_per_gb_second.unwrap_or(0.00002);
         if !(1.0..=6.0).contains(&memory) {
@@ -679,5 +770,69 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
         },
         aws_target,
         serverless,
+        serverless_endpoint: endpoint,
     })
+}
+
+/// A serverless endpoint's configuration from its target, with every field checked, and the
+/// fields that make no sense for one refused.
+fn serverless_endpoint(
+    t: &SimTargetDoc,
+    p: &str,
+    err: &mut impl FnMut(&str, String),
+) -> ServerlessSpec {
+    for (field, given) in [
+        ("price_per_hour", t.price_per_hour.is_some()),
+        ("concurrency", t.concurrency.is_some()),
+        ("drain_s", t.drain_s.is_some()),
+    ] {
+        if given {
+            err(
+                &child(p, field),
+                "not for serverless endpoints: capacity is provisioned concurrency, priced by `serverless`".into(),
+            );
+        }
+    }
+    let doc = t.serverless.unwrap_or_default();
+    let sp = child(p, "serverless");
+    let spec = ServerlessSpec {
+        memory_gb: doc.memory_gb.unwrap_or(4.0),
+        max_concurrency: doc.max_concurrency.unwrap_or(20),
+        cold_start_median_s: doc.cold_start_s.unwrap_or(5.0),
+        cold_start_sigma: doc.cold_start_sigma.unwrap_or(0.5),
+        keep_warm_s: doc.keep_warm_s.unwrap_or(600),
+        on_demand_price_per_gb_second: doc.price_per_gb_second.unwrap_or(0.00002),
+        pc_price_per_gb_second: doc.provisioned_price_per_gb_second.unwrap_or(0.000_005),
+        pc_inference_price_per_gb_second: doc
+            .provisioned_inference_price_per_gb_second
+            .unwrap_or(0.000_011_7),
+    };
+    if !(1..=200).contains(&spec.max_concurrency) {
+        err(
+            &child(&sp, "max_concurrency"),
+            format!("{}: MaxConcurrency is 1 to 200", spec.max_concurrency),
+        );
+    }
+    for (field, v) in [
+        (
+            "provisioned_price_per_gb_second",
+            spec.pc_price_per_gb_second,
+        ),
+        (
+            "provisioned_inference_price_per_gb_second",
+            spec.pc_inference_price_per_gb_second,
+        ),
+        ("cold_start_s", spec.cold_start_median_s),
+    ] {
+        if !(v.is_finite() && v > 0.0) {
+            err(&child(&sp, field), format!("{v}: must be above 0"));
+        }
+    }
+    if !(spec.cold_start_sigma.is_finite() && (0.0..=3.0).contains(&spec.cold_start_sigma)) {
+        err(
+            &child(&sp, "cold_start_sigma"),
+            format!("{}: must lie between 0 and 3", spec.cold_start_sigma),
+        );
+    }
+    spec
 }

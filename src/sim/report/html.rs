@@ -186,7 +186,7 @@ pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
             });
             // Cumulative cost, scaled so it ends at the run's billed total (launch and drain
             // time included).
-            let total_cost = run.acc.billed_seconds / 3600.0 * run.price_per_hour;
+            let total_cost = run.acc.cost_usd(run.price_per_hour);
             let served: f64 = cap.iter().sum::<f64>().max(1e-9);
             let mut acc = 0.0;
             let cum: Vec<f64> = cap

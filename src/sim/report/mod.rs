@@ -82,6 +82,9 @@ pub struct PayPerUse {
     /// Cost relative to the cheapest compared policy on instances, % (negative: serverless is
     /// cheaper).
     pub vs_cheapest_policy_pct: f64,
+    /// Serverless endpoints: SLO-violation minutes of the simulated pay-per-use run, cold
+    /// starts included (`null` for the estimate beside a real-time endpoint).
+    pub slo_violation_minutes: Option<f64>,
     /// What the estimate leaves out.
     pub caveat: &'static str,
 }
@@ -166,7 +169,7 @@ fn figures(acc: &Accumulator, cost: f64) -> Figures {
 fn cost(c: &Contender) -> f64 {
     c.runs
         .iter()
-        .map(|r| r.acc.billed_seconds / 3600.0 * r.price_per_hour)
+        .map(|r| r.acc.cost_usd(r.price_per_hour))
         .sum()
 }
 
@@ -202,10 +205,7 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
                     .iter()
                     .map(|run| TargetFigures {
                         target: run.target.clone(),
-                        figures: figures(
-                            &run.acc,
-                            run.acc.billed_seconds / 3600.0 * run.price_per_hour,
-                        ),
+                        figures: figures(&run.acc, run.acc.cost_usd(run.price_per_hour)),
                     })
                     .collect(),
             }
@@ -225,23 +225,30 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
         targets: s
             .targets
             .iter()
-            .map(|t| TargetInfo {
+            .enumerate()
+            .map(|(ti, t)| TargetInfo {
                 name: t.name.clone(),
                 instance_type: t.fleet.instance_type.clone(),
-                price_per_hour: t.fleet.price_per_hour,
+                price_per_hour: r(t.fleet.price_per_hour),
                 slo_p99_latency_ms: r(t.slo.latency_s * 1000.0),
                 slo_max_error_rate: t.slo.max_error_rate,
                 requests: r(s.arrivals(t).iter().sum()),
                 pay_per_use: t.serverless.map(|(memory_gb, price)| {
-                    let requests: f64 = s.arrivals(t).iter().sum();
-                    let gb_seconds = requests * t.fleet.latency_s * memory_gb;
-                    let cost = gb_seconds * price;
+                    let simulated = c.on_demand.get(ti).and_then(Option::as_ref);
+                    let (gb_seconds, cost) = match simulated {
+                        Some(acc) => (acc.usage_usd / price, acc.usage_usd),
+                        None => {
+                            let requests: f64 = s.arrivals(t).iter().sum();
+                            let gb_seconds = requests * t.fleet.latency_s * memory_gb;
+                            (gb_seconds, gb_seconds * price)
+                        }
+                    };
                     let cheapest = c
                         .contenders
                         .iter()
                         .filter(|k| k.kind == Kind::Policy)
                         .filter_map(|k| k.runs.iter().find(|run| run.target == t.name))
-                        .map(|run| run.acc.billed_seconds / 3600.0 * run.price_per_hour)
+                        .map(|run| run.acc.cost_usd(run.price_per_hour))
                         .fold(f64::INFINITY, f64::min);
                     PayPerUse {
                         memory_gb,
@@ -249,7 +256,12 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
                         gb_seconds: r(gb_seconds),
                         cost_usd: r(cost),
                         vs_cheapest_policy_pct: if cheapest.is_finite() && cheapest > 0.0 { r((cost / cheapest - 1.0) * 100.0) } else { 0.0 },
-                        caveat: "model latency as on the instance type; cold starts, data-processing charges, the 6 GB and 200-concurrency limits, and CPU-only hardware not costed",
+                        slo_violation_minutes: simulated.map(|acc| r(acc.violation_seconds / 60.0)),
+                        caveat: if simulated.is_some() {
+                            "simulated with no provisioned concurrency: cold starts included; data-processing charges not costed"
+                        } else {
+                            "model latency as on the instance type; cold starts, data-processing charges, the 6 GB and 200-concurrency limits, and CPU-only hardware not costed"
+                        },
                     }
                 }),
             })

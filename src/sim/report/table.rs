@@ -88,9 +88,13 @@ pub fn table(r: &Report) -> String {
     }
     for t in &r.targets {
         if let Some(p) = &t.pay_per_use {
+            let slo = p
+                .slo_violation_minutes
+                .map(|m| format!(" with {m:.0} SLO-violation minutes"))
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "pay-per-use: `{}` on Serverless Inference ({} GB at ${}/GB-s) would cost ${:.2}, {:+.1}% against the cheapest compared policy ({})",
+                "pay-per-use: `{}` on Serverless Inference ({} GB at ${}/GB-s) would cost ${:.2}{slo}, {:+.1}% against the cheapest compared policy ({})",
                 t.name, p.memory_gb, p.price_per_gb_second, p.cost_usd, p.vs_cheapest_policy_pct, p.caveat
             );
         }
