@@ -8,7 +8,7 @@ use statrs::distribution::LogNormal;
 
 use super::async_queue::AsyncQueue;
 use super::model_cache::{CacheSpec, ModelCache};
-use super::queueing::ResponseTime;
+use super::queueing::{tabulated_p50_p99, ResponseTime};
 use super::serverless::{ServerlessPool, ServerlessSpec};
 use crate::engine::{EndpointStatus, Timestamp};
 
@@ -285,8 +285,7 @@ pub fn serve(
     if *backlog <= 0.0 && lambda < cap * (1.0 - 1e-9) {
         if arrivals > 0.0 {
             let rt = ResponseTime::new(c, lambda, mu);
-            s.p50_s = rt.quantile(0.5);
-            s.p99_s = rt.quantile(0.99);
+            (s.p50_s, s.p99_s) = tabulated_p50_p99(&rt, c, lambda, mu);
             s.mean_s = rt.mean();
             s.failed = arrivals * rt.survival(spec.timeout_s);
         }

@@ -79,6 +79,15 @@ impl ResponseTime {
     /// P(T > t).
     #[must_use]
     pub fn survival(&self, t: f64) -> f64 {
+        // S(t) <= e^{-min(μ,θ)t} (1 + (θ + μ)/|θ − μ|) away from the equal-rates case: far
+        // in the tail that bound alone shows nothing survives that matters.
+        if self.mu.min(self.theta) * t > 40.0 && (self.theta - self.mu).abs() > 1e-3 * self.mu {
+            let bound = (-self.mu.min(self.theta) * t).exp()
+                * (1.0 + (self.theta + self.mu) / (self.theta - self.mu).abs());
+            if bound < 1e-15 {
+                return 0.0;
+            }
+        }
         self.survival_density(t).0
     }
 
@@ -119,6 +128,56 @@ impl ResponseTime {
         }
         t
     }
+}
+
+/// Utilisation grid of the quantile table: `GRID + 1` points from 0 to `RHO_MAX`. Above it the
+/// tail steepens fast, so quantiles there are solved exactly.
+const GRID: usize = 512;
+const RHO_MAX: f64 = 0.96;
+/// Server counts the table covers; more servers are solved exactly.
+const MAX_TABULATED: u32 = 2048;
+
+/// One row per server count, filled on first use: p50 and p99 in units of the mean service
+/// time `1/μ` (the M/M/c response time scales with it at fixed utilisation).
+static TABLE: std::sync::OnceLock<Vec<std::sync::OnceLock<Box<[[f64; 2]]>>>> =
+    std::sync::OnceLock::new();
+
+fn row(c: u32) -> &'static [[f64; 2]] {
+    let rows = TABLE.get_or_init(|| {
+        (0..=MAX_TABULATED)
+            .map(|_| std::sync::OnceLock::new())
+            .collect()
+    });
+    rows[c as usize].get_or_init(|| {
+        (0..=GRID)
+            .map(|i| {
+                let rho = RHO_MAX * i as f64 / GRID as f64;
+                let rt = ResponseTime::new(c, rho * f64::from(c), 1.0);
+                [rt.quantile(0.5), rt.quantile(0.99)]
+            })
+            .collect()
+    })
+}
+
+/// p50 and p99 of the M/M/c response time for `c` servers of rate `mu` under arrivals at rate
+/// `lambda` (< cμ), by linear interpolation in a per-`c` table on a utilisation grid (relative
+/// error below 0.1 %, tested), or solved exactly at high utilisation or for very many servers.
+/// The table is what makes the simulator's per-interval service cheap.
+#[must_use]
+pub fn tabulated_p50_p99(rt: &ResponseTime, c: u32, lambda: f64, mu: f64) -> (f64, f64) {
+    let rho = lambda / (f64::from(c) * mu);
+    if c == 0 || c > MAX_TABULATED || !(0.0..RHO_MAX).contains(&rho) {
+        return (rt.quantile(0.5), rt.quantile(0.99));
+    }
+    let x = rho / RHO_MAX * GRID as f64;
+    let i = (x as usize).min(GRID - 1);
+    let f = x - i as f64;
+    let r = row(c);
+    let (a, b) = (r[i], r[i + 1]);
+    (
+        (a[0] + f * (b[0] - a[0])) / mu,
+        (a[1] + f * (b[1] - a[1])) / mu,
+    )
 }
 
 /// P(response time > t) in M/M/c FCFS.
@@ -192,6 +251,36 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_table_interpolates_within_a_tenth_of_a_percent() {
+        let mut worst: f64 = 0.0;
+        for c in [1, 2, 3, 5, 8, 13, 40, 100, 400, 2048] {
+            for k in 0..400 {
+                // Off-grid utilisations up to the table's edge, and past it (solved exactly).
+                let rho = 0.999 * f64::from(k) / 400.0 + 0.000_37;
+                let mu = 7.3;
+                let lambda = rho * f64::from(c) * mu;
+                let rt = ResponseTime::new(c, lambda, mu);
+                let (p50, p99) = tabulated_p50_p99(&rt, c, lambda, mu);
+                for (got, want) in [(p50, rt.quantile(0.5)), (p99, rt.quantile(0.99))] {
+                    worst = worst.max((got - want).abs() / want);
+                }
+            }
+        }
+        eprintln!("worst relative error {worst:e}");
+        assert!(worst < 1e-3, "worst relative error {worst}");
+    }
+
+    #[test]
+    fn survival_far_in_the_tail_is_zero_not_noise() {
+        let rt = ResponseTime::new(4, 60.0, 20.0);
+        assert_eq!(rt.survival(60.0), 0.0);
+        assert!(rt.survival(0.5) > 0.0);
+        // Close to the bound the exact value is used.
+        let near = ResponseTime::new(4, 79.9, 20.0);
+        assert!(near.survival(60.0) > 0.0);
     }
 
     #[test]

@@ -26,13 +26,17 @@ impl Default for LatencyHistogram {
     }
 }
 
+/// Lower edges of buckets 1.. (bucket 0 takes everything below the first edge, NaN too).
+static EDGES: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(|| {
+    (1..BUCKETS)
+        .map(|i| LO_S * 10f64.powf(i as f64 / BUCKETS as f64 * DECADES))
+        .collect()
+});
+
+/// The bucket of `s` seconds: a binary search over the edges, which is cheaper per interval
+/// than a logarithm.
 fn bucket(s: f64) -> usize {
-    let x = ((s / LO_S).log10() / DECADES * BUCKETS as f64).floor();
-    if x.is_nan() || x < 0.0 {
-        0
-    } else {
-        (x as usize).min(BUCKETS - 1)
-    }
+    EDGES.partition_point(|&edge| edge <= s)
 }
 
 fn bucket_value(i: usize) -> f64 {
@@ -226,6 +230,24 @@ impl Accumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_are_log_spaced_from_1_ms_to_100_s() {
+        let by_log = |s: f64| {
+            let x = ((s / LO_S).log10() / DECADES * BUCKETS as f64).floor();
+            (x.max(0.0) as usize).min(BUCKETS - 1)
+        };
+        let mut s = 1e-4;
+        while s < 1e3 {
+            assert_eq!(bucket(s), by_log(s), "{s}");
+            s *= 1.013;
+        }
+        assert_eq!((bucket(f64::NAN), bucket(0.0), bucket(1e9)), (0, 0, BUCKETS - 1));
+        // A bucket's value lies inside it.
+        for i in 0..BUCKETS {
+            assert_eq!(bucket(bucket_value(i)), i);
+        }
+    }
 
     #[test]
     fn elasticity_matches_hand_computed_values() {
