@@ -137,17 +137,17 @@ const RHO_MAX: f64 = 0.96;
 /// Server counts the table covers; more servers are solved exactly.
 const MAX_TABULATED: u32 = 2048;
 
+use std::sync::OnceLock;
+
+/// p50 and p99 per utilisation grid point, for one server count.
+type Row = Box<[[f64; 2]]>;
+
 /// One row per server count, filled on first use: p50 and p99 in units of the mean service
 /// time `1/μ` (the M/M/c response time scales with it at fixed utilisation).
-static TABLE: std::sync::OnceLock<Vec<std::sync::OnceLock<Box<[[f64; 2]]>>>> =
-    std::sync::OnceLock::new();
+static TABLE: OnceLock<Vec<OnceLock<Row>>> = OnceLock::new();
 
 fn row(c: u32) -> &'static [[f64; 2]] {
-    let rows = TABLE.get_or_init(|| {
-        (0..=MAX_TABULATED)
-            .map(|_| std::sync::OnceLock::new())
-            .collect()
-    });
+    let rows = TABLE.get_or_init(|| (0..=MAX_TABULATED).map(|_| OnceLock::new()).collect());
     rows[c as usize].get_or_init(|| {
         (0..=GRID)
             .map(|i| {

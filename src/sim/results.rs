@@ -242,7 +242,10 @@ mod tests {
             assert_eq!(bucket(s), by_log(s), "{s}");
             s *= 1.013;
         }
-        assert_eq!((bucket(f64::NAN), bucket(0.0), bucket(1e9)), (0, 0, BUCKETS - 1));
+        assert_eq!(
+            (bucket(f64::NAN), bucket(0.0), bucket(1e9)),
+            (0, 0, BUCKETS - 1)
+        );
         // A bucket's value lies inside it.
         for i in 0..BUCKETS {
             assert_eq!(bucket(bucket_value(i)), i);
