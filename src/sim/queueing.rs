@@ -6,6 +6,8 @@
 //! real endpoints do, with closed forms to test against. Overload, where M/M/c has no steady
 //! state, is handled by the fluid backlog in `fleet`.
 
+use std::sync::OnceLock;
+
 /// Erlang C: the probability that an arrival waits, for `c` servers at offered load
 /// `a = λ/μ` (< c). Computed by the Erlang B recursion on `1/B`, which needs one division in
 /// all and is stable for large `c`.
@@ -136,8 +138,6 @@ const GRID: usize = 512;
 const RHO_MAX: f64 = 0.96;
 /// Server counts the table covers; more servers are solved exactly.
 const MAX_TABULATED: u32 = 2048;
-
-use std::sync::OnceLock;
 
 /// p50 and p99 per utilisation grid point, for one server count.
 type Row = Box<[[f64; 2]]>;
