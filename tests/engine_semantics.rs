@@ -510,3 +510,89 @@ fn every_decision_is_explained_with_policy_values_and_rules() {
     );
     assert!(text.contains("wanted 40, limited to the max"), "{text}");
 }
+
+fn burst(metric: u32, target: f64) -> PolicyKind {
+    PolicyKind::BurstAware(sagescale::engine::burst::BurstSpec {
+        metric: sagescale::metrics::MetricId(metric),
+        target,
+        stable_window: Seconds(180),
+        panic_window: Seconds(60),
+        panic_threshold: 2.0,
+        scale_in_stabilization: Seconds(300),
+        tolerance: 0.1,
+        disable_scale_in: false,
+    })
+}
+
+#[test]
+fn burst_aware_scales_out_on_the_first_burst_datapoint_where_aws_waits_three() {
+    // Total load 1,000 a minute at 100 per unit: 10 units. A burst to 3,000 asks for 30 at
+    // once (panic); AWS-shaped target tracking on the per-instance value needs 3 datapoints.
+    let mut b = Rig::new(target(1, 100, vec![("b", burst(0, 100.0))]), 10, 1);
+    let mut aws = Rig::new(target(1, 100, vec![("tt", tracking(0, 100.0))]), 10, 1);
+    for _ in 0..5 {
+        b.minute(&[Some(1000.0)]);
+        aws.minute(&[Some(100.0)]);
+    }
+    assert_eq!((b.input.current, aws.input.current), (10, 10));
+    assert_eq!(b.minute(&[Some(3000.0)]), 30);
+    assert!(matches!(
+        b.decision.verdicts[0].reason,
+        Reason::Burst {
+            panic: true,
+            recommended: 30,
+            ..
+        }
+    ));
+    assert_eq!(aws.minute(&[Some(300.0)]), 10);
+    assert_eq!(aws.minute(&[Some(300.0)]), 10);
+    assert_eq!(aws.minute(&[Some(300.0)]), 30);
+}
+
+#[test]
+fn burst_aware_holds_through_a_dip_and_needs_fresh_data_to_shed() {
+    let mut rig = Rig::new(target(1, 100, vec![("b", burst(0, 100.0))]), 20, 1);
+    for _ in 0..6 {
+        rig.minute(&[Some(2000.0)]);
+    }
+    assert_eq!(rig.input.current, 20);
+    // A two-minute dip: the highest recommendation of the last five minutes (20) holds.
+    rig.minute(&[Some(500.0)]);
+    rig.minute(&[Some(500.0)]);
+    assert_eq!(rig.input.current, 20);
+    // A missing newest datapoint never removes capacity, whatever the window says.
+    for _ in 0..6 {
+        rig.minute(&[Some(500.0)]);
+    }
+    let before = rig.input.current;
+    assert!(before < 20, "the dip lasted past the stabilisation window");
+    for _ in 0..6 {
+        rig.minute(&[Some(100.0)]);
+    }
+    let low = rig.input.current;
+    rig.minute(&[None]);
+    assert_eq!(rig.input.current, low);
+    assert!(low < before);
+}
+
+#[test]
+fn burst_aware_votes_on_scale_in_like_target_tracking() {
+    // A burst-aware policy that still needs capacity blocks a target-tracking scale-in.
+    let mut rig = Rig::new(
+        target(
+            1,
+            50,
+            vec![("tt", tracking(0, 100.0)), ("b", burst(1, 100.0))],
+        ),
+        10,
+        2,
+    );
+    for _ in 0..20 {
+        rig.minute(&[Some(30.0), Some(1000.0)]);
+    }
+    assert_eq!(rig.input.current, 10);
+    assert_eq!(
+        rig.decision.blocked,
+        Some(Rule::ScaleInNotUnanimous { policy: 1 })
+    );
+}

@@ -290,3 +290,33 @@ fn the_schema_describes_the_policy_language() {
     }
     assert_eq!(schema["type"], "object");
 }
+
+#[test]
+fn burst_aware_policies_check_their_metric_windows_and_threshold() {
+    let dir = tmpdir("burst");
+    let f = write(
+        &dir,
+        "burst.toml",
+        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"b\"\ntype = \"burst-aware\"\nmetric = { predefined = \"InvocationsPerInstance\" }\ntarget = 100.0\npanic_window_seconds = 600\nstable_window_seconds = 120\npanic_threshold = 0.5\ntolerance = 1.5\n",
+    );
+    let ds = problems(&[f]);
+    let m = find(&ds, "targets[0].policies[0].metric");
+    assert_eq!(m.line, Some(10));
+    assert!(m.message.contains("per instance"), "{}", m.message);
+    assert!(find(&ds, "targets[0].policies[0].panic_window_seconds")
+        .message
+        .contains("longer than the stable window"));
+    assert!(find(&ds, "targets[0].policies[0].panic_threshold")
+        .message
+        .contains("above 1, or 0"));
+    assert!(find(&ds, "targets[0].policies[0].tolerance")
+        .message
+        .contains("[0, 1)"));
+    // The bundled scenario policies validate, the burst-aware ones among them.
+    let (set, _) = policy::load(&[PathBuf::from("simulations/policies/worldcup-burst.toml")])
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert!(matches!(
+        set.targets[0].policies[0].kind,
+        sagescale::engine::PolicyKind::BurstAware(_)
+    ));
+}

@@ -112,6 +112,19 @@ pub enum Reason {
         /// End of the datapoint's period.
         datapoint_end: Timestamp,
     },
+    /// Burst-aware: the capacity the load asks for.
+    Burst {
+        /// Mean load over the stable window.
+        stable_load: f64,
+        /// Mean load over the panic window.
+        panic_load: f64,
+        /// Load per unit aimed at.
+        target: f64,
+        /// Panicking: scale out at once, never in.
+        panic: bool,
+        /// The recommendation before scale-in stabilisation.
+        recommended: Capacity,
+    },
     /// A removal was wanted, but the newest datapoint is missing or stale, or the alarm only
     /// breached because missing data counted as breaching. Missing data never removes capacity.
     NeedsFreshDataToScaleIn,

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::alarm::AlarmState;
+use super::burst::{BurstOutcome, BurstSpec};
 use super::decision::{BoundSource, Bounds, Decision, Direction, Reason, Rule, Verdict};
 use super::spec::{PolicyKind, TargetSpec};
 use super::state::{LastAction, PolicyState, ScaleOutCooldown, TargetState};
@@ -123,6 +124,9 @@ pub fn evaluate<O: Observations + ?Sized>(
             }
             PolicyKind::Step(st) => {
                 step(settings, st, ps, obs, now, current, base_out, in_service, v);
+            }
+            PolicyKind::BurstAware(b) => {
+                burst(settings, b, ps, obs, now, current, v);
             }
             PolicyKind::Scheduled(_) => {}
         }
@@ -311,6 +315,46 @@ fn track<O: Observations + ?Sized>(
     };
 }
 
+fn burst<O: Observations + ?Sized>(
+    settings: &EngineSettings,
+    b: &BurstSpec,
+    ps: &mut PolicyState,
+    obs: &O,
+    now: Timestamp,
+    current: Capacity,
+    v: &mut Verdict,
+) {
+    let window = obs.window(b.metric);
+    let fresh = window
+        .is_some_and(|w| now.since(w.end) <= i64::from(settings.max_metric_age.0) && w.end <= now);
+    v.reason = match b.evaluate(&mut ps.burst, window, fresh, current, now) {
+        BurstOutcome::NoData { stale } => Reason::NoData { stale },
+        BurstOutcome::Wants {
+            capacity,
+            stable_load,
+            panic_load,
+            panic,
+            recommended,
+            fresh,
+        } => {
+            if capacity < current && !fresh {
+                Reason::NeedsFreshDataToScaleIn
+            } else {
+                if capacity != current {
+                    v.wants = Some(capacity);
+                }
+                Reason::Burst {
+                    stable_load,
+                    panic_load,
+                    target: b.target,
+                    panic,
+                    recommended,
+                }
+            }
+        }
+    };
+}
+
 #[allow(clippy::too_many_arguments)]
 fn step<O: Observations + ?Sized>(
     settings: &EngineSettings,
@@ -478,7 +522,7 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                 let cooldown = match kind {
                     PolicyKind::TargetTracking(t) => t.scale_out_cooldown,
                     PolicyKind::Step(s) => s.cooldown,
-                    PolicyKind::Scheduled(_) => Seconds(0),
+                    PolicyKind::Scheduled(_) | PolicyKind::BurstAware(_) => Seconds(0),
                 };
                 let base = state
                     .cooldown
@@ -495,7 +539,7 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                 let cooldown = match kind {
                     PolicyKind::TargetTracking(t) => t.scale_in_cooldown,
                     PolicyKind::Step(s) => s.cooldown,
-                    PolicyKind::Scheduled(_) => Seconds(0),
+                    PolicyKind::Scheduled(_) | PolicyKind::BurstAware(_) => Seconds(0),
                 };
                 state.cooldown.scale_in_until = Some(now.plus(cooldown));
             }

@@ -120,6 +120,12 @@ fn verdict_text(v: &Verdict) -> String {
         Reason::AlreadyInvoked { datapoint_end } => {
             format!("already acted on the datapoint ending {datapoint_end}")
         }
+        Reason::Burst { stable_load, panic_load, target, panic: true, recommended } => format!(
+            "panic: load {panic_load:.4} in the panic window (stable {stable_load:.4}) at {target:.4} per unit asks for {recommended}; no scale-in while panicking"
+        ),
+        Reason::Burst { stable_load, target, recommended, .. } => format!(
+            "load {stable_load:.4} over the stable window at {target:.4} per unit asks for {recommended} (scale-in goes no lower than the highest recent recommendation)"
+        ),
         Reason::NeedsFreshDataToScaleIn => {
             "wants fewer, but missing or stale data never removes capacity".into()
         }

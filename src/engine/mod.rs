@@ -4,11 +4,12 @@
 //! Architecture invariant: pure. No I/O, no clock, no async, no AWS types. Time comes in as an
 //! argument; metrics come in through [`crate::metrics::Observations`].
 //!
-//! Layout: [`alarm`] counts datapoints as CloudWatch does; [`target_tracking`], [`step`] and
-//! [`schedule`] hold each policy kind's rules; [`evaluate`] combines them on a target;
+//! Layout: [`alarm`] counts datapoints as CloudWatch does; [`target_tracking`], [`step`],
+//! [`burst`] and [`schedule`] hold each policy kind's rules; [`evaluate`] combines them on a target;
 //! [`state`] is what persists; [`decision`] and `explain` say what was decided and why.
 
 pub mod alarm;
+pub mod burst;
 pub mod decision;
 mod evaluate;
 mod explain;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::burst::BurstSpec;
 use super::schedule::ScheduleSpec;
 use super::step::StepSpec;
 use super::target_tracking::TargetTrackingSpec;
@@ -82,6 +83,8 @@ pub enum PolicyKind {
     Step(StepSpec),
     /// A scheduled change of the bounds.
     Scheduled(ScheduleSpec),
+    /// Burst-aware target tracking (sagescale only).
+    BurstAware(BurstSpec),
 }
 
 impl PolicyKind {
@@ -91,6 +94,10 @@ impl PolicyKind {
     /// must not block every scale-in while its alarm is quiet.
     #[must_use]
     pub fn votes_on_scale_in(&self) -> bool {
-        matches!(self, Self::TargetTracking(t) if !t.disable_scale_in)
+        match self {
+            Self::TargetTracking(t) => !t.disable_scale_in,
+            Self::BurstAware(b) => !b.disable_scale_in,
+            Self::Step(_) | Self::Scheduled(_) => false,
+        }
     }
 }

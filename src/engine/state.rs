@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::alarm::AlarmState;
+use super::burst::BurstState;
 use super::schedule::ScheduleCache;
 use super::spec::TargetSpec;
 use super::units::{Capacity, Timestamp};
@@ -50,6 +51,9 @@ pub struct PolicyState {
     /// scaling action once per period while in ALARM, so a step policy acts at most once per
     /// new datapoint, however often the engine is evaluated.
     pub invoked_at: Option<Timestamp>,
+    /// Burst-aware policies: stabilisation slots and panic mode.
+    #[serde(default)]
+    pub burst: BurstState,
     /// Scheduled policies' firing cache (derived, so never persisted).
     #[serde(skip)]
     pub schedule: ScheduleCache,

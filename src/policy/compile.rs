@@ -7,19 +7,20 @@ use std::collections::HashMap;
 
 use super::diagnostic::{child, item, Diagnostic};
 use super::document::{
-    AdjustmentTypeDoc, AlarmDoc, ComparisonDoc, DimensionDoc, PolicyDoc, ScheduledDoc, StepDoc,
-    TargetDoc, TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
+    AdjustmentTypeDoc, AlarmDoc, BurstAwareDoc, ComparisonDoc, DimensionDoc, PolicyDoc,
+    ScheduledDoc, StepDoc, TargetDoc, TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
 };
 use super::load::LoadedFile;
 use super::metric::{self, MetricTable, Resource};
 use super::trigger;
 use super::PolicySet;
 use crate::engine::alarm::{AlarmSpec, Comparison, TreatMissingData};
+use crate::engine::burst::BurstSpec;
 use crate::engine::schedule::ScheduleSpec;
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use crate::engine::target_tracking::{AlarmShape, TargetTrackingSpec};
 use crate::engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
-use crate::metrics::MetricQuery;
+use crate::metrics::{MetricId, MetricQuery};
 
 /// The largest capacity a target may have: a sanity ceiling against typos such as an extra
 /// zero, far above any real SageMaker variant.
@@ -188,6 +189,9 @@ fn target(
             PolicyDoc::Scheduled(s) => {
                 scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled)
             }
+            PolicyDoc::BurstAware(b) => {
+                burst_aware(ctx, b, &ppath, resource.as_ref(), metrics).map(PolicyKind::BurstAware)
+            }
         };
         if let Some(kind) = kind {
             policies.push(PolicySpec {
@@ -293,6 +297,110 @@ fn target_tracking(
         in_cd,
         t.disable_scale_in,
     ))
+}
+
+/// Predefined metrics that are per instance or a utilisation: a burst-aware policy sizes from
+/// the total load instead.
+const NOT_A_LOAD: [&str; 7] = [
+    "InvocationsPerInstance",
+    "CPUUtilization",
+    "GPUUtilization",
+    "MemoryUtilization",
+    "GPUMemoryUtilization",
+    "ApproximateBacklogSizePerInstance",
+    "ServerlessProvisionedConcurrencyUtilization",
+];
+
+fn burst_aware(
+    ctx: &mut Ctx<'_>,
+    b: &BurstAwareDoc,
+    path: &str,
+    resource: Option<&Resource>,
+    metrics: &mut MetricTable,
+) -> Option<BurstSpec> {
+    let before = ctx.out.len();
+    let mut errs = Vec::new();
+    let query = metric::resolve(&b.metric, resource, &child(path, "metric"), &mut errs);
+    ctx.errors(errs);
+    if let Some(MetricQuery::Stat(s)) = &query {
+        if NOT_A_LOAD.contains(&s.name.as_str()) {
+            ctx.error(
+                &child(path, "metric"),
+                format!(
+                    "{} is per instance or a utilisation; burst-aware sizes from the total load (e.g. Invocations), or use target-tracking",
+                    s.name
+                ),
+            );
+        }
+    }
+    if !(b.target.is_finite() && b.target > 0.0) {
+        ctx.error(
+            &child(path, "target"),
+            format!("target {} must be a number above 0", b.target),
+        );
+    }
+    let period = query.as_ref().map_or(60, |q| q.period().0);
+    let stable = b.stable_window_seconds.unwrap_or(180.max(period));
+    let panic_window = b.panic_window_seconds.unwrap_or(period);
+    for (field, v) in [
+        ("stable_window_seconds", stable),
+        ("panic_window_seconds", panic_window),
+    ] {
+        if v < period || v > 3600 {
+            ctx.error(
+                &child(path, field),
+                format!("{v} s: must be between one metric period ({period} s) and 3600 s"),
+            );
+        }
+    }
+    if panic_window > stable {
+        ctx.error(
+            &child(path, "panic_window_seconds"),
+            format!("{panic_window} s is longer than the stable window ({stable} s)"),
+        );
+    }
+    let threshold = b.panic_threshold.unwrap_or(2.0);
+    if !(threshold == 0.0 || (threshold.is_finite() && threshold > 1.0)) {
+        ctx.error(
+            &child(path, "panic_threshold"),
+            format!("{threshold}: must be above 1, or 0 to turn panic off"),
+        );
+    }
+    let stabilization = b.scale_in_stabilization_seconds.unwrap_or(300);
+    if stabilization > MAX_SECONDS {
+        ctx.error(
+            &child(path, "scale_in_stabilization_seconds"),
+            format!("{stabilization} s: at most {MAX_SECONDS}"),
+        );
+    }
+    let tolerance = b.tolerance.unwrap_or(0.1);
+    if !(0.0..1.0).contains(&tolerance) {
+        ctx.error(
+            &child(path, "tolerance"),
+            format!("{tolerance}: must lie in [0, 1)"),
+        );
+    }
+    if ctx.out.len() != before {
+        return None;
+    }
+    let mut spec = BurstSpec {
+        metric: MetricId(0),
+        target: b.target,
+        stable_window: Seconds(stable),
+        panic_window: Seconds(panic_window),
+        panic_threshold: if threshold == 0.0 {
+            f64::INFINITY
+        } else {
+            threshold
+        },
+        scale_in_stabilization: Seconds(stabilization),
+        tolerance,
+        disable_scale_in: b.disable_scale_in,
+    };
+    let q = query?;
+    let history = spec.history(q.period());
+    spec.metric = metrics.intern(q, history);
+    Some(spec)
 }
 
 fn cooldown(ctx: &mut Ctx<'_>, value: Option<u32>, path: &str) -> Seconds {

@@ -76,6 +76,9 @@ pub enum PolicyDoc {
     Step(StepDoc),
     /// Scheduled change of min and/or max.
     Scheduled(ScheduledDoc),
+    /// sagescale only: burst-aware target tracking on the endpoint's total load, with a
+    /// panic window and scale-in stabilisation.
+    BurstAware(BurstAwareDoc),
 }
 
 impl PolicyDoc {
@@ -86,6 +89,7 @@ impl PolicyDoc {
             Self::TargetTracking(p) => &p.name,
             Self::Step(p) => &p.name,
             Self::Scheduled(p) => &p.name,
+            Self::BurstAware(p) => &p.name,
         }
     }
 }
@@ -125,6 +129,41 @@ pub struct TargetTrackingDoc {
     /// sagescale only: scale-in threshold as a fraction of the target, in (0, 1] (AWS: 0.9).
     #[serde(default)]
     pub scale_in_ratio: Option<f64>,
+}
+
+/// Burst-aware target tracking: `desired = ceil(load / target)` from the endpoint's total load,
+/// with a Knative-style panic window and HPA-style scale-in stabilisation.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BurstAwareDoc {
+    /// Name, unique within the target.
+    pub name: String,
+    /// The endpoint's total load, e.g. `Invocations` (Sum) or the 10-second
+    /// `ConcurrentRequestsPerModel`. Not a per-instance or utilisation metric.
+    pub metric: MetricDoc,
+    /// The load one unit of capacity should carry (> 0), in the metric's unit per period.
+    pub target: f64,
+    /// Seconds of datapoints averaged for the stable load. Default 180.
+    #[serde(default)]
+    pub stable_window_seconds: Option<u32>,
+    /// Seconds of newest datapoints averaged for the panic load. Default: one period.
+    #[serde(default)]
+    pub panic_window_seconds: Option<u32>,
+    /// Panic when the panic load asks for at least this multiple of current capacity
+    /// (Knative: 2). Default 2; `0` turns panic off.
+    #[serde(default)]
+    pub panic_threshold: Option<f64>,
+    /// Removals go no lower than the highest recommendation over this many seconds
+    /// (Kubernetes HPA: 300). Default 300.
+    #[serde(default)]
+    pub scale_in_stabilization_seconds: Option<u32>,
+    /// No change while the load is within this fraction of what current capacity carries at
+    /// target (Kubernetes HPA: 0.1). Default 0.1.
+    #[serde(default)]
+    pub tolerance: Option<f64>,
+    /// Never remove capacity. Default false.
+    #[serde(default)]
+    pub disable_scale_in: bool,
 }
 
 /// Step scaling: an alarm and the adjustments for how far the metric is past its threshold.

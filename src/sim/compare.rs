@@ -9,6 +9,7 @@ use super::run::{run, Driver, Replay, RunOutput};
 use super::scenario::{Scenario, SimTarget};
 use super::serverless::oracle_schedule;
 use crate::engine::alarm::{AlarmSpec, Comparison as AlarmComparison, TreatMissingData};
+use crate::engine::burst::BurstSpec;
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use crate::engine::target_tracking::TargetTrackingSpec;
 use crate::engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
@@ -22,6 +23,9 @@ pub enum Kind {
     Policy,
     /// AWS target tracking with AWS defaults.
     AwsTargetTracking,
+    /// An emulation of another autoscaler users would pick (Kubernetes HPA, Knative KPA,
+    /// KEDA's CloudWatch scaler) with its documented defaults.
+    Peer,
     /// The oracle lower bound.
     Oracle,
 }
@@ -138,6 +142,97 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
         policies,
     };
     (spec, queries, history)
+}
+
+/// The peers users would otherwise pick, emulated with their documented defaults
+/// (DESIGN §4), on real-time and multi-model endpoints; each sizes from the total load as
+/// `ceil(load / per-instance target)`, through the engine's burst-aware policy:
+/// - `k8s-hpa`: Kubernetes HPA on the per-minute `Invocations` through a CloudWatch metrics
+///   adapter, at the AWS emulation's per-instance target: tolerance 0.1, 300 s scale-down
+///   stabilisation, no panic.
+/// - `knative-kpa`: Knative's KPA on concurrency (the 10-second `ConcurrentRequestsPerModel`)
+///   at 70 % of an instance's concurrency: 60 s stable window, panic window of one 10 s
+///   period (Knative: 6 s), panic at 2×, no tolerance, no scale-down delay.
+/// - `keda-cloudwatch`: KEDA's CloudWatch scaler with its defaults (metricStatPeriod and
+///   metricCollectionTime 300 s: the newest five-minute datapoint), `Invocations` summed (its
+///   default Average means nothing for a count), handed to the HPA with its defaults.
+///
+/// Async and serverless endpoints get none: their peers would scale queues and concurrency
+/// by other means.
+#[must_use]
+pub fn peer_baselines(t: &SimTarget) -> Vec<(String, TargetSpec, Vec<MetricQuery>, Vec<u32>)> {
+    if t.asynchronous || t.serverless_endpoint.is_some() {
+        return Vec::new();
+    }
+    let per_minute = t.aws_target;
+    let kpa_target = 0.7 * f64::from(t.fleet.concurrency);
+    let peers = [
+        (
+            "k8s-hpa",
+            MetricQuery::sagemaker("Invocations", Statistic::Sum, Seconds(60)),
+            BurstSpec {
+                metric: MetricId(0),
+                target: per_minute,
+                stable_window: Seconds(60),
+                panic_window: Seconds(60),
+                panic_threshold: f64::INFINITY,
+                scale_in_stabilization: Seconds(300),
+                tolerance: 0.1,
+                disable_scale_in: false,
+            },
+        ),
+        (
+            "knative-kpa",
+            MetricQuery::sagemaker(
+                "ConcurrentRequestsPerModel",
+                Statistic::Maximum,
+                Seconds(10),
+            ),
+            BurstSpec {
+                metric: MetricId(0),
+                target: kpa_target,
+                stable_window: Seconds(60),
+                panic_window: Seconds(10),
+                panic_threshold: 2.0,
+                scale_in_stabilization: Seconds(0),
+                tolerance: 0.0,
+                disable_scale_in: false,
+            },
+        ),
+        (
+            "keda-cloudwatch",
+            MetricQuery::sagemaker("Invocations", Statistic::Sum, Seconds(300)),
+            BurstSpec {
+                metric: MetricId(0),
+                target: per_minute * 5.0,
+                stable_window: Seconds(300),
+                panic_window: Seconds(300),
+                panic_threshold: f64::INFINITY,
+                scale_in_stabilization: Seconds(300),
+                tolerance: 0.1,
+                disable_scale_in: false,
+            },
+        ),
+    ];
+    peers
+        .into_iter()
+        .map(|(name, query, spec)| {
+            let history = u32::try_from(spec.history(query.period())).unwrap_or(1) + 1;
+            let target = TargetSpec {
+                name: t.name.clone(),
+                resource_id: format!("endpoint/{}/variant/AllTraffic", t.name),
+                dimension: ScalableDimension::InstanceCount,
+                workload: Workload::Realtime,
+                min: t.min,
+                max: t.max,
+                policies: vec![PolicySpec {
+                    name: name.into(),
+                    kind: PolicyKind::BurstAware(spec),
+                }],
+            };
+            (name.to_string(), target, vec![query], vec![history])
+        })
+        .collect()
 }
 
 /// Run the AWS emulation for `t` over `replay`, judged against `demand`.
@@ -274,6 +369,40 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
         kind: Kind::AwsTargetTracking,
         runs,
     });
+    // Peers: one contender per peer, over the endpoints that have it.
+    let peers: Vec<_> = s.targets.iter().map(peer_baselines).collect();
+    let names: Vec<String> = peers
+        .iter()
+        .flat_map(|p| p.iter().map(|(n, ..)| n.clone()))
+        .fold(Vec::new(), |mut acc, n| {
+            if !acc.contains(&n) {
+                acc.push(n);
+            }
+            acc
+        });
+    for name in names {
+        let mut runs = Vec::new();
+        for (i, t) in s.targets.iter().enumerate() {
+            let Some((_, spec, metrics, history)) = peers[i].iter().find(|(n, ..)| *n == name)
+            else {
+                continue;
+            };
+            let driver = Driver::Engine {
+                spec,
+                metrics,
+                history,
+            };
+            runs.push(endpoint_run(
+                t,
+                run(t, &replay(i), &demand[i], &driver, true),
+            ));
+        }
+        contenders.push(Contender {
+            name,
+            kind: Kind::Peer,
+            runs,
+        });
+    }
     let mut runs = Vec::new();
     for (i, t) in s.targets.iter().enumerate() {
         let plan = &oracle_plans[i];
