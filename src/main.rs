@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 
 use sagescale::{daemon, policy};
 
+mod cli;
+
 /// An autoscaler for Amazon SageMaker endpoints.
 #[derive(Parser)]
 #[command(name = "sagescale", version, about, long_about = None)]
@@ -93,6 +95,51 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:9464/healthz")]
         url: String,
     },
+    /// Search a policy template's `{{name = a..b step s}}` / `{{name = a | b}}` placeholders for
+    /// the cheapest setting that keeps the SLO on a scenario's trace.
+    Tune {
+        /// Scenario file: the trace, the fleet and the SLO.
+        scenario: PathBuf,
+        /// Policy template (a policy file with placeholders).
+        #[arg(long)]
+        template: PathBuf,
+        /// Largest number of candidates; past it, a seeded sample of the grid.
+        #[arg(long, default_value_t = 256)]
+        budget: usize,
+        /// SLO-violation minutes the winner may have. Default: the AWS emulation's.
+        #[arg(long)]
+        max_slo_minutes: Option<f64>,
+        /// Threads. Default: every core.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only this share of the candidates, `K/N` (0-based); merge with `tune-merge`.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Write the winning policy file here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write every candidate's result as JSON here (what `tune-merge` reads).
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write an HTML report of the trade-off curve here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Merge the `--json` results of `tune --shard` runs; write the winner and the report.
+    TuneMerge {
+        /// JSON results of the shards.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the winning policy file here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write the merged results as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write an HTML report of the trade-off curve here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Tell the story of a target's recent decisions from the decision log.
     Explain {
         /// Target name, as in the policy file.
@@ -128,6 +175,33 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Tune {
+            scenario,
+            template,
+            budget,
+            max_slo_minutes,
+            threads,
+            shard,
+            out,
+            json,
+            report,
+        } => cli::tune::run(&cli::tune::Args {
+            scenario,
+            template,
+            budget,
+            max_slo_minutes,
+            threads,
+            shard,
+            out,
+            json,
+            report,
+        }),
+        Command::TuneMerge {
+            files,
+            out,
+            json,
+            report,
+        } => cli::tune::merge(&files, out.as_deref(), json.as_deref(), report.as_deref()),
         Command::Simulate {
             scenario,
             trace,

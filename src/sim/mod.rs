@@ -18,3 +18,4 @@ pub mod run;
 pub mod scenario;
 pub mod serverless;
 pub mod trace;
+pub mod tune;

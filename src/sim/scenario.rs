@@ -431,40 +431,7 @@ pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
     };
     let mut policies = Vec::new();
     for (name, p) in refs {
-        let (set, _) =
-            policy::load(std::slice::from_ref(&p)).map_err(|problems| ScenarioError::Policy {
-                name: name.clone(),
-                problems,
-            })?;
-        let mut target_of = Vec::new();
-        for t in &resolved {
-            let found = set
-                .targets
-                .iter()
-                .position(|s| s.name == t.name)
-                .or_else(|| (set.targets.len() == 1 && resolved.len() == 1).then_some(0));
-            let Some(idx) = found else {
-                return Err(ScenarioError::Policy {
-                    name,
-                    problems: Diagnostics(vec![Diagnostic {
-                        file: p.clone(),
-                        path: "targets".into(),
-                        line: None,
-                        column: None,
-                        message: format!(
-                            "no target named `{}` to drive the simulated endpoint of that name",
-                            t.name
-                        ),
-                    }]),
-                });
-            };
-            target_of.push(idx);
-        }
-        policies.push(ComparedPolicy {
-            name,
-            set,
-            target_of,
-        });
+        policies.push(compared_policy(name, &p, &resolved)?);
     }
 
     Ok(Scenario {
@@ -477,6 +444,51 @@ pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
         cloudwatch,
         targets: resolved,
         policies,
+    })
+}
+
+/// Load the policy file or directory `p` as the contender `name`, and find the target that
+/// drives each of `targets` (by name; a lone target drives a lone endpoint).
+///
+/// # Errors
+/// The policy set's problems, or a simulated endpoint with no target to drive it.
+pub fn compared_policy(
+    name: String,
+    p: &Path,
+    targets: &[SimTarget],
+) -> Result<ComparedPolicy, ScenarioError> {
+    let (set, _) = policy::load(&[p.to_path_buf()]).map_err(|problems| ScenarioError::Policy {
+        name: name.clone(),
+        problems,
+    })?;
+    let mut target_of = Vec::new();
+    for t in targets {
+        let found = set
+            .targets
+            .iter()
+            .position(|s| s.name == t.name)
+            .or_else(|| (set.targets.len() == 1 && targets.len() == 1).then_some(0));
+        let Some(idx) = found else {
+            return Err(ScenarioError::Policy {
+                name,
+                problems: Diagnostics(vec![Diagnostic {
+                    file: p.to_path_buf(),
+                    path: "targets".into(),
+                    line: None,
+                    column: None,
+                    message: format!(
+                        "no target named `{}` to drive the simulated endpoint of that name",
+                        t.name
+                    ),
+                }]),
+            });
+        };
+        target_of.push(idx);
+    }
+    Ok(ComparedPolicy {
+        name,
+        set,
+        target_of,
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod html;
 mod table;
+mod tune;
 
 use serde::Serialize;
 
@@ -12,6 +13,7 @@ use super::scenario::Scenario;
 
 pub use html::html;
 pub use table::table;
+pub use tune::{tune_html, tune_table};
 
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -1,0 +1,594 @@
+//! `sagescale tune`: search a policy template's parameters for the cheapest setting that keeps
+//! the SLO on a scenario's trace.
+//!
+//! A template is a policy file with placeholders where values are to be searched:
+//! `{{name = 1200..1800 step 60}}` (an inclusive range) or `{{name = 60 | 120 | 180}}` (a list).
+//! Each candidate is the template with one value per placeholder, compiled and validated like
+//! any policy file, and replayed through the same world as `simulate`. Candidates are the grid
+//! of all combinations, or, past `budget`, a seeded sample of it. The work splits over threads
+//! and, with `shard`, over processes or hosts; every result carries its grid index, so shards
+//! merge by concatenation and the same inputs always give the same answer.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::compare::{endpoint_seed, run_aws};
+use super::run::{run, Driver, Replay};
+use super::scenario::{compared_policy, Scenario};
+
+/// One placeholder: its name and the values it takes, as text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    /// Name.
+    pub name: String,
+    /// Values, as they are written into the policy file.
+    pub values: Vec<String>,
+}
+
+/// A policy template.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Text pieces between placeholders (one more than placeholders).
+    pub pieces: Vec<String>,
+    /// Placeholders, in order of appearance.
+    pub params: Vec<Param>,
+}
+
+/// Format a range value without float noise: 0.1 + 2 × 0.1 is 0.3.
+fn number(x: f64) -> String {
+    let r = (x * 1e9).round() / 1e9;
+    let s = format!("{r}");
+    if s.contains('e') {
+        format!("{x}")
+    } else {
+        s
+    }
+}
+
+fn parse_placeholder(inner: &str) -> Result<Param, String> {
+    let (name, spec) = inner.split_once('=').ok_or_else(|| {
+        format!(
+            "`{{{{{inner}}}}}`: write `{{{{name = a..b step s}}}}` or `{{{{name = a | b | c}}}}`"
+        )
+    })?;
+    let name = name.trim().to_string();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "`{name}`: a placeholder name is letters, digits and `_`"
+        ));
+    }
+    let spec = spec.trim();
+    let values: Vec<String> = if let Some((range, step)) = spec.split_once("step") {
+        let (a, b) = range
+            .split_once("..")
+            .ok_or_else(|| format!("`{name}`: a range is `a..b step s`"))?;
+        let parse = |v: &str| {
+            v.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("`{name}`: `{}` is not a number", v.trim()))
+        };
+        let (a, b, s) = (parse(a)?, parse(b)?, parse(step)?);
+        if !(s > 0.0 && b >= a && a.is_finite() && b.is_finite()) {
+            return Err(format!("`{name}`: need a <= b and a step above 0"));
+        }
+        let n = ((b - a) / s + 1e-9).floor() as usize + 1;
+        if n > 10_000 {
+            return Err(format!("`{name}`: {n} values; at most 10,000"));
+        }
+        (0..n).map(|k| number(a + k as f64 * s)).collect()
+    } else {
+        spec.split('|').map(|v| v.trim().to_string()).collect()
+    };
+    if values.iter().any(String::is_empty) {
+        return Err(format!("`{name}`: an empty value"));
+    }
+    Ok(Param { name, values })
+}
+
+impl Template {
+    /// Read a template.
+    ///
+    /// # Errors
+    /// The file cannot be read, a placeholder is malformed or repeated, or there is none.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        Self::parse(path, &text)
+    }
+
+    /// Parse a template's text.
+    ///
+    /// # Errors
+    /// A placeholder is malformed or repeated, or there is none.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, String> {
+        let mut pieces = Vec::new();
+        let mut params: Vec<Param> = Vec::new();
+        let mut rest = text;
+        let mut line = 1;
+        while let Some(open) = rest.find("{{") {
+            let before = &rest[..open];
+            line += before.matches('\n').count();
+            let Some(close) = rest[open..].find("}}") else {
+                return Err(format!("{}:{line}: `{{{{` without `}}}}`", path.display()));
+            };
+            let inner = &rest[open + 2..open + close];
+            let p =
+                parse_placeholder(inner).map_err(|e| format!("{}:{line}: {e}", path.display()))?;
+            if params.iter().any(|q| q.name == p.name) {
+                return Err(format!(
+                    "{}:{line}: `{}` appears twice: each placeholder is searched once",
+                    path.display(),
+                    p.name
+                ));
+            }
+            pieces.push(before.to_string());
+            params.push(p);
+            rest = &rest[open + close + 2..];
+        }
+        pieces.push(rest.to_string());
+        if params.is_empty() {
+            return Err(format!(
+                "{}: no `{{{{name = ...}}}}` placeholder: nothing to tune",
+                path.display()
+            ));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            pieces,
+            params,
+        })
+    }
+
+    /// Candidates in the full grid.
+    #[must_use]
+    pub fn grid_size(&self) -> usize {
+        self.params
+            .iter()
+            .map(|p| p.values.len())
+            .fold(1usize, usize::saturating_mul)
+    }
+
+    /// The value index of each placeholder for grid index `i` (the last placeholder varies
+    /// fastest).
+    #[must_use]
+    pub fn choice(&self, mut i: usize) -> Vec<usize> {
+        let mut out = vec![0; self.params.len()];
+        for (k, p) in self.params.iter().enumerate().rev() {
+            out[k] = i % p.values.len();
+            i /= p.values.len();
+        }
+        out
+    }
+
+    /// The placeholders' values for grid index `i`.
+    #[must_use]
+    pub fn values(&self, i: usize) -> Vec<(String, String)> {
+        self.choice(i)
+            .iter()
+            .zip(&self.params)
+            .map(|(&v, p)| (p.name.clone(), p.values[v].clone()))
+            .collect()
+    }
+
+    /// The policy file for grid index `i`.
+    #[must_use]
+    pub fn render(&self, i: usize) -> String {
+        let mut out = String::new();
+        for (piece, (k, p)) in self
+            .pieces
+            .iter()
+            .zip(self.choice(i).into_iter().zip(&self.params))
+        {
+            out.push_str(piece);
+            out.push_str(&p.values[k]);
+        }
+        out.push_str(self.pieces.last().map_or("", String::as_str));
+        out
+    }
+
+    fn extension(&self) -> &str {
+        self.path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.rsplit('.').next())
+            .filter(|e| matches!(*e, "yaml" | "yml"))
+            .unwrap_or("toml")
+    }
+}
+
+/// How to search.
+#[derive(Clone, Copy, Debug)]
+pub struct TuneOptions {
+    /// Largest number of candidates; past it, a seeded sample of the grid.
+    pub budget: usize,
+    /// The SLO-violation minutes a winner may have (default: the AWS emulation's).
+    pub max_slo_minutes: Option<f64>,
+    /// Threads.
+    pub threads: usize,
+    /// This process's share: `(k, n)` takes every n-th candidate from the k-th (0-based).
+    pub shard: Option<(usize, usize)>,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// One candidate's result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Index in the grid.
+    pub index: usize,
+    /// Placeholder values.
+    pub values: Vec<(String, String)>,
+    /// Total cost, USD (NaN, `null` in JSON, for an invalid candidate).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub cost_usd: f64,
+    /// SLO-violation minutes.
+    #[serde(deserialize_with = "nan_if_null")]
+    pub slo_violation_minutes: f64,
+    /// Failed requests.
+    #[serde(deserialize_with = "nan_if_null")]
+    pub failed_requests: f64,
+    /// Why it could not run (an invalid policy), if it could not.
+    pub error: Option<String>,
+}
+
+/// JSON writes NaN as `null`; read it back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// A search's results (one shard's, or merged).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TuneReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// The template.
+    pub template: Template,
+    /// SLO-violation minutes a winner may have.
+    pub max_slo_minutes: f64,
+    /// The AWS emulation on the same scenario: cost and SLO-violation minutes.
+    pub aws_cost_usd: f64,
+    /// The AWS emulation's SLO-violation minutes.
+    pub aws_slo_violation_minutes: f64,
+    /// Candidates in the full grid.
+    pub grid_size: usize,
+    /// The candidates run, by grid index.
+    pub candidates: Vec<Candidate>,
+}
+
+impl TuneReport {
+    /// The cheapest candidate within the SLO budget (ties: fewer SLO minutes, then grid order).
+    #[must_use]
+    pub fn best(&self) -> Option<&Candidate> {
+        self.candidates
+            .iter()
+            .filter(|c| c.error.is_none() && c.slo_violation_minutes <= self.max_slo_minutes)
+            .min_by(|a, b| {
+                (a.cost_usd, a.slo_violation_minutes, a.index)
+                    .partial_cmp(&(b.cost_usd, b.slo_violation_minutes, b.index))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    }
+
+    /// The trade-off curve: candidates no other candidate beats on both cost and SLO minutes,
+    /// cheapest first.
+    #[must_use]
+    pub fn pareto(&self) -> Vec<&Candidate> {
+        let mut ok: Vec<&Candidate> = self
+            .candidates
+            .iter()
+            .filter(|c| c.error.is_none())
+            .collect();
+        ok.sort_by(|a, b| {
+            (a.cost_usd, a.slo_violation_minutes, a.index)
+                .partial_cmp(&(b.cost_usd, b.slo_violation_minutes, b.index))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let mut front: Vec<&Candidate> = Vec::new();
+        for c in ok {
+            if front
+                .last()
+                .is_none_or(|l| c.slo_violation_minutes < l.slo_violation_minutes)
+            {
+                front.push(c);
+            }
+        }
+        front
+    }
+
+    /// Merge shards of one search.
+    ///
+    /// # Errors
+    /// The shards come from different searches.
+    pub fn merge(mut parts: Vec<Self>) -> Result<Self, String> {
+        let Some(mut first) = (!parts.is_empty()).then(|| parts.remove(0)) else {
+            return Err("nothing to merge".into());
+        };
+        for p in parts {
+            if p.template != first.template || p.scenario != first.scenario {
+                return Err(format!(
+                    "shards of different searches: `{}` with {} against `{}` with {}",
+                    first.scenario,
+                    first.template.path.display(),
+                    p.scenario,
+                    p.template.path.display()
+                ));
+            }
+            first.candidates.extend(p.candidates);
+        }
+        first.candidates.sort_by_key(|c| c.index);
+        first.candidates.dedup_by_key(|c| c.index);
+        Ok(first)
+    }
+}
+
+/// The grid indices to run: all of them, or a seeded sample of `budget`; then this shard's.
+#[must_use]
+pub fn plan(grid: usize, budget: usize, seed: u64, shard: Option<(usize, usize)>) -> Vec<usize> {
+    let mut picked: Vec<usize> = if grid <= budget {
+        (0..grid).collect()
+    } else {
+        // Floyd's sampling: `budget` distinct indices, the same for a seed.
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x7u64.rotate_left(61));
+        let mut set = std::collections::BTreeSet::new();
+        for j in grid - budget..grid {
+            let t = rng.random_range(0..=j);
+            if !set.insert(t) {
+                set.insert(j);
+            }
+        }
+        set.into_iter().collect()
+    };
+    if let Some((k, n)) = shard {
+        picked = picked
+            .into_iter()
+            .enumerate()
+            .filter(|(pos, _)| pos % n == k)
+            .map(|(_, i)| i)
+            .collect();
+    }
+    picked
+}
+
+fn replay<'a>(
+    s: &Scenario,
+    arrivals: &'a [Vec<f64>],
+    models: &'a [Vec<&'a [f64]>],
+    i: usize,
+) -> Replay<'a> {
+    Replay {
+        arrivals: &arrivals[i],
+        models: &models[i],
+        start: s.trace.start,
+        dt: s.trace.step.0,
+        evaluation_interval: s.evaluation_interval,
+        cloudwatch: s.cloudwatch,
+        seed: endpoint_seed(s.seed, i),
+    }
+}
+
+/// Run the search.
+///
+/// # Errors
+/// Every candidate failed to compile (the first one's problems are given).
+pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneReport, String> {
+    let arrivals: Vec<Vec<f64>> = s
+        .targets
+        .iter()
+        .map(|t| s.arrivals(t).into_owned())
+        .collect();
+    let models: Vec<Vec<&[f64]>> = s.targets.iter().map(|t| s.model_arrivals(t)).collect();
+
+    let (mut aws_cost, mut aws_slo) = (0.0, 0.0);
+    for (i, t) in s.targets.iter().enumerate() {
+        let out = run_aws(t, &replay(s, &arrivals, &models, i), &[], false);
+        aws_cost += out.acc.cost_usd(t.fleet.price_per_hour);
+        aws_slo += out.acc.violation_seconds / 60.0;
+    }
+    let grid = template.grid_size();
+    let todo = plan(grid, o.budget, s.seed, o.shard);
+    let dir = std::env::temp_dir().join(format!("sagescale-tune-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+
+    let bar = if o.progress {
+        let b = indicatif::ProgressBar::with_draw_target(
+            Some(todo.len() as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {wide_bar} {pos}/{len} candidates {elapsed} (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let next = AtomicUsize::new(0);
+    let threads = o.threads.max(1).min(todo.len().max(1));
+    let mut results: Vec<Candidate> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&index) = todo.get(k) else { break };
+                        mine.push(candidate(s, template, index, &dir, &arrivals, &models));
+                        bar.inc(1);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&dir);
+    results.sort_by_key(|c| c.index);
+    // A shard may hold only invalid candidates; the merged search decides.
+    if o.shard.is_none() && !results.is_empty() && results.iter().all(|c| c.error.is_some()) {
+        return Err(format!(
+            "no candidate compiled; the first: {}",
+            results[0].error.clone().unwrap_or_default()
+        ));
+    }
+    Ok(TuneReport {
+        scenario: s.name.clone(),
+        template: template.clone(),
+        max_slo_minutes: o.max_slo_minutes.unwrap_or((aws_slo * 1e6).round() / 1e6),
+        aws_cost_usd: (aws_cost * 1e6).round() / 1e6,
+        aws_slo_violation_minutes: (aws_slo * 1e6).round() / 1e6,
+        grid_size: grid,
+        candidates: results,
+    })
+}
+
+fn candidate(
+    s: &Scenario,
+    template: &Template,
+    index: usize,
+    dir: &Path,
+    arrivals: &[Vec<f64>],
+    models: &[Vec<&[f64]>],
+) -> Candidate {
+    let values = template.values(index);
+    let mut c = Candidate {
+        index,
+        values,
+        cost_usd: f64::NAN,
+        slo_violation_minutes: f64::NAN,
+        failed_requests: f64::NAN,
+        error: None,
+    };
+    let path = dir.join(format!("candidate-{index}.{}", template.extension()));
+    if let Err(e) = std::fs::write(&path, template.render(index)) {
+        c.error = Some(format!("{}: {e}", path.display()));
+        return c;
+    }
+    let policy = compared_policy(format!("candidate-{index}"), &path, &s.targets);
+    let _ = std::fs::remove_file(&path);
+    let policy = match policy {
+        Ok(p) => p,
+        Err(e) => {
+            let shown = e.to_string().replace(
+                &path.display().to_string(),
+                &template.path.display().to_string(),
+            );
+            c.error = Some(shown);
+            return c;
+        }
+    };
+    let (mut cost, mut slo, mut failed) = (0.0, 0.0, 0.0);
+    for (i, t) in s.targets.iter().enumerate() {
+        let spec = &policy.set.targets[policy.target_of[i]];
+        let driver = Driver::Engine {
+            spec,
+            metrics: &policy.set.metrics,
+            history: &policy.set.metric_history,
+        };
+        let out = run(t, &replay(s, arrivals, models, i), &[], &driver, false);
+        cost += out.acc.cost_usd(t.fleet.price_per_hour);
+        slo += out.acc.violation_seconds / 60.0;
+        failed += out.acc.failed;
+    }
+    // Rounded as the simulate report rounds, so results survive a JSON round trip exactly.
+    let r = |x: f64| (x * 1e6).round() / 1e6;
+    c.cost_usd = r(cost);
+    c.slo_violation_minutes = r(slo);
+    c.failed_requests = r(failed);
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(text: &str) -> Template {
+        Template::parse(Path::new("t.toml"), text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn placeholders_expand_to_a_grid_and_render() {
+        let t = template("a = {{x = 1..2 step 0.5}}\nb = {{y = 60 | 120}}\n");
+        assert_eq!(t.params[0].values, ["1", "1.5", "2"]);
+        assert_eq!(t.grid_size(), 6);
+        assert_eq!(t.render(0), "a = 1\nb = 60\n");
+        assert_eq!(t.render(5), "a = 2\nb = 120\n");
+        assert_eq!(
+            t.values(3),
+            [("x".into(), "1.5".into()), ("y".into(), "120".into())]
+        );
+        // Float steps do not drift.
+        let f = template("v = {{r = 0.1..0.7 step 0.1}}");
+        assert_eq!(
+            f.params[0].values,
+            ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"]
+        );
+    }
+
+    #[test]
+    fn malformed_templates_name_the_line() {
+        let e = Template::parse(Path::new("t.toml"), "a = 1\nb = {{x 5}}\n").unwrap_err();
+        assert!(e.starts_with("t.toml:2:"), "{e}");
+        let e =
+            Template::parse(Path::new("t.toml"), "a = {{x = 1|2}}\nb = {{x = 3|4}}").unwrap_err();
+        assert!(e.contains("appears twice"), "{e}");
+        let e = Template::parse(Path::new("t.toml"), "a = 1").unwrap_err();
+        assert!(e.contains("nothing to tune"), "{e}");
+        let e = Template::parse(Path::new("t.toml"), "a = {{x = 5..1 step 1}}").unwrap_err();
+        assert!(e.contains("a <= b"), "{e}");
+    }
+
+    #[test]
+    fn plans_sample_reproducibly_and_shards_partition() {
+        assert_eq!(plan(5, 10, 1, None), [0, 1, 2, 3, 4]);
+        let a = plan(1000, 50, 7, None);
+        assert_eq!(a.len(), 50);
+        assert_eq!(a, plan(1000, 50, 7, None), "same seed, same sample");
+        assert_ne!(a, plan(1000, 50, 8, None));
+        let mut all: Vec<usize> = (0..3)
+            .flat_map(|k| plan(1000, 50, 7, Some((k, 3))))
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, a, "shards cover the sample exactly once");
+    }
+
+    #[test]
+    fn the_pareto_front_and_the_best_within_budget() {
+        let c = |index, cost_usd, slo_violation_minutes| Candidate {
+            index,
+            values: vec![],
+            cost_usd,
+            slo_violation_minutes,
+            failed_requests: 0.0,
+            error: None,
+        };
+        let r = TuneReport {
+            scenario: "s".into(),
+            template: template("a = {{x = 1|2}}"),
+            max_slo_minutes: 5.0,
+            aws_cost_usd: 10.0,
+            aws_slo_violation_minutes: 5.0,
+            grid_size: 4,
+            candidates: vec![
+                c(0, 5.0, 20.0),
+                c(1, 6.0, 4.0),
+                c(2, 7.0, 6.0),
+                c(3, 8.0, 1.0),
+            ],
+        };
+        assert_eq!(r.best().map(|b| b.index), Some(1));
+        let front: Vec<usize> = r.pareto().iter().map(|c| c.index).collect();
+        assert_eq!(front, [0, 1, 3]);
+    }
+}
