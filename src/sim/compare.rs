@@ -23,6 +23,8 @@ pub enum Kind {
     Policy,
     /// AWS target tracking with AWS defaults.
     AwsTargetTracking,
+    /// AWS step scaling in the shape of AWS's examples.
+    AwsStepScaling,
     /// An emulation of another autoscaler users would pick (Kubernetes HPA, Knative KPA,
     /// KEDA's CloudWatch scaler) with its documented defaults.
     Peer,
@@ -160,7 +162,7 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
 /// Async and serverless endpoints get none: their peers would scale queues and concurrency
 /// by other means.
 #[must_use]
-pub fn peer_baselines(t: &SimTarget) -> Vec<(String, TargetSpec, Vec<MetricQuery>, Vec<u32>)> {
+pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
     if t.asynchronous || t.serverless_endpoint.is_some() {
         return Vec::new();
     }
@@ -214,25 +216,104 @@ pub fn peer_baselines(t: &SimTarget) -> Vec<(String, TargetSpec, Vec<MetricQuery
             },
         ),
     ];
-    peers
-        .into_iter()
-        .map(|(name, query, spec)| {
-            let history = u32::try_from(spec.history(query.period())).unwrap_or(1) + 1;
-            let target = TargetSpec {
-                name: t.name.clone(),
-                resource_id: format!("endpoint/{}/variant/AllTraffic", t.name),
-                dimension: ScalableDimension::InstanceCount,
-                workload: Workload::Realtime,
-                min: t.min,
-                max: t.max,
-                policies: vec![PolicySpec {
-                    name: name.into(),
-                    kind: PolicyKind::BurstAware(spec),
-                }],
-            };
-            (name.to_string(), target, vec![query], vec![history])
-        })
-        .collect()
+    let realtime = |policies: Vec<PolicySpec>| TargetSpec {
+        name: t.name.clone(),
+        resource_id: format!("endpoint/{}/variant/AllTraffic", t.name),
+        dimension: ScalableDimension::InstanceCount,
+        workload: Workload::Realtime,
+        min: t.min,
+        max: t.max,
+        policies,
+    };
+    let mut out = vec![aws_step_scaling(t, &realtime)];
+    out.extend(peers.into_iter().map(|(name, query, spec)| {
+        let history = u32::try_from(spec.history(query.period())).unwrap_or(1) + 1;
+        Baseline {
+            name: name.into(),
+            kind: Kind::Peer,
+            spec: realtime(vec![PolicySpec {
+                name: name.into(),
+                kind: PolicyKind::BurstAware(spec),
+            }]),
+            metrics: vec![query],
+            history: vec![history],
+        }
+    }));
+    out
+}
+
+/// A baseline contender: a name, its kind, and the engine target that plays it.
+pub struct Baseline {
+    /// Name in the report.
+    pub name: String,
+    /// Kind.
+    pub kind: Kind,
+    /// The target spec.
+    pub spec: TargetSpec,
+    /// Its metric queries.
+    pub metrics: Vec<MetricQuery>,
+    /// Periods of history per query.
+    pub history: Vec<u32>,
+}
+
+/// AWS step scaling in the shape of AWS's examples, at the AWS emulation's target: a
+/// scale-out policy on InvocationsPerInstance > target (3 of 3 one-minute datapoints) adding
+/// 10 %, 30 % or 50 % as the metric is 0–20 %, 20–50 % or over 50 % past the target, and a
+/// scale-in policy on InvocationsPerInstance < 0.7 × target (15 of 15) removing 10 % (at
+/// least 1); cooldowns of 300 s.
+fn aws_step_scaling(t: &SimTarget, realtime: &dyn Fn(Vec<PolicySpec>) -> TargetSpec) -> Baseline {
+    let target = t.aws_target;
+    let alarm = |comparison, threshold, n| AlarmSpec {
+        metric: MetricId(0),
+        comparison,
+        threshold,
+        evaluation_periods: n,
+        datapoints_to_alarm: n,
+        treat_missing: TreatMissingData::Missing,
+    };
+    let step = |lower, upper, adjustment| StepAdjustment {
+        lower,
+        upper,
+        adjustment,
+    };
+    let out = StepSpec {
+        alarm: alarm(AlarmComparison::Greater, target, 3),
+        adjustment_type: AdjustmentType::PercentChangeInCapacity,
+        steps: vec![
+            step(Some(0.0), Some(0.2 * target), 10),
+            step(Some(0.2 * target), Some(0.5 * target), 30),
+            step(Some(0.5 * target), None, 50),
+        ],
+        min_adjustment_magnitude: Some(1),
+        cooldown: Seconds(300),
+    };
+    let r#in = StepSpec {
+        alarm: alarm(AlarmComparison::Less, 0.7 * target, 15),
+        adjustment_type: AdjustmentType::PercentChangeInCapacity,
+        steps: vec![step(None, Some(0.0), -10)],
+        min_adjustment_magnitude: Some(1),
+        cooldown: Seconds(300),
+    };
+    Baseline {
+        name: "aws-step-scaling".into(),
+        kind: Kind::AwsStepScaling,
+        spec: realtime(vec![
+            PolicySpec {
+                name: "scale-out".into(),
+                kind: PolicyKind::Step(out),
+            },
+            PolicySpec {
+                name: "scale-in".into(),
+                kind: PolicyKind::Step(r#in),
+            },
+        ]),
+        metrics: vec![MetricQuery::sagemaker(
+            "InvocationsPerInstance",
+            Statistic::Sum,
+            Seconds(60),
+        )],
+        history: vec![30],
+    }
 }
 
 /// Run the AWS emulation for `t` over `replay`, judged against `demand`.
@@ -260,7 +341,9 @@ pub fn endpoint_seed(seed: u64, index: usize) -> u64 {
 #[must_use]
 pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     let dt = s.trace.step.0;
-    let runs_total = (s.policies.len() + 2) * s.targets.len();
+    let peers: Vec<Vec<Baseline>> = s.targets.iter().map(peer_baselines).collect();
+    let runs_total =
+        (s.policies.len() + 2) * s.targets.len() + peers.iter().map(Vec::len).sum::<usize>();
     let bar = if progress {
         let b =
             ProgressBar::with_draw_target(Some(runs_total as u64), ProgressDrawTarget::stderr());
@@ -369,39 +452,34 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
         kind: Kind::AwsTargetTracking,
         runs,
     });
-    // Peers: one contender per peer, over the endpoints that have it.
-    let peers: Vec<_> = s.targets.iter().map(peer_baselines).collect();
-    let names: Vec<String> = peers
+    // AWS step scaling and the peers: one contender each, over the endpoints that have it.
+    let names: Vec<(String, Kind)> = peers
         .iter()
-        .flat_map(|p| p.iter().map(|(n, ..)| n.clone()))
+        .flat_map(|p| p.iter().map(|b| (b.name.clone(), b.kind)))
         .fold(Vec::new(), |mut acc, n| {
             if !acc.contains(&n) {
                 acc.push(n);
             }
             acc
         });
-    for name in names {
+    for (name, kind) in names {
         let mut runs = Vec::new();
         for (i, t) in s.targets.iter().enumerate() {
-            let Some((_, spec, metrics, history)) = peers[i].iter().find(|(n, ..)| *n == name)
-            else {
+            let Some(b) = peers[i].iter().find(|b| b.name == name) else {
                 continue;
             };
             let driver = Driver::Engine {
-                spec,
-                metrics,
-                history,
+                spec: &b.spec,
+                metrics: &b.metrics,
+                history: &b.history,
             };
             runs.push(endpoint_run(
                 t,
                 run(t, &replay(i), &demand[i], &driver, true),
             ));
+            bar.inc(1);
         }
-        contenders.push(Contender {
-            name,
-            kind: Kind::Peer,
-            runs,
-        });
+        contenders.push(Contender { name, kind, runs });
     }
     let mut runs = Vec::new();
     for (i, t) in s.targets.iter().enumerate() {
