@@ -596,3 +596,120 @@ fn burst_aware_votes_on_scale_in_like_target_tracking() {
         Some(Rule::ScaleInNotUnanimous { policy: 1 })
     );
 }
+
+fn predictive(metric: u32, mode: sagescale::engine::predictive::PredictiveMode) -> PolicyKind {
+    PolicyKind::Predictive(sagescale::engine::predictive::PredictiveSpec {
+        metric: sagescale::metrics::MetricId(metric),
+        target: 100.0,
+        lead: Seconds(900),
+        history_days: 7,
+        max_error: 0.3,
+        mode,
+    })
+}
+
+/// Three days of a per-minute daily cycle (200 at night, 1,000 at midday), ending at `minute`
+/// of the third day; and the matching per-instance value for 10 instances.
+fn three_days(minute: usize) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
+    let total: Vec<Option<f64>> = (0..2 * 1440 + minute)
+        .map(|i| {
+            let t = (i % 1440) as f64 / 1440.0;
+            Some(600.0 - 400.0 * (t * std::f64::consts::TAU).cos())
+        })
+        .collect();
+    let per: Vec<Option<f64>> = total.iter().map(|v| v.map(|x| x / 10.0)).collect();
+    (total, per)
+}
+
+#[test]
+fn a_trusted_forecast_sets_a_floor_that_scale_in_stops_at() {
+    use sagescale::engine::predictive::PredictiveMode;
+    // In the afternoon the load falls; target tracking wants to shed, but the forecast for
+    // the next 15 minutes still needs more than it would leave.
+    let mut rig = Rig::new(
+        target(
+            1,
+            50,
+            vec![
+                ("tt", tracking(1, 100.0)),
+                ("forecast", predictive(0, PredictiveMode::ForecastAndScale)),
+            ],
+        ),
+        10,
+        2,
+    );
+    let (total, _) = three_days(16 * 60);
+    rig.history[0] = total.clone();
+    // Per instance 40 (well under target): target tracking wants ceil(10 × 0.4) = 4.
+    rig.history[1] = vec![Some(40.0); total.len()];
+    let end = rig.now();
+    rig.eval_at(end, end);
+    let Reason::Forecast { floor, holds, .. } = rig.decision.verdicts[1].reason else {
+        panic!("{:?}", rig.decision.verdicts[1].reason)
+    };
+    assert!(holds && floor > 4 && floor < 10, "floor {floor}");
+    assert_eq!(rig.input.current, floor, "scale-in stopped at the floor");
+    assert!(matches!(
+        rig.decision.blocked,
+        Some(Rule::ForecastFloor { policy: 1, .. })
+    ));
+    // Forecast only: the same forecast is explained, and target tracking sheds freely.
+    let mut only = Rig::new(
+        target(
+            1,
+            50,
+            vec![
+                ("tt", tracking(1, 100.0)),
+                ("forecast", predictive(0, PredictiveMode::ForecastOnly)),
+            ],
+        ),
+        10,
+        2,
+    );
+    only.history = rig.history.clone();
+    only.eval_at(end, end);
+    assert!(matches!(
+        only.decision.verdicts[1].reason,
+        Reason::Forecast { holds: false, .. }
+    ));
+    assert_eq!(only.input.current, 4);
+}
+
+#[test]
+fn a_forecast_scales_out_ahead_of_the_morning_ramp() {
+    use sagescale::engine::predictive::PredictiveMode;
+    // At 7:00 the load is ~480 (5 instances at 100); by 7:15-7:30 it will be more. The floor
+    // asks for that now, before any reactive alarm could see it.
+    let mut rig = Rig::new(
+        target(
+            1,
+            50,
+            vec![("forecast", predictive(0, PredictiveMode::ForecastAndScale))],
+        ),
+        5,
+        1,
+    );
+    let (total, _) = three_days(7 * 60);
+    rig.history[0] = total;
+    let end = rig.now();
+    rig.eval_at(end, end);
+    assert!(rig.input.current > 5, "{:?}", rig.decision.verdicts[0]);
+    // With one day of history it only learns.
+    let mut young = Rig::new(
+        target(
+            1,
+            50,
+            vec![("forecast", predictive(0, PredictiveMode::ForecastAndScale))],
+        ),
+        5,
+        1,
+    );
+    young.history[0] = three_days(0).0[..1440].to_vec();
+    let end = young.now();
+    young.eval_at(end, end);
+    assert!(matches!(
+        young.decision.verdicts[0].reason,
+        Reason::Learning { .. }
+    ));
+    assert_eq!(young.input.current, 5);
+}

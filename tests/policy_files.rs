@@ -320,3 +320,42 @@ fn burst_aware_policies_check_their_metric_windows_and_threshold() {
         sagescale::engine::PolicyKind::BurstAware(_)
     ));
 }
+
+#[test]
+fn predictive_policies_check_their_metric_lead_history_and_error() {
+    let dir = tmpdir("predictive");
+    let f = write(
+        &dir,
+        "p.toml",
+        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"p\"\ntype = \"predictive\"\nmetric = { predefined = \"Invocations\", period = 300 }\ntarget = 500.0\nlead_seconds = 60\nhistory_days = 40\nmax_error = 0\nmode = \"forecast-and-scale\"\n",
+    );
+    let ds = problems(&[f]);
+    let lead = find(&ds, "targets[0].policies[0].lead_seconds");
+    assert_eq!(lead.line, Some(12));
+    assert!(
+        lead.message.contains("one metric period (300 s)"),
+        "{}",
+        lead.message
+    );
+    assert!(find(&ds, "targets[0].policies[0].history_days")
+        .message
+        .contains("2 to 28"));
+    assert!(find(&ds, "targets[0].policies[0].max_error")
+        .message
+        .contains("above 0"));
+    let g = write(
+        &dir,
+        "ok.toml",
+        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"p\"\ntype = \"predictive\"\nmetric = { predefined = \"Invocations\", period = 300 }\ntarget = 500.0\n",
+    );
+    let (set, _) = policy::load(&[g]).unwrap_or_else(|d| panic!("{d}"));
+    let sagescale::engine::PolicyKind::Predictive(p) = &set.targets[0].policies[0].kind else {
+        panic!("predictive")
+    };
+    assert_eq!(
+        p.mode,
+        sagescale::engine::predictive::PredictiveMode::ForecastOnly
+    );
+    // Seven days of 5-minute history, plus the lead and the back-test.
+    assert!(set.metric_history[0] >= 7 * 288);
+}

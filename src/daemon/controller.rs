@@ -320,6 +320,11 @@ impl Controller {
                     telemetry.set_capacity(&spec.name, "desired", d.desired);
                     telemetry.set_capacity(&spec.name, "min", d.bounds.min);
                     telemetry.set_capacity(&spec.name, "max", d.bounds.max);
+                    for v in &d.verdicts {
+                        if matches!(v.reason, crate::engine::Reason::Forecast { .. }) {
+                            telemetry.forecast(&spec.name, &v.reason);
+                        }
+                    }
                     let outcome = match plan.call {
                         None => None,
                         Some(call) => {

@@ -32,6 +32,9 @@ pub struct Telemetry {
     pub actuations: Family<Labels, Counter>,
     /// Capacity by target and kind (`current`, `desired`, `min`, `max`).
     pub capacity: Family<Labels, Gauge>,
+    /// Predictive policies' forecasts by target and quantity (`load`, `floor`, `error`,
+    /// `holds`).
+    pub forecast: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
     /// Errors by kind (`metrics`, `capacity`, `state_file`, `decision_log`, `publish`).
     pub errors: Family<Labels, Counter>,
     /// Policy reloads by outcome.
@@ -78,6 +81,7 @@ impl Telemetry {
             actuations: Family::default(),
             capacity: Family::default(),
             errors: Family::default(),
+            forecast: Family::default(),
             reloads: Family::default(),
             last_cycle: Gauge::default(),
             targets: Gauge::default(),
@@ -121,6 +125,11 @@ impl Telemetry {
             t.capacity.clone(),
         );
         registry.register("errors", "Errors by kind", t.errors.clone());
+        registry.register(
+            "forecast",
+            "Predictive policies' forecast: load per period, capacity floor, back-tested error, and whether the floor holds",
+            t.forecast.clone(),
+        );
         registry.register(
             "policy_reloads",
             "Policy reloads by outcome",
@@ -190,6 +199,33 @@ impl Telemetry {
                 ("kind", kind.to_string()),
             ])
             .set(i64::from(value));
+    }
+
+    /// Publish a predictive policy's forecast (a `Reason::Forecast`; anything else is ignored).
+    pub fn forecast(&self, target: &str, reason: &crate::engine::Reason) {
+        let crate::engine::Reason::Forecast {
+            load,
+            floor,
+            error,
+            holds,
+            ..
+        } = *reason
+        else {
+            return;
+        };
+        for (quantity, value) in [
+            ("load", load),
+            ("floor", f64::from(floor)),
+            ("error", error),
+            ("holds", f64::from(u8::from(holds))),
+        ] {
+            self.forecast
+                .get_or_create(&vec![
+                    ("target", target.to_string()),
+                    ("quantity", quantity.to_string()),
+                ])
+                .set(value);
+        }
     }
 
     /// Count an error of `kind`.

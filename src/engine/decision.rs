@@ -112,6 +112,26 @@ pub enum Reason {
         /// End of the datapoint's period.
         datapoint_end: Timestamp,
     },
+    /// Predictive: still learning the season.
+    Learning {
+        /// Seconds of history so far.
+        have_s: u32,
+        /// Seconds needed.
+        need_s: u32,
+    },
+    /// Predictive: the forecast, and the floor it sets while trusted.
+    Forecast {
+        /// Load expected at `now + lead`, per period.
+        load: f64,
+        /// The capacity floor.
+        floor: Capacity,
+        /// Back-tested mean absolute percentage error.
+        error: f64,
+        /// The error bound.
+        max_error: f64,
+        /// The floor holds (forecast-and-scale, error within bounds).
+        holds: bool,
+    },
     /// Burst-aware: the capacity the load asks for.
     Burst {
         /// Mean load over the stable window.
@@ -210,6 +230,13 @@ pub enum Rule {
     ScaleInNotUnanimous {
         /// The policy that did not agree.
         policy: u16,
+    },
+    /// A scale-in stopped at a predictive policy's forecast floor.
+    ForecastFloor {
+        /// The predictive policy.
+        policy: u16,
+        /// Its floor.
+        floor: Capacity,
     },
     /// The wanted capacity was raised to the min in force.
     ClampedToMin {

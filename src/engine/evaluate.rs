@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::alarm::AlarmState;
 use super::burst::{BurstOutcome, BurstSpec};
 use super::decision::{BoundSource, Bounds, Decision, Direction, Reason, Rule, Verdict};
+use super::predictive::{Forecast, PredictiveMode, PredictiveSpec};
 use super::spec::{PolicyKind, TargetSpec};
 use super::state::{LastAction, PolicyState, ScaleOutCooldown, TargetState};
 use super::step::StepSpec;
@@ -128,6 +129,7 @@ pub fn evaluate<O: Observations + ?Sized>(
             PolicyKind::BurstAware(b) => {
                 burst(settings, b, ps, obs, now, current, v);
             }
+            PolicyKind::Predictive(p) => predict(settings, p, obs, now, current, v),
             PolicyKind::Scheduled(_) => {}
         }
     }
@@ -315,6 +317,45 @@ fn track<O: Observations + ?Sized>(
     };
 }
 
+fn predict<O: Observations + ?Sized>(
+    settings: &EngineSettings,
+    p: &PredictiveSpec,
+    obs: &O,
+    now: Timestamp,
+    current: Capacity,
+    v: &mut Verdict,
+) {
+    let Some(w) = obs.window(p.metric) else {
+        v.reason = Reason::NoData { stale: false };
+        return;
+    };
+    if now.since(w.end) > i64::from(settings.max_metric_age.0) || w.end > now {
+        v.reason = Reason::NoData { stale: true };
+        return;
+    }
+    v.reason = match p.forecast(&w) {
+        Forecast::Learning { have_s, need_s } => Reason::Learning { have_s, need_s },
+        Forecast::Ready {
+            load,
+            floor,
+            error,
+            trusted,
+        } => {
+            let holds = trusted && p.mode == PredictiveMode::ForecastAndScale;
+            if holds && floor > current {
+                v.wants = Some(floor);
+            }
+            Reason::Forecast {
+                load,
+                floor,
+                error,
+                max_error: p.max_error,
+                holds,
+            }
+        }
+    };
+}
+
 fn burst<O: Observations + ?Sized>(
     settings: &EngineSettings,
     b: &BurstSpec,
@@ -469,6 +510,13 @@ fn combine(
             out.blocked = Some(Rule::ScaleInCooldown { until });
         } else if let Some(c) = state.cooldown.scale_out_at(now) {
             out.blocked = Some(Rule::ScaleOutCooldown { until: c.until });
+        } else if let Some((floor, policy)) = forecast_floor(out).filter(|&(f, _)| f > w) {
+            // A forecast floor holds capacity up: remove only down to it.
+            out.blocked = Some(Rule::ForecastFloor { policy, floor });
+            if floor < current {
+                wanted = floor;
+                out.by = Some(by);
+            }
         } else {
             wanted = w;
             out.by = Some(by);
@@ -505,6 +553,19 @@ fn combine(
     };
 }
 
+/// The highest floor a trusted predictive policy sets, and which policy sets it.
+fn forecast_floor(out: &Decision) -> Option<(Capacity, u16)> {
+    out.verdicts
+        .iter()
+        .filter_map(|v| match v.reason {
+            Reason::Forecast {
+                floor, holds: true, ..
+            } => Some((floor, v.policy)),
+            _ => None,
+        })
+        .max_by_key(|&(f, _)| f)
+}
+
 /// The larger of a best wish so far and a new one; the earlier policy wins ties.
 fn larger(best: Option<(Capacity, u16)>, wish: Capacity, policy: u16) -> Option<(Capacity, u16)> {
     match best {
@@ -522,7 +583,9 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                 let cooldown = match kind {
                     PolicyKind::TargetTracking(t) => t.scale_out_cooldown,
                     PolicyKind::Step(s) => s.cooldown,
-                    PolicyKind::Scheduled(_) | PolicyKind::BurstAware(_) => Seconds(0),
+                    PolicyKind::Scheduled(_)
+                    | PolicyKind::BurstAware(_)
+                    | PolicyKind::Predictive(_) => Seconds(0),
                 };
                 let base = state
                     .cooldown
@@ -539,7 +602,9 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                 let cooldown = match kind {
                     PolicyKind::TargetTracking(t) => t.scale_in_cooldown,
                     PolicyKind::Step(s) => s.cooldown,
-                    PolicyKind::Scheduled(_) | PolicyKind::BurstAware(_) => Seconds(0),
+                    PolicyKind::Scheduled(_)
+                    | PolicyKind::BurstAware(_)
+                    | PolicyKind::Predictive(_) => Seconds(0),
                 };
                 state.cooldown.scale_in_until = Some(now.plus(cooldown));
             }

@@ -74,6 +74,10 @@ fn rule_text<'a>(rule: Rule, name: &dyn Fn(u16) -> &'a str) -> String {
             "blocked: scale-in needs every scale-in-enabled policy to agree, and `{}` does not",
             name(policy)
         ),
+        Rule::ForecastFloor { policy, floor } => format!(
+            "scale-in stopped at {floor}, the forecast floor of `{}`",
+            name(policy)
+        ),
         Rule::ClampedToMin { wanted } => format!("wanted {wanted}, raised to the min"),
         Rule::ClampedToMax { wanted } => format!("wanted {wanted}, limited to the max"),
     }
@@ -125,6 +129,21 @@ fn verdict_text(v: &Verdict) -> String {
         ),
         Reason::Burst { stable_load, target, recommended, .. } => format!(
             "load {stable_load:.4} over the stable window at {target:.4} per unit asks for {recommended} (scale-in goes no lower than the highest recent recommendation)"
+        ),
+        Reason::Learning { have_s, need_s } => format!(
+            "predictive: learning the season ({:.1} of {:.1} days of history)",
+            f64::from(have_s) / 86_400.0,
+            f64::from(need_s) / 86_400.0
+        ),
+        Reason::Forecast { load, floor, error, max_error, holds: true } => format!(
+            "forecast load {load:.4} at the lead time asks for a floor of {floor} (back-tested error {:.0} % within {:.0} %)",
+            error * 100.0,
+            max_error * 100.0
+        ),
+        Reason::Forecast { load, floor, error, max_error, holds: false } => format!(
+            "forecast load {load:.4} would ask for {floor}, but the floor does not hold (forecast only, or back-tested error {:.0} % above {:.0} %): reactive policies decide",
+            error * 100.0,
+            max_error * 100.0
         ),
         Reason::NeedsFreshDataToScaleIn => {
             "wants fewer, but missing or stale data never removes capacity".into()

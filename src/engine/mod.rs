@@ -13,6 +13,7 @@ pub mod burst;
 pub mod decision;
 mod evaluate;
 mod explain;
+pub mod predictive;
 pub mod schedule;
 pub mod spec;
 pub mod state;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::burst::BurstSpec;
+use super::predictive::PredictiveSpec;
 use super::schedule::ScheduleSpec;
 use super::step::StepSpec;
 use super::target_tracking::TargetTrackingSpec;
@@ -85,6 +86,8 @@ pub enum PolicyKind {
     Scheduled(ScheduleSpec),
     /// Burst-aware target tracking (sagescale only).
     BurstAware(BurstSpec),
+    /// Predictive: a capacity floor from a seasonal forecast (sagescale only).
+    Predictive(PredictiveSpec),
 }
 
 impl PolicyKind {
@@ -97,7 +100,7 @@ impl PolicyKind {
         match self {
             Self::TargetTracking(t) => !t.disable_scale_in,
             Self::BurstAware(b) => !b.disable_scale_in,
-            Self::Step(_) | Self::Scheduled(_) => false,
+            Self::Step(_) | Self::Scheduled(_) | Self::Predictive(_) => false,
         }
     }
 }

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use super::diagnostic::{child, item, Diagnostic};
 use super::document::{
     AdjustmentTypeDoc, AlarmDoc, BurstAwareDoc, ComparisonDoc, DimensionDoc, PolicyDoc,
-    ScheduledDoc, StepDoc, TargetDoc, TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
+    PredictiveDoc, PredictiveModeDoc, ScheduledDoc, StepDoc, TargetDoc, TargetTrackingDoc,
+    TreatMissingDoc, WorkloadDoc,
 };
 use super::load::LoadedFile;
 use super::metric::{self, MetricTable, Resource};
@@ -16,6 +17,7 @@ use super::trigger;
 use super::PolicySet;
 use crate::engine::alarm::{AlarmSpec, Comparison, TreatMissingData};
 use crate::engine::burst::BurstSpec;
+use crate::engine::predictive::{PredictiveMode, PredictiveSpec};
 use crate::engine::schedule::ScheduleSpec;
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use crate::engine::target_tracking::{AlarmShape, TargetTrackingSpec};
@@ -178,21 +180,23 @@ fn target(
                 format!("policy name `{name}` is already used by policies[{first}] of this target"),
             );
         }
-        let kind = match p {
-            PolicyDoc::TargetTracking(t) => {
-                target_tracking(ctx, t, &ppath, resource.as_ref(), metrics)
-                    .map(PolicyKind::TargetTracking)
-            }
-            PolicyDoc::Step(s) => {
-                step(ctx, s, &ppath, resource.as_ref(), metrics).map(PolicyKind::Step)
-            }
-            PolicyDoc::Scheduled(s) => {
-                scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled)
-            }
-            PolicyDoc::BurstAware(b) => {
-                burst_aware(ctx, b, &ppath, resource.as_ref(), metrics).map(PolicyKind::BurstAware)
-            }
-        };
+        let kind =
+            match p {
+                PolicyDoc::TargetTracking(t) => {
+                    target_tracking(ctx, t, &ppath, resource.as_ref(), metrics)
+                        .map(PolicyKind::TargetTracking)
+                }
+                PolicyDoc::Step(s) => {
+                    step(ctx, s, &ppath, resource.as_ref(), metrics).map(PolicyKind::Step)
+                }
+                PolicyDoc::Scheduled(s) => {
+                    scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled)
+                }
+                PolicyDoc::BurstAware(b) => burst_aware(ctx, b, &ppath, resource.as_ref(), metrics)
+                    .map(PolicyKind::BurstAware),
+                PolicyDoc::Predictive(p) => predictive(ctx, p, &ppath, resource.as_ref(), metrics)
+                    .map(PolicyKind::Predictive),
+            };
         if let Some(kind) = kind {
             policies.push(PolicySpec {
                 name: name.to_string(),
@@ -311,6 +315,94 @@ const NOT_A_LOAD: [&str; 7] = [
     "ServerlessProvisionedConcurrencyUtilization",
 ];
 
+/// A total-load metric for a burst-aware or predictive policy at `path`, or an error.
+fn load_metric(
+    ctx: &mut Ctx<'_>,
+    doc: &super::document::MetricDoc,
+    path: &str,
+    resource: Option<&Resource>,
+    what: &str,
+) -> Option<MetricQuery> {
+    let mut errs = Vec::new();
+    let query = metric::resolve(doc, resource, &child(path, "metric"), &mut errs);
+    ctx.errors(errs);
+    if let Some(MetricQuery::Stat(s)) = &query {
+        if NOT_A_LOAD.contains(&s.name.as_str()) {
+            ctx.error(
+                &child(path, "metric"),
+                format!(
+                    "{} is per instance or a utilisation; {what} sizes from the total load (e.g. Invocations), or use target-tracking",
+                    s.name
+                ),
+            );
+        }
+    }
+    query
+}
+
+fn predictive(
+    ctx: &mut Ctx<'_>,
+    p: &PredictiveDoc,
+    path: &str,
+    resource: Option<&Resource>,
+    metrics: &mut MetricTable,
+) -> Option<PredictiveSpec> {
+    let before = ctx.out.len();
+    let query = load_metric(ctx, &p.metric, path, resource, "predictive");
+    if !(p.target.is_finite() && p.target > 0.0) {
+        ctx.error(
+            &child(path, "target"),
+            format!("target {} must be a number above 0", p.target),
+        );
+    }
+    let period = query.as_ref().map_or(60, |q| q.period().0);
+    if !(60..=3600).contains(&period) {
+        ctx.error(
+            &child(path, "metric"),
+            format!("a period of {period} s: a forecast needs 60 to 3600 s"),
+        );
+    }
+    let lead = p.lead_seconds.unwrap_or(900);
+    if lead < period || lead > 6 * 3600 {
+        ctx.error(
+            &child(path, "lead_seconds"),
+            format!("{lead} s: between one metric period ({period} s) and 6 hours"),
+        );
+    }
+    let days = p.history_days.unwrap_or(7);
+    if !(2..=28).contains(&days) {
+        ctx.error(
+            &child(path, "history_days"),
+            format!("{days}: 2 to 28 days"),
+        );
+    }
+    let max_error = p.max_error.unwrap_or(0.3);
+    if !(max_error.is_finite() && max_error > 0.0) {
+        ctx.error(
+            &child(path, "max_error"),
+            format!("{max_error}: must be above 0"),
+        );
+    }
+    if ctx.out.len() != before {
+        return None;
+    }
+    let mut spec = PredictiveSpec {
+        metric: MetricId(0),
+        target: p.target,
+        lead: Seconds(lead),
+        history_days: days,
+        max_error,
+        mode: match p.mode {
+            Some(PredictiveModeDoc::ForecastAndScale) => PredictiveMode::ForecastAndScale,
+            Some(PredictiveModeDoc::ForecastOnly) | None => PredictiveMode::ForecastOnly,
+        },
+    };
+    let q = query?;
+    let history = spec.history(q.period());
+    spec.metric = metrics.intern(q, history);
+    Some(spec)
+}
+
 fn burst_aware(
     ctx: &mut Ctx<'_>,
     b: &BurstAwareDoc,
@@ -319,20 +411,7 @@ fn burst_aware(
     metrics: &mut MetricTable,
 ) -> Option<BurstSpec> {
     let before = ctx.out.len();
-    let mut errs = Vec::new();
-    let query = metric::resolve(&b.metric, resource, &child(path, "metric"), &mut errs);
-    ctx.errors(errs);
-    if let Some(MetricQuery::Stat(s)) = &query {
-        if NOT_A_LOAD.contains(&s.name.as_str()) {
-            ctx.error(
-                &child(path, "metric"),
-                format!(
-                    "{} is per instance or a utilisation; burst-aware sizes from the total load (e.g. Invocations), or use target-tracking",
-                    s.name
-                ),
-            );
-        }
-    }
+    let query = load_metric(ctx, &b.metric, path, resource, "burst-aware");
     if !(b.target.is_finite() && b.target > 0.0) {
         ctx.error(
             &child(path, "target"),

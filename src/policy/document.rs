@@ -79,6 +79,8 @@ pub enum PolicyDoc {
     /// sagescale only: burst-aware target tracking on the endpoint's total load, with a
     /// panic window and scale-in stabilisation.
     BurstAware(BurstAwareDoc),
+    /// sagescale only: a capacity floor from a seasonal forecast of the endpoint's load.
+    Predictive(PredictiveDoc),
 }
 
 impl PolicyDoc {
@@ -90,6 +92,7 @@ impl PolicyDoc {
             Self::Step(p) => &p.name,
             Self::Scheduled(p) => &p.name,
             Self::BurstAware(p) => &p.name,
+            Self::Predictive(p) => &p.name,
         }
     }
 }
@@ -164,6 +167,46 @@ pub struct BurstAwareDoc {
     /// Never remove capacity. Default false.
     #[serde(default)]
     pub disable_scale_in: bool,
+}
+
+/// Predictive scaling: forecast the endpoint's load from its own history (daily, and with two
+/// weeks of history weekly, seasonality with the recent level) and hold capacity at the
+/// forecast's floor ahead of need.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PredictiveDoc {
+    /// Name, unique within the target.
+    pub name: String,
+    /// The endpoint's total load, e.g. `Invocations` (Sum). A period of 300 s keeps the
+    /// history small.
+    pub metric: MetricDoc,
+    /// The load one unit of capacity should carry (> 0), in the metric's unit per period.
+    pub target: f64,
+    /// `forecast-only` (default: log and publish the forecast, change nothing) or
+    /// `forecast-and-scale`.
+    #[serde(default)]
+    pub mode: Option<PredictiveModeDoc>,
+    /// Seconds ahead capacity is needed: provisioning delay plus detection. Default 900.
+    #[serde(default)]
+    pub lead_seconds: Option<u32>,
+    /// Days of history the season uses, 2 to 28 (14 or more adds weekly seasonality).
+    /// Default 7.
+    #[serde(default)]
+    pub history_days: Option<u32>,
+    /// Largest back-tested mean absolute percentage error (0.3 = 30 %) at which the forecast's
+    /// floor holds; above it the reactive policies decide alone. Default 0.3.
+    #[serde(default)]
+    pub max_error: Option<f64>,
+}
+
+/// What a predictive policy does with its forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PredictiveModeDoc {
+    /// Log and publish the forecast; change nothing.
+    ForecastOnly,
+    /// Hold capacity at or above the forecast's floor.
+    ForecastAndScale,
 }
 
 /// Step scaling: an alarm and the adjustments for how far the metric is past its threshold.
