@@ -329,7 +329,10 @@ fn predict<O: Observations + ?Sized>(
         v.reason = Reason::NoData { stale: false };
         return;
     };
-    if now.since(w.end) > i64::from(settings.max_metric_age.0) || w.end > now {
+    // A long period's newest datapoint is up to a period older than a minute's: allow it.
+    if now.since(w.end) > i64::from(settings.max_metric_age.0) + i64::from(w.period.0)
+        || w.end > now
+    {
         v.reason = Reason::NoData { stale: true };
         return;
     }

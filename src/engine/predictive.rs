@@ -177,8 +177,9 @@ impl PredictiveSpec {
         let span = per(self.lead.0).max(1);
         // Seasonal value: the highest load within `lead` after the same time, per cycle.
         let (mut season, mut k_used) = (0.0, 0u32);
-        // Level: recent hour against the same hour of those cycles.
-        let (mut then_level, mut now_level) = (0.0, 0.0);
+        // Level: the mean of the recent hour against the mean of the same hour on those
+        // cycles, over the datapoints present.
+        let (mut then_sum, mut then_n, mut now_sum, mut now_n) = (0.0, 0u32, 0.0, 0u32);
         let level_n = per(LEVEL_WINDOW_S).max(1);
         for k in 1..=cycles {
             let back = per(k * step);
@@ -186,22 +187,22 @@ impl PredictiveSpec {
                 .filter_map(|d| at(target - back + d))
                 .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
             let Some(peak) = peak else { continue };
-            let then: f64 = (0..level_n)
-                .filter_map(|d| at(newest as isize - back - d))
-                .sum();
             season += peak;
-            then_level += then;
             k_used += 1;
+            for x in (0..level_n).filter_map(|d| at(newest as isize - back - d)) {
+                then_sum += x;
+                then_n += 1;
+            }
         }
         if k_used == 0 {
             return None;
         }
-        for d in 0..level_n {
-            now_level += at(newest as isize - d).unwrap_or(0.0);
+        for x in (0..level_n).filter_map(|d| at(newest as isize - d)) {
+            now_sum += x;
+            now_n += 1;
         }
-        let then_mean = then_level / f64::from(k_used);
-        let ratio = if then_mean > 0.0 {
-            (now_level / then_mean).clamp(0.5, 2.0)
+        let ratio = if then_n > 0 && now_n > 0 && then_sum > 0.0 {
+            ((now_sum / f64::from(now_n)) / (then_sum / f64::from(then_n))).clamp(0.5, 2.0)
         } else {
             1.0
         };

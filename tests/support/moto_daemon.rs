@@ -139,6 +139,45 @@ pub async fn invocations_per_instance(c: &AwsClients, name: &str, value: f64, mi
         .expect("PutMetricData");
 }
 
+/// Put `metric` datapoints for endpoint `name`: `(seconds before the current minute, value)`.
+pub async fn put_series(c: &AwsClients, name: &str, metric: &str, points: &[(i64, f64)]) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let minute = now - now % 60;
+    let dims = vec![
+        Dimension::builder()
+            .name("EndpointName")
+            .value(name)
+            .build(),
+        Dimension::builder()
+            .name("VariantName")
+            .value("AllTraffic")
+            .build(),
+    ];
+    for chunk in points.chunks(500) {
+        let data: Vec<MetricDatum> = chunk
+            .iter()
+            .map(|&(ago, value)| {
+                MetricDatum::builder()
+                    .metric_name(metric)
+                    .set_dimensions(Some(dims.clone()))
+                    .timestamp(DateTime::from_secs(minute - ago))
+                    .value(value)
+                    .build()
+            })
+            .collect();
+        c.cloudwatch
+            .put_metric_data()
+            .namespace("AWS/SageMaker")
+            .set_metric_data(Some(data))
+            .send()
+            .await
+            .expect("PutMetricData");
+    }
+}
+
 /// A target-tracking policy file for endpoint `name`: InvocationsPerInstance at `target`,
 /// scale-out on 2 of 2 datapoints, bounds `[min, max]`.
 pub fn policy(name: &str, target: f64, min: u32, max: u32) -> String {
