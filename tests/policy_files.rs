@@ -359,3 +359,32 @@ fn predictive_policies_check_their_metric_lead_history_and_error() {
     // Seven days of 5-minute history, plus the lead and the back-test.
     assert!(set.metric_history[0] >= 7 * 288);
 }
+
+#[test]
+fn backlog_deadline_is_for_async_endpoints_and_checks_its_numbers() {
+    let dir = tmpdir("deadline");
+    let f = write(
+        &dir,
+        "d.yaml",
+        "targets:\n  - name: a\n    resource_id: endpoint/a/variant/v\n    min: 1\n    max: 4\n    policies:\n      - name: d\n        type: backlog-deadline\n        instance_throughput_per_minute: 0\n        deadline_seconds: 30\n        safety: 1.5\n",
+    );
+    let ds = problems(&[f]);
+    assert!(find(&ds, "targets[0].policies[0].type")
+        .message
+        .contains("async endpoints"));
+    let t = find(&ds, "targets[0].policies[0].instance_throughput_per_minute");
+    assert_eq!(t.line, Some(9));
+    assert!(find(&ds, "targets[0].policies[0].deadline_seconds")
+        .message
+        .contains("between 60"));
+    assert!(find(&ds, "targets[0].policies[0].safety")
+        .message
+        .contains("at most 1"));
+    let (set, _) = policy::load(&[PathBuf::from("simulations/policies/batch-deadline.yaml")])
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert!(matches!(
+        set.targets[0].policies[0].kind,
+        sagescale::engine::PolicyKind::BacklogDeadline(_)
+    ));
+    assert_eq!(set.metrics.len(), 2, "backlog and age");
+}

@@ -132,6 +132,17 @@ pub enum Reason {
         /// The floor holds (forecast-and-scale, error within bounds).
         holds: bool,
     },
+    /// Deadline-aware backlog: the capacity that serves the backlog in time.
+    Deadline {
+        /// Requests waiting.
+        backlog: f64,
+        /// Age of the oldest, seconds.
+        age_s: f64,
+        /// Seconds planned to serve them in.
+        time_left_s: f64,
+        /// Capacity that does it.
+        capacity: Capacity,
+    },
     /// Burst-aware: the capacity the load asks for.
     Burst {
         /// Mean load over the stable window.

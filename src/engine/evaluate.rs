@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::alarm::AlarmState;
 use super::burst::{BurstOutcome, BurstSpec};
+use super::deadline::{DeadlineOutcome, DeadlineSpec};
 use super::decision::{BoundSource, Bounds, Decision, Direction, Reason, Rule, Verdict};
 use super::predictive::{Forecast, PredictiveMode, PredictiveSpec};
 use super::spec::{PolicyKind, TargetSpec};
@@ -130,6 +131,7 @@ pub fn evaluate<O: Observations + ?Sized>(
                 burst(settings, b, ps, obs, now, current, v);
             }
             PolicyKind::Predictive(p) => predict(settings, p, obs, now, current, v),
+            PolicyKind::BacklogDeadline(d) => deadline(settings, d, obs, now, current, v),
             PolicyKind::Scheduled(_) => {}
         }
     }
@@ -314,6 +316,46 @@ fn track<O: Observations + ?Sized>(
             },
             _ => Reason::NoData { stale: high.stale },
         },
+    };
+}
+
+fn deadline<O: Observations + ?Sized>(
+    settings: &EngineSettings,
+    d: &DeadlineSpec,
+    obs: &O,
+    now: Timestamp,
+    current: Capacity,
+    v: &mut Verdict,
+) {
+    let ok = |w: &crate::metrics::MetricWindow<'_>| {
+        now.since(w.end) <= i64::from(settings.max_metric_age.0) && w.end <= now
+    };
+    let backlog = obs.window(d.backlog);
+    let stale = backlog.as_ref().is_some_and(|w| !ok(w));
+    let age = obs.window(d.age).filter(|w| ok(w));
+    v.reason = match d.evaluate(backlog.filter(|w| ok(w)), age) {
+        DeadlineOutcome::NoData => Reason::NoData { stale },
+        DeadlineOutcome::Wants {
+            capacity,
+            backlog,
+            age_s,
+            time_left_s,
+            fresh,
+        } => {
+            if capacity < current && !fresh {
+                Reason::NeedsFreshDataToScaleIn
+            } else {
+                if capacity != current {
+                    v.wants = Some(capacity);
+                }
+                Reason::Deadline {
+                    backlog,
+                    age_s,
+                    time_left_s,
+                    capacity,
+                }
+            }
+        }
     };
 }
 
@@ -588,7 +630,8 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                     PolicyKind::Step(s) => s.cooldown,
                     PolicyKind::Scheduled(_)
                     | PolicyKind::BurstAware(_)
-                    | PolicyKind::Predictive(_) => Seconds(0),
+                    | PolicyKind::Predictive(_)
+                    | PolicyKind::BacklogDeadline(_) => Seconds(0),
                 };
                 let base = state
                     .cooldown
@@ -607,7 +650,8 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                     PolicyKind::Step(s) => s.cooldown,
                     PolicyKind::Scheduled(_)
                     | PolicyKind::BurstAware(_)
-                    | PolicyKind::Predictive(_) => Seconds(0),
+                    | PolicyKind::Predictive(_)
+                    | PolicyKind::BacklogDeadline(_) => Seconds(0),
                 };
                 state.cooldown.scale_in_until = Some(now.plus(cooldown));
             }

@@ -145,6 +145,9 @@ fn verdict_text(v: &Verdict) -> String {
             error * 100.0,
             max_error * 100.0
         ),
+        Reason::Deadline { backlog, age_s, time_left_s, capacity } => format!(
+            "{backlog:.0} waiting, the oldest {age_s:.0} s old: {capacity} serve them within {time_left_s:.0} s"
+        ),
         Reason::NeedsFreshDataToScaleIn => {
             "wants fewer, but missing or stale data never removes capacity".into()
         }

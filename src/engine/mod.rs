@@ -10,6 +10,7 @@
 
 pub mod alarm;
 pub mod burst;
+pub mod deadline;
 pub mod decision;
 mod evaluate;
 mod explain;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::burst::BurstSpec;
+use super::deadline::DeadlineSpec;
 use super::predictive::PredictiveSpec;
 use super::schedule::ScheduleSpec;
 use super::step::StepSpec;
@@ -88,6 +89,8 @@ pub enum PolicyKind {
     BurstAware(BurstSpec),
     /// Predictive: a capacity floor from a seasonal forecast (sagescale only).
     Predictive(PredictiveSpec),
+    /// Async: serve the backlog before the oldest request's deadline (sagescale only).
+    BacklogDeadline(DeadlineSpec),
 }
 
 impl PolicyKind {
@@ -100,6 +103,7 @@ impl PolicyKind {
         match self {
             Self::TargetTracking(t) => !t.disable_scale_in,
             Self::BurstAware(b) => !b.disable_scale_in,
+            Self::BacklogDeadline(_) => true,
             Self::Step(_) | Self::Scheduled(_) | Self::Predictive(_) => false,
         }
     }

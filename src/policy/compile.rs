@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use super::diagnostic::{child, item, Diagnostic};
 use super::document::{
-    AdjustmentTypeDoc, AlarmDoc, BurstAwareDoc, ComparisonDoc, DimensionDoc, PolicyDoc,
-    PredictiveDoc, PredictiveModeDoc, ScheduledDoc, StepDoc, TargetDoc, TargetTrackingDoc,
-    TreatMissingDoc, WorkloadDoc,
+    AdjustmentTypeDoc, AlarmDoc, BacklogDeadlineDoc, BurstAwareDoc, ComparisonDoc, DimensionDoc,
+    PolicyDoc, PredictiveDoc, PredictiveModeDoc, ScheduledDoc, StepDoc, TargetDoc,
+    TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
 };
 use super::load::LoadedFile;
 use super::metric::{self, MetricTable, Resource};
@@ -17,6 +17,7 @@ use super::trigger;
 use super::PolicySet;
 use crate::engine::alarm::{AlarmSpec, Comparison, TreatMissingData};
 use crate::engine::burst::BurstSpec;
+use crate::engine::deadline::DeadlineSpec;
 use crate::engine::predictive::{PredictiveMode, PredictiveSpec};
 use crate::engine::schedule::ScheduleSpec;
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
@@ -196,6 +197,15 @@ fn target(
                     .map(PolicyKind::BurstAware),
                 PolicyDoc::Predictive(p) => predictive(ctx, p, &ppath, resource.as_ref(), metrics)
                     .map(PolicyKind::Predictive),
+                PolicyDoc::BacklogDeadline(d) => backlog_deadline(
+                    ctx,
+                    d,
+                    &ppath,
+                    resource.as_ref(),
+                    metrics,
+                    workload == Workload::Async,
+                )
+                .map(PolicyKind::BacklogDeadline),
             };
         if let Some(kind) = kind {
             policies.push(PolicySpec {
@@ -338,6 +348,91 @@ fn load_metric(
         }
     }
     query
+}
+
+fn backlog_deadline(
+    ctx: &mut Ctx<'_>,
+    d: &BacklogDeadlineDoc,
+    path: &str,
+    resource: Option<&Resource>,
+    metrics: &mut MetricTable,
+    asynchronous: bool,
+) -> Option<DeadlineSpec> {
+    let before = ctx.out.len();
+    if !asynchronous {
+        ctx.error(
+            &child(path, "type"),
+            "backlog-deadline is for async endpoints (`workload = \"async\"`)",
+        );
+    }
+    let default = |name: &str| super::document::MetricDoc {
+        predefined: Some(name.into()),
+        statistic: Some("Maximum".into()),
+        ..Default::default()
+    };
+    let (default_backlog, default_age) = (
+        default("ApproximateBacklogSize"),
+        default("ApproximateAgeOfOldestRequest"),
+    );
+    let mut errs = Vec::new();
+    let backlog = metric::resolve(
+        d.backlog.as_ref().unwrap_or(&default_backlog),
+        resource,
+        &child(path, "backlog"),
+        &mut errs,
+    );
+    let age = metric::resolve(
+        d.age.as_ref().unwrap_or(&default_age),
+        resource,
+        &child(path, "age"),
+        &mut errs,
+    );
+    ctx.errors(errs);
+    if !(d.instance_throughput_per_minute.is_finite() && d.instance_throughput_per_minute > 0.0) {
+        ctx.error(
+            &child(path, "instance_throughput_per_minute"),
+            format!(
+                "{} must be a number above 0",
+                d.instance_throughput_per_minute
+            ),
+        );
+    }
+    if d.deadline_seconds < 60 || d.deadline_seconds > MAX_SECONDS {
+        ctx.error(
+            &child(path, "deadline_seconds"),
+            format!("{} s: between 60 and {MAX_SECONDS}", d.deadline_seconds),
+        );
+    }
+    let safety = d.safety.unwrap_or(0.8);
+    if !(safety > 0.0 && safety <= 1.0) {
+        ctx.error(
+            &child(path, "safety"),
+            format!("{safety}: must be above 0 and at most 1"),
+        );
+    }
+    let idle = d.idle_seconds.unwrap_or(600);
+    if idle > MAX_SECONDS {
+        ctx.error(
+            &child(path, "idle_seconds"),
+            format!("{idle} s: at most {MAX_SECONDS}"),
+        );
+    }
+    if ctx.out.len() != before {
+        return None;
+    }
+    let mut spec = DeadlineSpec {
+        backlog: MetricId(0),
+        age: MetricId(0),
+        throughput_per_s: d.instance_throughput_per_minute / 60.0,
+        deadline: Seconds(d.deadline_seconds),
+        safety,
+        idle: Seconds(idle),
+    };
+    let (b, a) = (backlog?, age?);
+    let history = spec.history(b.period());
+    spec.backlog = metrics.intern(b, history);
+    spec.age = metrics.intern(a, 2);
+    Some(spec)
 }
 
 fn predictive(

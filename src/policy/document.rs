@@ -81,6 +81,9 @@ pub enum PolicyDoc {
     BurstAware(BurstAwareDoc),
     /// sagescale only: a capacity floor from a seasonal forecast of the endpoint's load.
     Predictive(PredictiveDoc),
+    /// sagescale only (async endpoints): serve the backlog before the oldest request's
+    /// deadline, and scale to zero after an idle time.
+    BacklogDeadline(BacklogDeadlineDoc),
 }
 
 impl PolicyDoc {
@@ -93,6 +96,7 @@ impl PolicyDoc {
             Self::Scheduled(p) => &p.name,
             Self::BurstAware(p) => &p.name,
             Self::Predictive(p) => &p.name,
+            Self::BacklogDeadline(p) => &p.name,
         }
     }
 }
@@ -197,6 +201,30 @@ pub struct PredictiveDoc {
     /// floor holds; above it the reactive policies decide alone. Default 0.3.
     #[serde(default)]
     pub max_error: Option<f64>,
+}
+
+/// Deadline-aware backlog scaling for an async endpoint.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BacklogDeadlineDoc {
+    /// Name, unique within the target.
+    pub name: String,
+    /// Requests one instance completes per minute (> 0).
+    pub instance_throughput_per_minute: f64,
+    /// The age no request should reach, seconds (the SLO on the oldest request).
+    pub deadline_seconds: u32,
+    /// Share of the time left to plan for, in (0, 1]. Default 0.8.
+    #[serde(default)]
+    pub safety: Option<f64>,
+    /// Seconds of empty backlog before scaling to zero. Default 600.
+    #[serde(default)]
+    pub idle_seconds: Option<u32>,
+    /// The queue length. Default `ApproximateBacklogSize` (Maximum).
+    #[serde(default)]
+    pub backlog: Option<MetricDoc>,
+    /// The oldest request's age, seconds. Default `ApproximateAgeOfOldestRequest` (Maximum).
+    #[serde(default)]
+    pub age: Option<MetricDoc>,
 }
 
 /// What a predictive policy does with its forecast.

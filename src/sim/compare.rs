@@ -374,10 +374,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
                 t.max,
             )
         } else if t.asynchronous {
-            arrivals
-                .iter()
-                .map(|&a| need_async(&t.fleet, a, f64::from(dt), 0, t.max))
-                .collect()
+            need_async(&t.fleet, t.slo.latency_s, arrivals, f64::from(dt), t.max)
         } else {
             arrivals
                 .iter()

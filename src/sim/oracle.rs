@@ -47,13 +47,46 @@ pub fn need(spec: &FleetSpec, slo: &Slo, arrivals: f64, dt: f64, floor: u32, cap
     n.min(cap)
 }
 
-/// Async endpoints: the least number of instances that keeps up with `arrivals` over `dt`
-/// seconds, so nothing waits longer than an interval; at least `floor`, at most `cap`.
+/// Async endpoints: the fewest instances per interval that serve every request before its age
+/// breaks the SLO, with perfect foresight. Work may wait until it is due, so the oracle serves
+/// as late as the deadline allows, and uses in full the instances it must run:
+/// `n_t = ceil(work due by the end of t and not yet served / one instance's work per
+/// interval)`, then serves with them as much as has arrived. Serving as late as possible and
+/// never leaving paid capacity idle while work waits is what minimises the instance count over
+/// the run. A request of interval `t` (stamped at its middle, as the world does) may still wait
+/// at the end of `t + k` while `k·dt + dt/2 + latency` is within the SLO; the oracle keeps
+/// one interval of slack on top.
 #[must_use]
-pub fn need_async(spec: &FleetSpec, arrivals: f64, dt: f64, floor: u32, cap: u32) -> u32 {
+pub fn need_async(
+    spec: &FleetSpec,
+    max_age_s: f64,
+    arrivals: &[f64],
+    dt: f64,
+    cap: u32,
+) -> Vec<u32> {
     let per_instance = f64::from(spec.concurrency) / spec.latency_s * dt;
-    let n = (arrivals / per_instance - 1e-9).ceil().max(0.0) as u32;
-    n.max(floor).min(cap)
+    let k = ((max_age_s - 0.5 * dt - spec.latency_s) / dt).floor();
+    let d = if k > 0.0 { k as usize } else { 0 };
+    let mut arrived = 0.0;
+    let mut cumulative = Vec::with_capacity(arrivals.len());
+    for &a in arrivals {
+        arrived += a;
+        cumulative.push(arrived);
+    }
+    let mut served = 0.0;
+    cumulative
+        .iter()
+        .enumerate()
+        .map(|(t, &arrived)| {
+            let due = t.checked_sub(d).map_or(0.0, |i| cumulative[i]);
+            let n = ((due - served) / per_instance - 1e-9)
+                .ceil()
+                .max(0.0)
+                .min(f64::from(cap));
+            served += (n * per_instance).min(arrived - served);
+            n as u32
+        })
+        .collect()
 }
 
 /// The oracle's schedule: instances in service per interval, and instance-seconds billed.
@@ -113,6 +146,37 @@ pub fn schedule(demand: &[u32], dt: f64, lead_s: f64) -> OracleSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_async_oracle_serves_as_late_as_the_deadline_allows_with_full_instances() {
+        // One instance serves 4 / 0.5 s × 60 s = 480 a minute.
+        let spec = FleetSpec {
+            concurrency: 4,
+            latency_s: 0.5,
+            ..fleet()
+        };
+        // 15-minute SLO: a request of minute t may still wait at the end of t + 14 (14 × 60 +
+        // 30 + 0.5 <= 900), not t + 15; the oracle keeps a minute of slack: due by t + 14.
+        let mut arrivals = vec![0.0; 20];
+        arrivals[0] = 1000.0;
+        let n = need_async(&spec, 900.0, &arrivals, 60.0, 10);
+        assert!(n[..14].iter().all(|&x| x == 0), "{n:?}");
+        // 1,000 due at minute 14: three instances, which serve it all at once.
+        assert_eq!(n[14], 3);
+        assert!(n[15..].iter().all(|&x| x == 0), "{n:?}");
+        // Every request is served by its due minute, whatever the pattern.
+        let arrivals: Vec<f64> = (0..200).map(|i| f64::from((i * 37) % 11) * 90.0).collect();
+        let n = need_async(&spec, 900.0, &arrivals, 60.0, 10);
+        let (mut arrived, mut served) = (0.0, 0.0);
+        for (t, &a) in arrivals.iter().enumerate() {
+            arrived += a;
+            served += (f64::from(n[t]) * 480.0).min(arrived - served);
+            let due: f64 = arrivals[..=t.saturating_sub(14)].iter().sum();
+            if t >= 14 {
+                assert!(served >= due - 1e-6, "minute {t}: {served} < {due}");
+            }
+        }
+    }
 
     fn fleet() -> FleetSpec {
         FleetSpec {
