@@ -319,6 +319,23 @@ fn track<O: Observations + ?Sized>(
     };
 }
 
+/// A policy's wish for `capacity`: kept unless it removes capacity on data that is not fresh.
+fn wish(
+    v: &mut Verdict,
+    capacity: Capacity,
+    current: Capacity,
+    fresh: bool,
+    why: Reason,
+) -> Reason {
+    if capacity < current && !fresh {
+        return Reason::NeedsFreshDataToScaleIn;
+    }
+    if capacity != current {
+        v.wants = Some(capacity);
+    }
+    why
+}
+
 fn deadline<O: Observations + ?Sized>(
     settings: &EngineSettings,
     d: &DeadlineSpec,
@@ -341,21 +358,18 @@ fn deadline<O: Observations + ?Sized>(
             age_s,
             time_left_s,
             fresh,
-        } => {
-            if capacity < current && !fresh {
-                Reason::NeedsFreshDataToScaleIn
-            } else {
-                if capacity != current {
-                    v.wants = Some(capacity);
-                }
-                Reason::Deadline {
-                    backlog,
-                    age_s,
-                    time_left_s,
-                    capacity,
-                }
-            }
-        }
+        } => wish(
+            v,
+            capacity,
+            current,
+            fresh,
+            Reason::Deadline {
+                backlog,
+                age_s,
+                time_left_s,
+                capacity,
+            },
+        ),
     };
 }
 
@@ -422,22 +436,19 @@ fn burst<O: Observations + ?Sized>(
             panic,
             recommended,
             fresh,
-        } => {
-            if capacity < current && !fresh {
-                Reason::NeedsFreshDataToScaleIn
-            } else {
-                if capacity != current {
-                    v.wants = Some(capacity);
-                }
-                Reason::Burst {
-                    stable_load,
-                    panic_load,
-                    target: b.target,
-                    panic,
-                    recommended,
-                }
-            }
-        }
+        } => wish(
+            v,
+            capacity,
+            current,
+            fresh,
+            Reason::Burst {
+                stable_load,
+                panic_load,
+                target: b.target,
+                panic,
+                recommended,
+            },
+        ),
     };
 }
 

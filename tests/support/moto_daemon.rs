@@ -105,38 +105,8 @@ pub async fn bounds(c: &AwsClients, name: &str) -> (i32, i32) {
 
 /// Put `value` as `InvocationsPerInstance` for the last `minutes` whole minutes.
 pub async fn invocations_per_instance(c: &AwsClients, name: &str, value: f64, minutes: i64) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let minute = now - now % 60;
-    let dims = vec![
-        Dimension::builder()
-            .name("EndpointName")
-            .value(name)
-            .build(),
-        Dimension::builder()
-            .name("VariantName")
-            .value("AllTraffic")
-            .build(),
-    ];
-    let data: Vec<MetricDatum> = (1..=minutes)
-        .map(|i| {
-            MetricDatum::builder()
-                .metric_name("InvocationsPerInstance")
-                .set_dimensions(Some(dims.clone()))
-                .timestamp(DateTime::from_secs(minute - 60 * i))
-                .value(value)
-                .build()
-        })
-        .collect();
-    c.cloudwatch
-        .put_metric_data()
-        .namespace("AWS/SageMaker")
-        .set_metric_data(Some(data))
-        .send()
-        .await
-        .expect("PutMetricData");
+    let points: Vec<(i64, f64)> = (1..=minutes).map(|i| (60 * i, value)).collect();
+    put_series(c, name, "InvocationsPerInstance", &points).await;
 }
 
 /// Put `metric` datapoints for endpoint `name`: `(seconds before the current minute, value)`.
