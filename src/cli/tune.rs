@@ -53,10 +53,8 @@ fn outputs(
                 p.display()
             ));
         };
-        // `#` starts a comment in TOML and YAML alike.
-        let comment = "#";
         let header = format!(
-            "{comment} Written by `sagescale tune` from {} on `{}`:\n{comment} ${:.2} ({:+.1}% against AWS target tracking), {:.0} SLO-violation minutes (budget {:.0}).\n{comment} {}\n",
+            "# Written by `sagescale tune` from {} on `{}`:\n# ${:.2} ({:+.1}% against AWS target tracking), {:.0} SLO-violation minutes (budget {:.0}).\n# {}\n",
             r.template.path.display(),
             r.scenario,
             best.cost_usd,

@@ -148,7 +148,7 @@ impl AlarmSpec {
         let m = self.datapoints_to_alarm;
         let (values, fresh_window, window_end): (&[Option<f64>], bool, Option<Timestamp>) =
             match window {
-                Some(w) if now.since(w.end) <= i64::from(max_age.0) && w.end <= now => {
+                Some(w) if w.is_fresh(now, i64::from(max_age.0)) => {
                     (w.newest(self.evaluation_range()), true, Some(w.end))
                 }
                 Some(w) => (&[], false, Some(w.end)),

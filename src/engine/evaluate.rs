@@ -344,9 +344,8 @@ fn deadline<O: Observations + ?Sized>(
     current: Capacity,
     v: &mut Verdict,
 ) {
-    let ok = |w: &crate::metrics::MetricWindow<'_>| {
-        now.since(w.end) <= i64::from(settings.max_metric_age.0) && w.end <= now
-    };
+    let max_age = i64::from(settings.max_metric_age.0);
+    let ok = |w: &crate::metrics::MetricWindow<'_>| w.is_fresh(now, max_age);
     let backlog = obs.window(d.backlog);
     let stale = backlog.as_ref().is_some_and(|w| !ok(w));
     let age = obs.window(d.age).filter(|w| ok(w));
@@ -386,9 +385,10 @@ fn predict<O: Observations + ?Sized>(
         return;
     };
     // A long period's newest datapoint is up to a period older than a minute's: allow it.
-    if now.since(w.end) > i64::from(settings.max_metric_age.0) + i64::from(w.period.0)
-        || w.end > now
-    {
+    if !w.is_fresh(
+        now,
+        i64::from(settings.max_metric_age.0) + i64::from(w.period.0),
+    ) {
         v.reason = Reason::NoData { stale: true };
         return;
     }
@@ -425,8 +425,7 @@ fn burst<O: Observations + ?Sized>(
     v: &mut Verdict,
 ) {
     let window = obs.window(b.metric);
-    let fresh = window
-        .is_some_and(|w| now.since(w.end) <= i64::from(settings.max_metric_age.0) && w.end <= now);
+    let fresh = window.is_some_and(|w| w.is_fresh(now, i64::from(settings.max_metric_age.0)));
     v.reason = match b.evaluate(&mut ps.burst, window, fresh, current, now) {
         BurstOutcome::NoData { stale } => Reason::NoData { stale },
         BurstOutcome::Wants {

@@ -18,6 +18,12 @@ pub struct MetricWindow<'a> {
 }
 
 impl<'a> MetricWindow<'a> {
+    /// Whether the newest period ended at or before `now` and at most `max_age_s` before it.
+    #[must_use]
+    pub fn is_fresh(&self, now: crate::engine::Timestamp, max_age_s: i64) -> bool {
+        now.since(self.end) <= max_age_s && self.end <= now
+    }
+
     /// The newest `n` datapoints (fewer if the window is shorter), oldest first.
     #[must_use]
     pub fn newest(&self, n: usize) -> &'a [Option<f64>] {

@@ -408,15 +408,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     }
 
     let models: Vec<Vec<&[f64]>> = s.targets.iter().map(|t| s.model_arrivals(t)).collect();
-    let replay = |i: usize| Replay {
-        arrivals: &arrivals[i],
-        models: &models[i],
-        start: s.trace.start,
-        dt,
-        evaluation_interval: s.evaluation_interval,
-        cloudwatch: s.cloudwatch,
-        seed: endpoint_seed(s.seed, i),
-    };
+    let replay = |i: usize| Replay::of(s, i, &arrivals[i], &models[i]);
     let mut contenders = Vec::new();
     for p in &s.policies {
         let mut runs = Vec::new();

@@ -73,6 +73,20 @@ pub struct Service {
     pub usage_usd: f64,
 }
 
+impl Service {
+    /// `arrivals` with no latency measured yet (NaN until served).
+    #[must_use]
+    pub fn unserved(arrivals: f64) -> Self {
+        Self {
+            arrivals,
+            p50_s: f64::NAN,
+            p99_s: f64::NAN,
+            mean_s: f64::NAN,
+            ..Self::default()
+        }
+    }
+}
+
 /// A serverless interval's split between provisioned concurrency and on demand.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ServerlessService {
@@ -262,13 +276,7 @@ pub fn serve(
 ) -> Service {
     let c = instances * spec.concurrency;
     let mu = 1.0 / spec.latency_s;
-    let mut s = Service {
-        arrivals,
-        p50_s: f64::NAN,
-        p99_s: f64::NAN,
-        mean_s: f64::NAN,
-        ..Service::default()
-    };
+    let mut s = Service::unserved(arrivals);
     if c == 0 {
         s.failed = arrivals + *backlog;
         *backlog = 0.0;

@@ -48,6 +48,28 @@ pub struct Replay<'a> {
     pub seed: u64,
 }
 
+impl<'a> Replay<'a> {
+    /// Endpoint `i` of scenario `s`: its arrivals (and per-model arrivals), the scenario's
+    /// timing and CloudWatch model, and the endpoint's own seed.
+    #[must_use]
+    pub fn of(
+        s: &super::scenario::Scenario,
+        i: usize,
+        arrivals: &'a [f64],
+        models: &'a [&'a [f64]],
+    ) -> Self {
+        Self {
+            arrivals,
+            models,
+            start: s.trace.start,
+            dt: s.trace.step.0,
+            evaluation_interval: s.evaluation_interval,
+            cloudwatch: s.cloudwatch,
+            seed: super::compare::endpoint_seed(s.seed, i),
+        }
+    }
+}
+
 /// A run's sums and, if asked for, its timeline.
 pub struct RunOutput {
     /// Sums.

@@ -240,13 +240,7 @@ impl ServerlessPool {
         now: i64,
         dt: f64,
     ) -> Service {
-        let mut s = Service {
-            arrivals,
-            p50_s: f64::NAN,
-            p99_s: f64::NAN,
-            mean_s: f64::NAN,
-            ..Service::default()
-        };
+        let mut s = Service::unserved(arrivals);
         let pc = pc.min(self.spec.max_concurrency);
         if arrivals <= 0.0 {
             return s;

@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::compare::{endpoint_seed, run_aws};
+use super::compare::run_aws;
 use super::run::{run, Driver, Replay};
 use super::scenario::{compared_policy, Scenario};
 
@@ -355,23 +355,6 @@ pub fn plan(grid: usize, budget: usize, seed: u64, shard: Option<(usize, usize)>
     picked
 }
 
-fn replay<'a>(
-    s: &Scenario,
-    arrivals: &'a [Vec<f64>],
-    models: &'a [Vec<&'a [f64]>],
-    i: usize,
-) -> Replay<'a> {
-    Replay {
-        arrivals: &arrivals[i],
-        models: &models[i],
-        start: s.trace.start,
-        dt: s.trace.step.0,
-        evaluation_interval: s.evaluation_interval,
-        cloudwatch: s.cloudwatch,
-        seed: endpoint_seed(s.seed, i),
-    }
-}
-
 /// Run the search.
 ///
 /// # Errors
@@ -386,7 +369,7 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
 
     let (mut aws_cost, mut aws_slo) = (0.0, 0.0);
     for (i, t) in s.targets.iter().enumerate() {
-        let out = run_aws(t, &replay(s, &arrivals, &models, i), &[], false);
+        let out = run_aws(t, &Replay::of(s, i, &arrivals[i], &models[i]), &[], false);
         aws_cost += out.acc.cost_usd(t.fleet.price_per_hour);
         aws_slo += out.acc.violation_seconds / 60.0;
     }
@@ -496,7 +479,13 @@ fn candidate(
             metrics: &policy.set.metrics,
             history: &policy.set.metric_history,
         };
-        let out = run(t, &replay(s, arrivals, models, i), &[], &driver, false);
+        let out = run(
+            t,
+            &Replay::of(s, i, &arrivals[i], &models[i]),
+            &[],
+            &driver,
+            false,
+        );
         cost += out.acc.cost_usd(t.fleet.price_per_hour);
         slo += out.acc.violation_seconds / 60.0;
         failed += out.acc.failed;
