@@ -25,11 +25,14 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Print the JSON Schema of a policy file (or of a scenario file).
+    /// Print the JSON Schema of a policy file (or of a scenario or plan-batch job file).
     Schema {
         /// The schema of simulator scenario files instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "batch_job")]
         scenario: bool,
+        /// The schema of `plan-batch` job files instead.
+        #[arg(long)]
+        batch_job: bool,
     },
     /// Replay a trace through each policy, the AWS target-tracking emulation and the oracle.
     Simulate {
@@ -140,6 +143,19 @@ enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Size a batch transform job: the cheapest instance type, instance count and
+    /// MaxConcurrentTransforms that meet its deadline, and why every other setting lost.
+    /// Exits 2 when no setting meets the deadline.
+    PlanBatch {
+        /// Job file (.toml, .yaml): the job and a measured profile per instance type.
+        job: PathBuf,
+        /// List every setting tried, not only the best of each kind.
+        #[arg(long)]
+        all: bool,
+        /// Write every setting as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Tell the story of a target's recent decisions from the decision log.
     Explain {
         /// Target name, as in the policy file.
@@ -166,9 +182,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { paths } => validate(&paths),
-        Command::Schema { scenario } => {
+        Command::Schema {
+            scenario,
+            batch_job,
+        } => {
             if scenario {
                 let schema = schemars::schema_for!(sagescale::sim::scenario::ScenarioDoc);
+                out(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"));
+            } else if batch_job {
+                let schema = schemars::schema_for!(sagescale::sim::batch_job::JobDoc);
                 out(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"));
             } else {
                 out(&(policy::schema::policy_file_schema() + "\n"));
@@ -196,6 +218,7 @@ fn main() -> ExitCode {
             json,
             report,
         }),
+        Command::PlanBatch { job, all, json } => cli::plan_batch::run(&job, all, json.as_deref()),
         Command::TuneMerge {
             files,
             out,

@@ -5,6 +5,8 @@
 //! generators owned by the run; nothing reads the wall clock.
 
 pub mod async_queue;
+pub mod batch_job;
+pub mod batch_transform;
 pub mod cloudwatch;
 pub mod compare;
 pub mod fleet;

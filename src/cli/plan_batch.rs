@@ -1,0 +1,38 @@
+//! `sagescale plan-batch`: size a batch transform job.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use sagescale::sim::batch_job;
+use sagescale::sim::batch_transform::plan;
+use sagescale::sim::report::plan_table;
+
+/// Plan the job in `path`; print the pick and what it beat. Exit 0 with a pick, 2 when no
+/// setting meets the deadline, 1 on a bad job file.
+pub fn run(path: &Path, all: bool, json: Option<&Path>) -> ExitCode {
+    let (job, profiles) = match batch_job::load(path) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let plan = plan(&job, &profiles);
+    let title = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    crate::out(&plan_table(&title, &job, &plan, all));
+    if let Some(p) = json {
+        let text = serde_json::to_string_pretty(&plan).unwrap_or_default();
+        if let Err(e) = std::fs::write(p, text) {
+            eprintln!("{}: cannot write: {e}", p.display());
+            return ExitCode::from(1);
+        }
+    }
+    if plan.chosen().is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
