@@ -713,3 +713,155 @@ fn a_forecast_scales_out_ahead_of_the_morning_ramp() {
     ));
     assert_eq!(young.input.current, 5);
 }
+
+// ---- Quality guard ----
+
+use sagescale::engine::alarm::{AlarmSpec, TreatMissingData};
+use sagescale::engine::quality::{GuardPhase, QualityCheck, QualityGuardSpec, TrafficInput};
+
+/// Metric 0: load per instance (target tracking at 100); metric 1: an error rate that
+/// breaches above 0.05 and clears at or below 0.02, 3 of 3 datapoints; recovery after 10 min.
+fn guarded() -> Rig {
+    let alarm = |comparison, threshold| AlarmSpec {
+        metric: sagescale::metrics::MetricId(1),
+        comparison,
+        threshold,
+        evaluation_periods: 3,
+        datapoints_to_alarm: 3,
+        treat_missing: TreatMissingData::Missing,
+    };
+    let guard = PolicyKind::QualityGuard(QualityGuardSpec {
+        checks: vec![QualityCheck {
+            breach: alarm(Comparison::Greater, 0.05),
+            clear: alarm(Comparison::LessOrEqual, 0.02),
+        }],
+        fallback: "champion".into(),
+        fallback_variant: "champion".into(),
+        variant: "v".into(),
+        endpoint: "e".into(),
+        shift: 1.0,
+        capacity_ratio: 1.0,
+        recover_after: Seconds(600),
+    });
+    let mut rig = Rig::new(
+        target(1, 20, vec![("tt", tracking(0, 100.0)), ("quality", guard)]),
+        4,
+        2,
+    );
+    rig.input.traffic = Some(TrafficInput {
+        weight: 0.9,
+        fallback_weight: 0.1,
+        fallback_current: 1,
+        fallback_settled: true,
+    });
+    rig
+}
+
+fn phase(rig: &Rig) -> GuardPhase {
+    rig.decision.traffic.expect("a guard acts").phase
+}
+
+#[test]
+fn quality_guard_needs_a_sustained_breach_and_moves_capacity_before_weights() {
+    let mut rig = guarded();
+    // Two bad minutes of three: no breach yet.
+    for v in [0.01, 0.09, 0.09] {
+        rig.minute(&[Some(100.0), Some(v)]);
+        assert_eq!(phase(&rig), GuardPhase::Healthy);
+    }
+    // The third bad minute: the guard engages, asks the champion for 1 + 4 instances, and
+    // moves no weight while the champion has 1.
+    rig.minute(&[Some(100.0), Some(0.09)]);
+    let t = rig.decision.traffic.unwrap();
+    assert_eq!(t.phase, GuardPhase::Provisioning);
+    assert_eq!(t.fallback_floor, Some(5));
+    assert_eq!(t.weights, None);
+    // Capacity is in service: the weights move, all of the challenger's to the champion.
+    rig.input.traffic.as_mut().unwrap().fallback_current = 5;
+    rig.minute(&[Some(100.0), Some(0.09)]);
+    let (w, fw) = rig.decision.traffic.unwrap().weights.unwrap();
+    assert!(w.abs() < 1e-12 && (fw - 1.0).abs() < 1e-12, "{w} {fw}");
+    // Not while the champion is still moving.
+    rig.input.traffic.as_mut().unwrap().fallback_settled = false;
+    rig.minute(&[Some(100.0), Some(0.09)]);
+    assert_eq!(rig.decision.traffic.unwrap().weights, None);
+    // The endpoint reports the new weights: shifted.
+    let t = rig.input.traffic.as_mut().unwrap();
+    (t.weight, t.fallback_weight, t.fallback_settled) = (0.0, 1.0, true);
+    rig.minute(&[Some(100.0), Some(0.09)]);
+    assert_eq!(phase(&rig), GuardPhase::Shifted);
+    assert_eq!(rig.decision.traffic.unwrap().weights, None);
+}
+
+#[test]
+fn quality_guard_freezes_scale_in_and_recovers_only_past_the_clear_threshold() {
+    let mut rig = guarded();
+    for _ in 0..3 {
+        rig.minute(&[Some(100.0), Some(0.09)]);
+    }
+    assert_eq!(phase(&rig), GuardPhase::Provisioning);
+    let t = rig.input.traffic.as_mut().unwrap();
+    (t.weight, t.fallback_weight, t.fallback_current) = (0.0, 1.0, 5);
+    rig.minute(&[Some(0.0), Some(0.09)]);
+    assert_eq!(phase(&rig), GuardPhase::Shifted);
+    // No traffic on the challenger: target tracking wants to scale in, the guard freezes it.
+    for _ in 0..20 {
+        assert_eq!(rig.minute(&[Some(0.0), Some(0.04)]), 4);
+    }
+    assert_eq!(
+        rig.decision.blocked,
+        Some(sagescale::engine::Rule::QualityFreeze { policy: 1 })
+    );
+    // 0.04 is below the breach threshold but above the clear one: still shifted after 20 min.
+    assert_eq!(phase(&rig), GuardPhase::Shifted);
+    // Missing data never clears.
+    for _ in 0..15 {
+        rig.minute(&[Some(0.0), None]);
+    }
+    assert_eq!(phase(&rig), GuardPhase::Shifted);
+    // Clear for 3 datapoints, then 10 more minutes: restoring, asking for the old weights.
+    let mut restoring_at = None;
+    for m in 0..15 {
+        rig.minute(&[Some(0.0), Some(0.01)]);
+        if phase(&rig) == GuardPhase::Restoring && restoring_at.is_none() {
+            restoring_at = Some(m);
+        }
+    }
+    assert_eq!(restoring_at, Some(12), "3 datapoints to clear, then 600 s");
+    assert_eq!(rig.decision.traffic.unwrap().weights, Some((0.9, 0.1)));
+    assert_eq!(rig.decision.traffic.unwrap().fallback_floor, Some(5));
+    // The endpoint reports the old weights: healthy, floor gone, scale-in free again.
+    let t = rig.input.traffic.as_mut().unwrap();
+    (t.weight, t.fallback_weight) = (0.9, 0.1);
+    rig.minute(&[Some(0.0), Some(0.01)]);
+    let t = rig.decision.traffic.unwrap();
+    assert_eq!(
+        (t.phase, t.fallback_floor, t.weights),
+        (GuardPhase::Healthy, None, None)
+    );
+    let mut shed = false;
+    for _ in 0..20 {
+        shed |= rig.minute(&[Some(10.0), Some(0.01)]) < 4;
+    }
+    assert!(shed, "scale-in resumes once the guard is healthy");
+}
+
+#[test]
+fn a_guard_floor_raises_the_fallbacks_min_but_never_past_its_max() {
+    let mut rig = Rig::new(target(1, 6, vec![("tt", tracking(0, 100.0))]), 1, 1);
+    rig.input.guard_floor = Some(5);
+    assert_eq!(rig.minute(&[Some(10.0)]), 5);
+    assert_eq!(
+        rig.decision.bounds.min_from,
+        sagescale::engine::decision::BoundSource::QualityGuard
+    );
+    rig.input.guard_floor = Some(9);
+    assert_eq!(rig.minute(&[Some(10.0)]), 6);
+    // The floor goes: target tracking may scale in again (15 low minutes).
+    rig.input.guard_floor = None;
+    let mut last = 6;
+    for _ in 0..16 {
+        last = rig.minute(&[Some(10.0)]);
+    }
+    assert!(last < 6, "{last}");
+}

@@ -94,3 +94,290 @@ async fn a_predictive_policy_scales_out_before_the_daily_peak_and_publishes_its_
     );
     assert_eq!(d.stop(), Some(0));
 }
+
+/// An endpoint with two variants: `challenger` (4 instances, weight 0.9) and `champion`
+/// (1 instance, weight 0.1), each registered with Application Auto Scaling at [1, 20].
+async fn two_variants(c: &sagescale::aws::AwsClients, name: &str) {
+    use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+    use aws_sdk_sagemaker::types::{
+        ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
+    };
+    c.sagemaker
+        .create_model()
+        .model_name(format!("{name}-model"))
+        .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
+        .primary_container(
+            ContainerDefinition::builder()
+                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/model:latest")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateModel");
+    let variant = |v: &str, n: i32, w: f32| {
+        ProductionVariant::builder()
+            .variant_name(v)
+            .model_name(format!("{name}-model"))
+            .initial_instance_count(n)
+            .initial_variant_weight(w)
+            .instance_type(ProductionVariantInstanceType::MlM5Large)
+            .build()
+    };
+    c.sagemaker
+        .create_endpoint_config()
+        .endpoint_config_name(format!("{name}-config"))
+        .production_variants(variant("challenger", 4, 0.9))
+        .production_variants(variant("champion", 1, 0.1))
+        .send()
+        .await
+        .expect("CreateEndpointConfig");
+    c.sagemaker
+        .create_endpoint()
+        .endpoint_name(name)
+        .endpoint_config_name(format!("{name}-config"))
+        .send()
+        .await
+        .expect("CreateEndpoint");
+    for v in ["challenger", "champion"] {
+        c.autoscaling
+            .register_scalable_target()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id(format!("endpoint/{name}/variant/{v}"))
+            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .min_capacity(1)
+            .max_capacity(20)
+            .send()
+            .await
+            .expect("RegisterScalableTarget");
+    }
+}
+
+/// `variant -> (weight, instances)` as SageMaker reports them.
+async fn variants(
+    c: &sagescale::aws::AwsClients,
+    name: &str,
+) -> std::collections::BTreeMap<String, (f32, Option<i32>)> {
+    let e = c
+        .sagemaker
+        .describe_endpoint()
+        .endpoint_name(name)
+        .send()
+        .await
+        .expect("DescribeEndpoint");
+    e.production_variants()
+        .iter()
+        .map(|v| {
+            (
+                v.variant_name().unwrap_or_default().to_string(),
+                (
+                    v.current_weight().unwrap_or(-1.0),
+                    v.current_instance_count(),
+                ),
+            )
+        })
+        .collect()
+}
+
+async fn variant_bounds(c: &sagescale::aws::AwsClients, name: &str, variant: &str) -> (i32, i32) {
+    use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+    let got = c
+        .autoscaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_ids(format!("endpoint/{name}/variant/{variant}"))
+        .send()
+        .await
+        .expect("DescribeScalableTargets");
+    let t = &got.scalable_targets()[0];
+    (t.min_capacity(), t.max_capacity())
+}
+
+/// Put per-minute `accuracy` datapoints for the last `minutes` minutes (namespace
+/// `Custom/ModelQuality`, dimension `Endpoint`).
+async fn put_accuracy(c: &sagescale::aws::AwsClients, name: &str, value: f64, minutes: i64) {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let minute = now - now % 60;
+    let data: Vec<MetricDatum> = (1..=minutes)
+        .map(|i| {
+            MetricDatum::builder()
+                .metric_name("accuracy")
+                .dimensions(Dimension::builder().name("Endpoint").value(name).build())
+                .timestamp(DateTime::from_secs(minute - 60 * i))
+                .value(value)
+                .build()
+        })
+        .collect();
+    c.cloudwatch
+        .put_metric_data()
+        .namespace("Custom/ModelQuality")
+        .set_metric_data(Some(data))
+        .send()
+        .await
+        .expect("PutMetricData");
+}
+
+/// Poll an async condition every 200 ms for up to `secs` seconds.
+async fn eventually<F, Fut>(secs: u64, mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quality_guard_raises_the_fallback_then_moves_the_weights_and_back() {
+    let url = moto();
+    let c = clients(&url).await;
+    let name = "p-guard";
+    two_variants(&c, name).await;
+    // Accuracy 0.80 on the last three minutes: below 0.90 on 2 of 2 datapoints, a breach.
+    put_accuracy(&c, name, 0.80, 3).await;
+    let policy = format!(
+        r#"[[targets]]
+name = "challenger"
+resource_id = "endpoint/{name}/variant/challenger"
+min = 1
+max = 20
+
+[[targets.policies]]
+name = "quality"
+type = "quality-guard"
+fallback = "champion"
+recover_after_seconds = 2
+
+[[targets.policies.checks]]
+metric = {{ namespace = "Custom/ModelQuality", name = "accuracy", dimensions = {{ Endpoint = "{name}" }}, statistic = "Maximum" }}
+comparison = "LessThanThreshold"
+threshold = 0.90
+clear = 0.95
+evaluation_periods = 2
+
+[[targets]]
+name = "champion"
+resource_id = "endpoint/{name}/variant/champion"
+min = 1
+max = 20
+
+[[targets.policies]]
+name = "invocations"
+type = "target-tracking"
+metric = {{ predefined = "InvocationsPerInstance" }}
+target = 1000.0
+"#
+    );
+    // moto does not move an endpoint's LastModifiedTime on a weight or count change, so the
+    // daemon describes it every second instead of on change.
+    let mut d = Daemon::new(&url, &policy, "capacity_refresh_seconds = 1\n");
+    d.start();
+
+    // 1. Capacity first: the champion's floor goes to 1 + 4 while the weights stay.
+    assert!(
+        eventually(30, || async {
+            variant_bounds(&c, name, "champion").await == (5, 20)
+        })
+        .await,
+        "the champion's floor was not raised\n{}",
+        d.log()
+    );
+    let v = variants(&c, name).await;
+    assert_eq!(v["challenger"].0, 0.9, "{v:?}");
+    assert_eq!(v["champion"].0, 0.1, "{v:?}");
+    assert_eq!(
+        d.metric("sagescale_quality_guard{target=\"challenger\",phase=\"provisioning\"}"),
+        1.0
+    );
+
+    // 2. Application Auto Scaling would now bring the champion to 5 (moto's does not move
+    //    SageMaker's counts, so the test does what AWS would).
+    c.sagemaker
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name(name)
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("challenger")
+                .desired_weight(0.9)
+                .desired_instance_count(4)
+                .build(),
+        )
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("champion")
+                .desired_weight(0.1)
+                .desired_instance_count(5)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("UpdateEndpointWeightsAndCapacities");
+
+    // 3. The weights move: all of the challenger's traffic to the champion, counts unchanged.
+    assert!(
+        eventually(30, || async {
+            let v = variants(&c, name).await;
+            v["challenger"].0 == 0.0 && v["champion"].0 == 1.0
+        })
+        .await,
+        "the weights did not move\n{}",
+        d.log()
+    );
+    let v = variants(&c, name).await;
+    assert_eq!((v["challenger"].1, v["champion"].1), (Some(4), Some(5)));
+    let call = d
+        .calls("ok")
+        .into_iter()
+        .find(|c| c["operation"] == "UpdateEndpointWeightsAndCapacities")
+        .expect("the weight call is in the decision log");
+    assert_eq!(call["weights"][0]["variant"], "challenger");
+    assert!(
+        (call["weights"][1]["weight"].as_f64().unwrap() - 1.0).abs() < 1e-6,
+        "{call}"
+    );
+    assert!(
+        wait_for(10, || d.metric(
+            "sagescale_quality_guard{target=\"challenger\",phase=\"shifted\"}"
+        ) == 1.0)
+        .await,
+        "{}",
+        d.log()
+    );
+    assert!(d.log().contains("quality guard"), "an alert in the log");
+
+    // 4. Accuracy recovers: a better datapoint in each of the last minutes (the check reads
+    //    the Maximum). After 2 s clear, the weights go back, then the champion's floor.
+    put_accuracy(&c, name, 0.99, 3).await;
+    assert!(
+        eventually(40, || async {
+            let v = variants(&c, name).await;
+            v["challenger"].0 == 0.9 && v["champion"].0 == 0.1
+        })
+        .await,
+        "the weights did not come back\n{}",
+        d.log()
+    );
+    assert!(
+        eventually(30, || async {
+            variant_bounds(&c, name, "champion").await == (1, 20)
+        })
+        .await,
+        "the champion's floor was not released\n{}",
+        d.log()
+    );
+    assert_eq!(
+        d.metric("sagescale_quality_guard{target=\"challenger\",phase=\"healthy\"}"),
+        1.0
+    );
+    assert_eq!(d.stop(), Some(0));
+}

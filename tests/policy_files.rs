@@ -388,3 +388,68 @@ fn backlog_deadline_is_for_async_endpoints_and_checks_its_numbers() {
     ));
     assert_eq!(set.metrics.len(), 2, "backlog and age");
 }
+
+#[test]
+fn a_quality_guard_checks_its_thresholds_and_its_fallback_across_files() {
+    let dir = tmpdir("guard");
+    let guard = |fallback: &str, shift: &str, clear: &str| {
+        format!(
+            "targets:\n  - name: a\n    resource_id: endpoint/e/variant/a\n    min: 1\n    max: 4\n    policies:\n      - name: q\n        type: quality-guard\n        fallback: {fallback}\n        shift: {shift}\n        checks:\n          - metric: {{ namespace: x, name: err }}\n            comparison: GreaterThanThreshold\n            threshold: 0.05\n            clear: {clear}\n"
+        )
+    };
+    // Its own numbers: a share above 1, a clear threshold that itself breaches.
+    let a = write(&dir, "a.yaml", &guard("b", "1.5", "0.08"));
+    let ds = problems(std::slice::from_ref(&a));
+    let shift = find(&ds, "targets[0].policies[0].shift");
+    assert_eq!(shift.line, Some(10));
+    assert!(shift.message.contains("(0, 1]"), "{}", shift.message);
+    assert!(find(&ds, "targets[0].policies[0].checks[0].clear")
+        .message
+        .contains("good side"));
+    // The fallback, checked across files: it must exist, on the same endpoint.
+    let a = write(&dir, "a.yaml", &guard("b", "0.5", "0.02"));
+    let missing = problems(std::slice::from_ref(&a));
+    assert!(find(&missing, "targets[0].policies[0].fallback")
+        .message
+        .contains("no target named `b`"));
+    let b = write(
+        &dir,
+        "b.yaml",
+        "targets:\n  - name: b\n    resource_id: endpoint/other/variant/b\n    min: 1\n    max: 4\n    policies: []\n",
+    );
+    let elsewhere = problems(&[a.clone(), b.clone()]);
+    let d = find(&elsewhere, "targets[0].policies[0].fallback");
+    assert_eq!(
+        (d.file.file_name().unwrap(), d.line),
+        ("a.yaml".as_ref(), Some(9))
+    );
+    assert!(d.message.contains("another variant of endpoint `e`"));
+    // Guards do not chain.
+    std::fs::write(
+        &b,
+        guard("a", "1", "0.02").replace(
+            "name: a\n    resource_id: endpoint/e/variant/a",
+            "name: b\n    resource_id: endpoint/e/variant/b",
+        ),
+    )
+    .unwrap();
+    let chained = problems(&[a.clone(), b.clone()]);
+    assert!(find(&chained, "targets[0].policies[0].fallback")
+        .message
+        .contains("guards do not chain"));
+    // The bundled example compiles, with the fallback's variant filled in.
+    let (set, _) = policy::load(&[PathBuf::from("policies/fraud-quality-guard.yaml")])
+        .unwrap_or_else(|d| panic!("{d}"));
+    let sagescale::engine::PolicyKind::QualityGuard(g) = &set.targets[0].policies[1].kind else {
+        panic!("not a guard");
+    };
+    assert_eq!(
+        (
+            g.endpoint.as_str(),
+            g.variant.as_str(),
+            g.fallback_variant.as_str()
+        ),
+        ("fraud-scoring", "challenger", "champion")
+    );
+    assert_eq!(g.checks.len(), 2);
+}

@@ -1,5 +1,6 @@
-//! Capacity out: `RegisterScalableTarget`, the one call sagescale moves capacity with, and
-//! `PutMetricData` for sagescale's own metrics.
+//! Capacity out: `RegisterScalableTarget`, the one call sagescale moves capacity with;
+//! `UpdateEndpointWeightsAndCapacities`, with which a quality guard moves traffic between
+//! variants; and `PutMetricData` for sagescale's own metrics.
 //!
 //! Application Auto Scaling moves an active resource's capacity into new `[Min, Max]` at
 //! once: raising Min above current scales out, lowering Max below current scales in.
@@ -37,6 +38,61 @@ pub async fn register(
                 .scalable_dimension(AasDimension::from(dimension.aws_name()))
                 .min_capacity(i32::try_from(min).unwrap_or(i32::MAX))
                 .max_capacity(i32::try_from(max).unwrap_or(i32::MAX))
+                .send()
+        },
+    )
+    .await
+    .map(|_| attempts)
+}
+
+/// One variant's new weight, with the instance count it is settled at.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VariantWeight {
+    /// Variant name.
+    pub variant: String,
+    /// New weight.
+    pub weight: f64,
+    /// Its instance count, sent unchanged (see [`set_weights`]).
+    pub instances: Capacity,
+}
+
+/// Move traffic between an endpoint's variants: `UpdateEndpointWeightsAndCapacities`.
+///
+/// Each variant's settled instance count goes with its weight. Omitting it is allowed by
+/// SageMaker, which then keeps the count, but some emulators (moto 5) clear it; sending the
+/// count it already has changes nothing. The call is made only when both variants are settled
+/// (`InService`, desired = current), and SageMaker refuses it while the endpoint is updating,
+/// so it cannot undo a change in flight.
+pub async fn set_weights(
+    client: &aws_sdk_sagemaker::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+    endpoint: &str,
+    variants: &[VariantWeight],
+) -> Result<u32, CallError> {
+    use aws_sdk_sagemaker::types::DesiredWeightAndCapacity;
+    let mut attempts = 0;
+    let desired: Vec<DesiredWeightAndCapacity> = variants
+        .iter()
+        .map(|v| {
+            DesiredWeightAndCapacity::builder()
+                .variant_name(&v.variant)
+                .desired_weight(v.weight as f32)
+                .desired_instance_count(i32::try_from(v.instances).unwrap_or(i32::MAX))
+                .build()
+        })
+        .collect();
+    with_retries(
+        retry,
+        observer,
+        "sagemaker",
+        "UpdateEndpointWeightsAndCapacities",
+        || {
+            attempts += 1;
+            client
+                .update_endpoint_weights_and_capacities()
+                .endpoint_name(endpoint)
+                .set_desired_weights_and_capacities(Some(desired.clone()))
                 .send()
         },
     )

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::actuator::{self, OwnDatum};
+use super::actuator::{self, OwnDatum, VariantWeight};
 use super::capacity::{CapacityError, CapacityReader, ReadCalls, TargetCapacity};
 use super::metric_source::{self, FetchReport, QueryPlan};
 use super::retry::{CallError, CallObserver, RetryPolicy};
@@ -23,6 +23,8 @@ pub struct Aws {
     pub lag: Seconds,
     plan: QueryPlan,
     reader: CapacityReader,
+    /// Endpoints whose weights sagescale changed: described afresh on the next read.
+    changed: std::sync::Mutex<Vec<String>>,
 }
 
 impl Aws {
@@ -44,6 +46,7 @@ impl Aws {
             lag,
             plan: QueryPlan::default(),
             reader,
+            changed: std::sync::Mutex::default(),
         }
     }
 
@@ -83,6 +86,15 @@ impl CapacitySource for Aws {
         targets: &[(String, ScalableDimension)],
         now: Timestamp,
     ) -> (Vec<Result<TargetCapacity, CapacityError>>, ReadCalls) {
+        let changed = std::mem::take(
+            &mut *self
+                .changed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for endpoint in &changed {
+            self.reader.forget(endpoint);
+        }
         self.reader
             .read(
                 &self.clients.sagemaker,
@@ -114,6 +126,28 @@ impl Actuator for Aws {
             max,
         )
         .await
+    }
+
+    async fn set_weights(
+        &self,
+        endpoint: &str,
+        variants: &[VariantWeight],
+    ) -> Result<u32, CallError> {
+        let r = actuator::set_weights(
+            &self.clients.sagemaker,
+            &self.retry,
+            self.observer.as_ref(),
+            endpoint,
+            variants,
+        )
+        .await;
+        // Whatever the outcome, read the endpoint afresh: the guard moves on only on what
+        // SageMaker reports.
+        self.changed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(endpoint.to_string());
+        r
     }
 
     async fn publish(&self, at: Timestamp, data: &[OwnDatum]) -> Result<u32, CallError> {

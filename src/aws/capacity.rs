@@ -28,7 +28,7 @@ pub struct Registration {
 }
 
 /// One target's capacity as read this cycle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct TargetCapacity {
     /// Endpoint (or inference component) status.
     pub status: EndpointStatus,
@@ -38,6 +38,9 @@ pub struct TargetCapacity {
     pub desired: Capacity,
     /// The AAS registration, if the target is registered.
     pub registration: Option<Registration>,
+    /// A variant's current traffic weight (`None` for inference components).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
 }
 
 /// Why a target's capacity could not be read.
@@ -66,6 +69,8 @@ struct Described {
     status: EndpointStatus,
     /// Variant name -> (current, desired) for each dimension sagescale scales.
     instances: HashMap<String, (Option<i32>, Option<i32>)>,
+    /// Variant name -> current weight.
+    weights: HashMap<String, f32>,
     concurrency: HashMap<String, (Option<i32>, Option<i32>)>,
 }
 
@@ -114,6 +119,12 @@ impl CapacityReader {
             refresh_seconds: 600,
             parallelism: 8,
         }
+    }
+
+    /// Describe `endpoint` again on the next read, whatever `ListEndpoints` says (after
+    /// sagescale changed it itself).
+    pub fn forget(&mut self, endpoint: &str) {
+        self.cache.remove(endpoint);
     }
 
     /// Read every target (`(resource_id, dimension)`), index-aligned with the input.
@@ -256,6 +267,7 @@ impl CapacityReader {
             current,
             desired: count(desired).unwrap_or(current),
             registration: None,
+            weight: d.weights.get(variant).map(|&w| f64::from(w)),
         })
     }
 }
@@ -310,8 +322,12 @@ async fn describe_endpoint(
     .await?;
     let mut instances = HashMap::new();
     let mut concurrency = HashMap::new();
+    let mut weights = HashMap::new();
     for v in e.production_variants() {
         let name = v.variant_name().unwrap_or_default().to_string();
+        if let Some(w) = v.current_weight().or(v.desired_weight()) {
+            weights.insert(name.clone(), w);
+        }
         instances.insert(
             name.clone(),
             (v.current_instance_count(), v.desired_instance_count()),
@@ -336,6 +352,7 @@ async fn describe_endpoint(
             .endpoint_status()
             .map_or(EndpointStatus::Other, |s| status_of(s.as_str())),
         instances,
+        weights,
         concurrency,
     })
 }
@@ -376,6 +393,7 @@ async fn describe_component(
         current,
         desired: count(rc.and_then(|r| r.desired_copy_count())).unwrap_or(current),
         registration: None,
+        weight: None,
     })
 }
 

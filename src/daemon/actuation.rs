@@ -182,6 +182,7 @@ mod tests {
                 max,
                 suspended: Suspension::default(),
             }),
+            weight: None,
         }
     }
 

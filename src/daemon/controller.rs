@@ -7,8 +7,9 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::aws::actuator::OwnDatum;
+use crate::aws::actuator::{OwnDatum, VariantWeight};
 use crate::aws::{CapacityError, ReadCalls, TargetCapacity};
+use crate::engine::quality::GuardPhase;
 use crate::engine::{
     evaluate, CapacityInput, Decision, Direction, EngineSettings, PersistedState,
     ScalableDimension, Seconds, TargetState, Timestamp,
@@ -18,6 +19,7 @@ use crate::policy::PolicySet;
 
 use super::actuation::{self, Call, Pin, Purpose};
 use super::decision_log::{rfc3339, CallRecord, DecisionLog, Outcome, Record};
+use super::guards::Guards;
 use super::ports::{Actuator, CapacitySource, Fence, MetricSource};
 use super::state_file::{self, DaemonState, StateError, STATE_FILE_VERSION};
 use super::telemetry::Telemetry;
@@ -107,6 +109,7 @@ pub struct Controller {
     obs: ObservationSet,
     logged: Vec<(u64, Timestamp)>,
     settings: EngineSettings,
+    guards: Guards,
 }
 
 /// At least one record per target this often, so `explain` has a recent story.
@@ -131,6 +134,7 @@ impl Controller {
         let n = set.targets.len();
         Ok(Self {
             ids: ids(&set),
+            guards: Guards::new(&set),
             before: states.clone(),
             states,
             pins,
@@ -230,11 +234,12 @@ impl Controller {
         report.read_calls = read_calls;
 
         // Decide every target, keeping the state from before so a failed call can be undone.
-        let mut plans: Vec<Option<actuation::Plan>> = Vec::with_capacity(self.ids.len());
+        // Quality-guarded targets go first, so their fallbacks see this cycle's floors.
+        let mut plans: Vec<Option<actuation::Plan>> = vec![None; self.ids.len()];
         let started = Instant::now();
-        for (i, cap) in caps.iter().enumerate() {
-            let Ok(cap) = cap else {
-                plans.push(None);
+        for k in 0..self.guards.order.len() {
+            let i = self.guards.order[k];
+            let Ok(cap) = &caps[i] else {
                 continue;
             };
             self.before[i].clone_from(&self.states[i]);
@@ -242,6 +247,8 @@ impl Controller {
                 current: engine_current(cap, self.pins[i]),
                 status: cap.status,
                 suspended: cap.registration.map(|r| r.suspended).unwrap_or_default(),
+                traffic: self.guards.traffic(i, &caps),
+                guard_floor: self.guards.floor(i, &self.decisions),
             };
             evaluate(
                 &self.settings,
@@ -252,13 +259,13 @@ impl Controller {
                 now,
                 &mut self.decisions[i],
             );
-            plans.push(Some(actuation::plan(
+            plans[i] = Some(actuation::plan(
                 &self.decisions[i],
                 cap,
                 self.pins[i],
                 now,
                 opts.pin_timeout,
-            )));
+            ));
         }
         report.engine = started.elapsed();
 
@@ -277,7 +284,14 @@ impl Controller {
         }
 
         // A leader confirms its lease right before acting; a lost lease refuses every call.
-        let wants_calls = plans.iter().flatten().any(|p| p.call.is_some());
+        let weight_calls: Vec<Option<(String, Vec<VariantWeight>)>> = (0..self.ids.len())
+            .map(|i| {
+                self.guards
+                    .weight_call(i, &self.set.targets[i], &self.decisions[i], &caps)
+            })
+            .collect();
+        let wants_calls = plans.iter().flatten().any(|p| p.call.is_some())
+            || weight_calls.iter().any(Option::is_some);
         let mut mode = opts.mode;
         if mode == Mode::Act && wants_calls && !fence.confirm(now).await {
             tracing::error!("the leader lease is lost: no call is made this cycle");
@@ -375,6 +389,53 @@ impl Controller {
                             Some((call, outcome))
                         }
                     };
+                    if let Some(t) = d.traffic {
+                        telemetry.quality_guard(&spec.name, t.phase);
+                        let was = self.before[i]
+                            .policies
+                            .get(usize::from(t.policy))
+                            .map(|p| p.guard.phase);
+                        if was != Some(t.phase) {
+                            tracing::warn!(target_name = %spec.name, phase = t.phase.name(), floor = t.fallback_floor, "quality guard: {}", d.explain(spec));
+                        }
+                    }
+                    if let Some((endpoint, weights)) = weight_calls[i].clone() {
+                        report.actuations += 1;
+                        let (outcome, attempts, error) = if fenced {
+                            (Outcome::Fenced, 0, Some("the leader lease was lost".into()))
+                        } else if mode == Mode::Suspended {
+                            (Outcome::Suspended, 0, None)
+                        } else if mode == Mode::DryRun {
+                            (Outcome::DryRun, 0, None)
+                        } else {
+                            match ports.set_weights(&endpoint, &weights).await {
+                                Ok(n) => (Outcome::Ok, n, None),
+                                Err(e) => {
+                                    // The guard moves on only when the endpoint shows the new
+                                    // weights, so it asks again next cycle.
+                                    report.actuation_failures += 1;
+                                    (Outcome::Failed, e.attempts, Some(e.to_string()))
+                                }
+                            }
+                        };
+                        let purpose = d.traffic.map_or("", |t| t.phase.name());
+                        telemetry.actuation(&spec.name, "weights", outcome_name(&outcome));
+                        let shown: Vec<String> = weights
+                            .iter()
+                            .map(|w| format!("{}={}", w.variant, w.weight))
+                            .collect();
+                        match &outcome {
+                            Outcome::Failed => {
+                                tracing::error!(target_name = %spec.name, endpoint, weights = %shown.join(" "), error = error.as_deref().unwrap_or(""), "UpdateEndpointWeightsAndCapacities failed")
+                            }
+                            _ => {
+                                tracing::warn!(target_name = %spec.name, endpoint, weights = %shown.join(" "), outcome = outcome_name(&outcome), "UpdateEndpointWeightsAndCapacities: the quality guard moves traffic")
+                            }
+                        }
+                        calls.push(CallRecord::weights(
+                            purpose, weights, outcome, attempts, error,
+                        ));
+                    }
                     let mut text = d.explain(spec);
                     if let Some(p) = self.pins[i].filter(|p| in_flight(cap, *p)) {
                         text.push_str(&format!(
@@ -456,6 +517,14 @@ impl Controller {
                 value: f64::from(d.desired),
                 count: true,
             });
+            if let Some(t) = d.traffic {
+                data.push(OwnDatum {
+                    name: "QualityGuardEngaged",
+                    target: Some(name.clone()),
+                    value: f64::from(u8::from(t.phase != GuardPhase::Healthy)),
+                    count: false,
+                });
+            }
             data.push(OwnDatum {
                 name: "Decisions",
                 target: Some(name.clone()),
@@ -549,6 +618,9 @@ fn key(d: Option<&Decision>, call: Option<&Call>, error: Option<&str>) -> u64 {
         })
         .hash(&mut h);
         format!("{:?}{:?}", d.blocked, d.clamped).hash(&mut h);
+        d.traffic
+            .map(|t| (t.phase.name(), t.fallback_floor, t.weights.is_some()))
+            .hash(&mut h);
         for v in &d.verdicts {
             std::mem::discriminant(&v.reason).hash(&mut h);
             v.wants.hash(&mut h);

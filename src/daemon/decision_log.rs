@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::actuator::VariantWeight;
 use crate::aws::TargetCapacity;
 use crate::engine::{Capacity, Decision, Timestamp};
 
@@ -49,6 +50,10 @@ pub struct CallRecord {
     /// The error, if it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `UpdateEndpointWeightsAndCapacities`: the variants' new weights (`min` and `max` are
+    /// then 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<VariantWeight>,
 }
 
 impl CallRecord {
@@ -67,6 +72,29 @@ impl CallRecord {
             outcome,
             attempts,
             error,
+            weights: Vec::new(),
+        }
+    }
+
+    /// A record of a quality guard's weight change.
+    #[must_use]
+    pub fn weights(
+        purpose: &str,
+        weights: Vec<VariantWeight>,
+        outcome: Outcome,
+        attempts: u32,
+        error: Option<String>,
+    ) -> Self {
+        Self {
+            service: "sagemaker".into(),
+            operation: "UpdateEndpointWeightsAndCapacities".into(),
+            purpose: purpose.into(),
+            min: 0,
+            max: 0,
+            outcome,
+            attempts,
+            error,
+            weights,
         }
     }
 }

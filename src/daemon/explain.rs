@@ -62,11 +62,16 @@ pub fn story(text: &str, target: &str, last: usize) -> Result<String, String> {
                     c.error.as_deref().unwrap_or("")
                 ),
             };
-            let _ = writeln!(
-                s,
-                "    -> {} min={} max={} ({}): {what}",
-                c.operation, c.min, c.max, c.purpose
-            );
+            let args = if c.weights.is_empty() {
+                format!("min={} max={}", c.min, c.max)
+            } else {
+                c.weights
+                    .iter()
+                    .map(|w| format!("{}={}", w.variant, w.weight))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let _ = writeln!(s, "    -> {} {args} ({}): {what}", c.operation, c.purpose);
         }
     }
     if !bad.is_empty() {

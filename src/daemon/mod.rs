@@ -15,6 +15,7 @@ pub mod controller;
 pub mod decision_log;
 pub mod explain;
 pub mod failpoint;
+pub mod guards;
 pub mod iam;
 pub mod leadership;
 pub mod ports;

@@ -4,7 +4,7 @@
 // The daemon drives its ports from one task, so the futures need not be `Send`.
 #![allow(async_fn_in_trait)]
 
-use crate::aws::actuator::OwnDatum;
+use crate::aws::actuator::{OwnDatum, VariantWeight};
 use crate::aws::{CallError, CapacityError, FetchReport, ReadCalls, TargetCapacity};
 use crate::engine::{Capacity, ScalableDimension, Timestamp};
 use crate::metrics::{MetricQuery, ObservationSet};
@@ -40,6 +40,12 @@ pub trait Actuator {
         dimension: ScalableDimension,
         min: Capacity,
         max: Capacity,
+    ) -> Result<u32, CallError>;
+    /// Set the traffic weights of an endpoint's variants; returns the attempts it took.
+    async fn set_weights(
+        &self,
+        endpoint: &str,
+        variants: &[VariantWeight],
     ) -> Result<u32, CallError>;
     /// Publish sagescale's own metrics; returns the calls made.
     async fn publish(&self, at: Timestamp, data: &[OwnDatum]) -> Result<u32, CallError>;

@@ -35,6 +35,8 @@ pub struct Telemetry {
     /// Predictive policies' forecasts by target and quantity (`load`, `floor`, `error`,
     /// `holds`).
     pub forecast: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+    /// Quality guards: 1 for the phase each guarded target is in, 0 for the others.
+    pub quality_guard: Family<Labels, Gauge>,
     /// Errors by kind (`metrics`, `capacity`, `state_file`, `decision_log`, `publish`).
     pub errors: Family<Labels, Counter>,
     /// Policy reloads by outcome.
@@ -82,6 +84,7 @@ impl Telemetry {
             capacity: Family::default(),
             errors: Family::default(),
             forecast: Family::default(),
+            quality_guard: Family::default(),
             reloads: Family::default(),
             last_cycle: Gauge::default(),
             targets: Gauge::default(),
@@ -129,6 +132,11 @@ impl Telemetry {
             "forecast",
             "Predictive policies' forecast: load per period, capacity floor, back-tested error, and whether the floor holds",
             t.forecast.clone(),
+        );
+        registry.register(
+            "quality_guard",
+            "Quality guards: 1 for the phase (healthy, provisioning, shifted, restoring) each guarded target is in",
+            t.quality_guard.clone(),
         );
         registry.register(
             "policy_reloads",
@@ -225,6 +233,24 @@ impl Telemetry {
                     ("quantity", quantity.to_string()),
                 ])
                 .set(value);
+        }
+    }
+
+    /// Publish a quality guard's phase.
+    pub fn quality_guard(&self, target: &str, phase: crate::engine::quality::GuardPhase) {
+        use crate::engine::quality::GuardPhase;
+        for p in [
+            GuardPhase::Healthy,
+            GuardPhase::Provisioning,
+            GuardPhase::Shifted,
+            GuardPhase::Restoring,
+        ] {
+            self.quality_guard
+                .get_or_create(&vec![
+                    ("target", target.to_string()),
+                    ("phase", p.name().to_string()),
+                ])
+                .set(i64::from(p == phase));
         }
     }
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::alarm::Comparison;
+use super::quality::{GuardPhase, TrafficAction};
 use super::units::{Capacity, Timestamp};
 
 /// Which way capacity moves.
@@ -180,6 +181,19 @@ pub enum Reason {
     },
     /// Scheduled scaling is suspended on this target.
     ScheduleSuspended,
+    /// Quality guard: where it stands.
+    Quality {
+        /// The first check in breach (index in `checks`), if any.
+        breach: Option<u8>,
+        /// That check's newest value (NaN without a breach).
+        value: f64,
+        /// The guard's phase.
+        phase: GuardPhase,
+        /// The fallback's capacity floor while engaged.
+        floor: Option<Capacity>,
+        /// Seconds every check has been clear while engaged.
+        clear_for_s: u32,
+    },
 }
 
 /// One policy's verdict.
@@ -203,6 +217,9 @@ pub enum BoundSource {
     Scheduled(u16),
     /// Kept from before while scheduled scaling is suspended.
     Kept,
+    /// Raised by a quality guard on another target, so this fallback variant can take its
+    /// traffic.
+    QualityGuard,
 }
 
 /// The bounds in force at the decision.
@@ -249,6 +266,11 @@ pub enum Rule {
         /// Its floor.
         floor: Capacity,
     },
+    /// Scale-in is frozen while this quality guard is engaged.
+    QualityFreeze {
+        /// The guard.
+        policy: u16,
+    },
     /// The wanted capacity was raised to the min in force.
     ClampedToMin {
         /// What was wanted.
@@ -282,6 +304,8 @@ pub struct Decision {
     pub clamped: Option<Rule>,
     /// One verdict per policy, index-aligned with the target's policies.
     pub verdicts: Vec<Verdict>,
+    /// A quality guard's traffic action, if the target has a guard.
+    pub traffic: Option<TrafficAction>,
 }
 
 impl Decision {

@@ -8,6 +8,7 @@ use super::burst::{BurstOutcome, BurstSpec};
 use super::deadline::{DeadlineOutcome, DeadlineSpec};
 use super::decision::{BoundSource, Bounds, Decision, Direction, Reason, Rule, Verdict};
 use super::predictive::{Forecast, PredictiveMode, PredictiveSpec};
+use super::quality::{GuardPhase, QualityGuardSpec, TrafficInput};
 use super::spec::{PolicyKind, TargetSpec};
 use super::state::{LastAction, PolicyState, ScaleOutCooldown, TargetState};
 use super::step::StepSpec;
@@ -41,7 +42,7 @@ pub struct Suspension {
 }
 
 /// What the driver knows about the target's capacity right now.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CapacityInput {
     /// Current capacity (in service).
     pub current: Capacity,
@@ -49,6 +50,13 @@ pub struct CapacityInput {
     pub status: EndpointStatus,
     /// Suspended scaling.
     pub suspended: Suspension,
+    /// A target with a quality guard: the weights and the fallback's capacity, as read.
+    #[serde(default)]
+    pub traffic: Option<TrafficInput>,
+    /// A fallback variant: the capacity a quality guard on another target needs it to hold.
+    /// It raises the min in force (never above the max).
+    #[serde(default)]
+    pub guard_floor: Option<Capacity>,
 }
 
 /// Settings that hold for every target.
@@ -94,6 +102,7 @@ pub fn evaluate<O: Observations + ?Sized>(
     out.by = None;
     out.blocked = None;
     out.clamped = None;
+    out.traffic = None;
     out.verdicts.clear();
     out.verdicts.extend((0..n).map(|i| Verdict {
         policy: index(i),
@@ -103,6 +112,14 @@ pub fn evaluate<O: Observations + ?Sized>(
 
     out.bounds = bounds_at(spec, state, input, now, &mut out.verdicts);
     state.bounds = Some((out.bounds.min, out.bounds.max));
+    // A guard's floor is not a bound of this target's own: it is not kept in `state.bounds`.
+    if let Some(floor) = input.guard_floor {
+        let b = &mut out.bounds;
+        if floor > b.min {
+            b.min = floor.min(b.max);
+            b.min_from = BoundSource::QualityGuard;
+        }
+    }
 
     let in_service = input.status == EndpointStatus::InService;
     let cooling_out = state.cooldown.scale_out_at(now);
@@ -132,6 +149,9 @@ pub fn evaluate<O: Observations + ?Sized>(
             }
             PolicyKind::Predictive(p) => predict(settings, p, obs, now, current, v),
             PolicyKind::BacklogDeadline(d) => deadline(settings, d, obs, now, current, v),
+            PolicyKind::QualityGuard(g) => {
+                out.traffic = Some(guard(settings, g, ps, obs, now, input, index(i), v));
+            }
             PolicyKind::Scheduled(_) => {}
         }
     }
@@ -372,6 +392,40 @@ fn deadline<O: Observations + ?Sized>(
     };
 }
 
+#[allow(clippy::too_many_arguments)]
+fn guard<O: Observations + ?Sized>(
+    settings: &EngineSettings,
+    g: &QualityGuardSpec,
+    ps: &mut PolicyState,
+    obs: &O,
+    now: Timestamp,
+    input: &CapacityInput,
+    policy: u16,
+    v: &mut Verdict,
+) -> super::quality::TrafficAction {
+    let o = g.evaluate(
+        policy,
+        &mut ps.guard,
+        obs,
+        now,
+        settings.max_metric_age,
+        input.current,
+        input.traffic,
+    );
+    v.reason = if o.no_data && o.action.phase == GuardPhase::Healthy {
+        Reason::NoData { stale: false }
+    } else {
+        Reason::Quality {
+            breach: o.breach.map(|(k, _)| k),
+            value: o.breach.map_or(f64::NAN, |(_, x)| x),
+            phase: o.action.phase,
+            floor: o.action.fallback_floor,
+            clear_for_s: o.clear_for_s,
+        }
+    };
+    o.action
+}
+
 fn predict<O: Observations + ?Sized>(
     settings: &EngineSettings,
     p: &PredictiveSpec,
@@ -561,6 +615,8 @@ fn combine(
             out.blocked = Some(Rule::ScaleInNotUnanimous { policy });
         } else if input.suspended.scale_in {
             out.blocked = Some(Rule::ScaleInSuspended);
+        } else if let Some(policy) = guard_freeze(out) {
+            out.blocked = Some(Rule::QualityFreeze { policy });
         } else if let Some(until) = state.cooldown.scale_in_at(now) {
             out.blocked = Some(Rule::ScaleInCooldown { until });
         } else if let Some(c) = state.cooldown.scale_out_at(now) {
@@ -608,6 +664,18 @@ fn combine(
     };
 }
 
+/// A quality guard that is engaged or sees a breach: it freezes scale-in.
+fn guard_freeze(out: &Decision) -> Option<u16> {
+    out.verdicts.iter().find_map(|v| match v.reason {
+        Reason::Quality { breach, phase, .. }
+            if breach.is_some() || phase != GuardPhase::Healthy =>
+        {
+            Some(v.policy)
+        }
+        _ => None,
+    })
+}
+
 /// The highest floor a trusted predictive policy sets, and which policy sets it.
 fn forecast_floor(out: &Decision) -> Option<(Capacity, u16)> {
     out.verdicts
@@ -641,7 +709,8 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                     PolicyKind::Scheduled(_)
                     | PolicyKind::BurstAware(_)
                     | PolicyKind::Predictive(_)
-                    | PolicyKind::BacklogDeadline(_) => Seconds(0),
+                    | PolicyKind::BacklogDeadline(_)
+                    | PolicyKind::QualityGuard(_) => Seconds(0),
                 };
                 let base = state
                     .cooldown
@@ -661,7 +730,8 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                     PolicyKind::Scheduled(_)
                     | PolicyKind::BurstAware(_)
                     | PolicyKind::Predictive(_)
-                    | PolicyKind::BacklogDeadline(_) => Seconds(0),
+                    | PolicyKind::BacklogDeadline(_)
+                    | PolicyKind::QualityGuard(_) => Seconds(0),
                 };
                 state.cooldown.scale_in_until = Some(now.plus(cooldown));
             }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::decision::{BoundSource, Decision, Direction, Reason, Rule, Verdict};
+use super::quality::GuardPhase;
 use super::spec::TargetSpec;
 
 impl Decision {
@@ -39,6 +40,9 @@ impl Decision {
             BoundSource::Standing => "standing".to_string(),
             BoundSource::Scheduled(i) => format!("set by `{}`", name(i)),
             BoundSource::Kept => "kept while scheduled scaling is suspended".to_string(),
+            BoundSource::QualityGuard => {
+                "raised by a quality guard moving traffic to this variant".to_string()
+            }
         };
         let _ = write!(
             s,
@@ -76,6 +80,10 @@ fn rule_text<'a>(rule: Rule, name: &dyn Fn(u16) -> &'a str) -> String {
         ),
         Rule::ForecastFloor { policy, floor } => format!(
             "scale-in stopped at {floor}, the forecast floor of `{}`",
+            name(policy)
+        ),
+        Rule::QualityFreeze { policy } => format!(
+            "blocked: no scale-in while the quality guard `{}` is engaged",
             name(policy)
         ),
         Rule::ClampedToMin { wanted } => format!("wanted {wanted}, raised to the min"),
@@ -161,6 +169,26 @@ fn verdict_text(v: &Verdict) -> String {
             "scheduled: fired at {fired_at}, but min {min} > max {max}; bounds left unchanged"
         ),
         Reason::ScheduleSuspended => "scheduled scaling is suspended".into(),
+        Reason::Quality { breach, value, phase, floor, clear_for_s } => {
+            let check = breach.map_or_else(
+                || "quality checks clear".to_string(),
+                |k| format!("quality check {k} in breach at {value:.4}"),
+            );
+            let floor = floor
+                .map(|f| format!("; the fallback holds at least {f}"))
+                .unwrap_or_default();
+            let what = match phase {
+                GuardPhase::Healthy => "traffic where it was".to_string(),
+                GuardPhase::Provisioning => {
+                    "raising the fallback's capacity before moving traffic".to_string()
+                }
+                GuardPhase::Shifted => format!(
+                    "traffic moved to the fallback (clear for {clear_for_s} s)"
+                ),
+                GuardPhase::Restoring => "moving traffic back".to_string(),
+            };
+            format!("{check}: {what}{floor}")
+        }
     };
     format!("{why}{wants}")
 }

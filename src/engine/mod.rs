@@ -5,7 +5,7 @@
 //! argument; metrics come in through [`crate::metrics::Observations`].
 //!
 //! Layout: [`alarm`] counts datapoints as CloudWatch does; [`target_tracking`], [`step`],
-//! [`burst`] and [`schedule`] hold each policy kind's rules; [`evaluate`] combines them on a target;
+//! [`burst`], [`predictive`], [`deadline`], [`quality`] and [`schedule`] hold each policy kind's rules; [`evaluate`] combines them on a target;
 //! [`state`] is what persists; [`decision`] and `explain` say what was decided and why.
 
 pub mod alarm;
@@ -15,6 +15,7 @@ pub mod decision;
 mod evaluate;
 mod explain;
 pub mod predictive;
+pub mod quality;
 pub mod schedule;
 pub mod spec;
 pub mod state;

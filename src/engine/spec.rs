@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::burst::BurstSpec;
 use super::deadline::DeadlineSpec;
 use super::predictive::PredictiveSpec;
+use super::quality::QualityGuardSpec;
 use super::schedule::ScheduleSpec;
 use super::step::StepSpec;
 use super::target_tracking::TargetTrackingSpec;
@@ -91,6 +92,8 @@ pub enum PolicyKind {
     Predictive(PredictiveSpec),
     /// Async: serve the backlog before the oldest request's deadline (sagescale only).
     BacklogDeadline(DeadlineSpec),
+    /// Move traffic to a fallback variant while model quality is in breach (sagescale only).
+    QualityGuard(QualityGuardSpec),
 }
 
 impl PolicyKind {
@@ -104,7 +107,9 @@ impl PolicyKind {
             Self::TargetTracking(t) => !t.disable_scale_in,
             Self::BurstAware(b) => !b.disable_scale_in,
             Self::BacklogDeadline(_) => true,
-            Self::Step(_) | Self::Scheduled(_) | Self::Predictive(_) => false,
+            Self::Step(_) | Self::Scheduled(_) | Self::Predictive(_) | Self::QualityGuard(_) => {
+                false
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::alarm::AlarmState;
 use super::burst::BurstState;
+use super::quality::GuardState;
 use super::schedule::ScheduleCache;
 use super::spec::TargetSpec;
 use super::units::{Capacity, Timestamp};
@@ -54,6 +55,9 @@ pub struct PolicyState {
     /// Burst-aware policies: stabilisation slots and panic mode.
     #[serde(default)]
     pub burst: BurstState,
+    /// Quality guards: phase, base traffic and check alarms.
+    #[serde(default)]
+    pub guard: GuardState,
     /// Scheduled policies' firing cache (derived, so never persisted).
     #[serde(skip)]
     pub schedule: ScheduleCache,

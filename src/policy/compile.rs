@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::diagnostic::{child, item, Diagnostic};
 use super::document::{
     AdjustmentTypeDoc, AlarmDoc, BacklogDeadlineDoc, BurstAwareDoc, ComparisonDoc, DimensionDoc,
-    PolicyDoc, PredictiveDoc, PredictiveModeDoc, ScheduledDoc, StepDoc, TargetDoc,
+    PolicyDoc, PredictiveDoc, PredictiveModeDoc, QualityGuardDoc, ScheduledDoc, StepDoc, TargetDoc,
     TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
 };
 use super::load::LoadedFile;
@@ -19,6 +19,7 @@ use crate::engine::alarm::{AlarmSpec, Comparison, TreatMissingData};
 use crate::engine::burst::BurstSpec;
 use crate::engine::deadline::DeadlineSpec;
 use crate::engine::predictive::{PredictiveMode, PredictiveSpec};
+use crate::engine::quality::{QualityCheck, QualityGuardSpec, MAX_CHECKS};
 use crate::engine::schedule::ScheduleSpec;
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use crate::engine::target_tracking::{AlarmShape, TargetTrackingSpec};
@@ -63,7 +64,9 @@ pub fn compile(files: &[LoadedFile], out: &mut Vec<Diagnostic>) -> Option<Policy
     let mut metrics = MetricTable::default();
     let mut names: HashMap<String, String> = HashMap::new();
     let mut resources: HashMap<(String, ScalableDimension), String> = HashMap::new();
-    for file in files {
+    // Per compiled target: its file and its policies' paths, for cross-target checks.
+    let mut places: Vec<(usize, Vec<String>)> = Vec::new();
+    for (fi, file) in files.iter().enumerate() {
         let mut ctx = Ctx { file, out };
         for loaded in &file.targets {
             let doc = &loaded.doc;
@@ -87,14 +90,111 @@ pub fn compile(files: &[LoadedFile], out: &mut Vec<Diagnostic>) -> Option<Policy
                 } else {
                     resources.insert(key, here.clone());
                 }
+                let policy_paths = loaded
+                    .policy_index
+                    .iter()
+                    .map(|&j| item(&child(&path, "policies"), j))
+                    .collect();
+                places.push((fi, policy_paths));
                 set.targets.push(spec);
                 set.origins.push((file.path.clone(), path));
             }
         }
     }
+    link_guards(files, &places, &mut set.targets, out);
     set.metrics = metrics.queries;
     set.metric_history = metrics.history;
     (out.len() == before).then_some(set)
+}
+
+/// Check each quality guard's fallback against the whole set and fill in its variant: another
+/// instance-count variant of the same endpoint, without a guard of its own; one guard per
+/// target.
+fn link_guards(
+    files: &[LoadedFile],
+    places: &[(usize, Vec<String>)],
+    targets: &mut [TargetSpec],
+    out: &mut Vec<Diagnostic>,
+) {
+    let has_guard = |t: &TargetSpec| {
+        t.policies
+            .iter()
+            .any(|p| matches!(p.kind, PolicyKind::QualityGuard(_)))
+    };
+    let guarded: Vec<bool> = targets.iter().map(has_guard).collect();
+    let variants: Vec<Option<(String, String)>> = targets
+        .iter()
+        .map(|t| match parse_resource(&t.resource_id) {
+            Ok(Resource::Variant { endpoint, variant }) => Some((endpoint, variant)),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
+    let dims: Vec<ScalableDimension> = targets.iter().map(|t| t.dimension).collect();
+    for (ti, t) in targets.iter_mut().enumerate() {
+        let (fi, paths) = &places[ti];
+        let file = &files[*fi];
+        let mut seen = false;
+        for (k, p) in t.policies.iter_mut().enumerate() {
+            let PolicyKind::QualityGuard(g) = &mut p.kind else {
+                continue;
+            };
+            let mut err = |field: &str, m: String| {
+                out.push(file.diagnostic(&child(&paths[k], field), m));
+            };
+            if std::mem::replace(&mut seen, true) {
+                err("type", "a target has at most one quality guard".into());
+                continue;
+            }
+            if dims[ti] != ScalableDimension::InstanceCount {
+                err(
+                    "type",
+                    "a quality guard works on instance-count variants (its floor is in instances)"
+                        .into(),
+                );
+                continue;
+            }
+            let Some(f) = names.iter().position(|n| *n == g.fallback) else {
+                err(
+                    "fallback",
+                    format!(
+                        "no target named `{}` in this policy set: the fallback variant must be a target too, so its capacity can be raised",
+                        g.fallback
+                    ),
+                );
+                continue;
+            };
+            let same_endpoint = match (&variants[ti], &variants[f]) {
+                (Some((e1, v1)), Some((e2, v2))) if e1 == e2 && v1 != v2 => {
+                    g.fallback_variant.clone_from(v2);
+                    true
+                }
+                _ => false,
+            };
+            if f == ti || !same_endpoint {
+                err(
+                    "fallback",
+                    format!(
+                        "`{}` is not another variant of endpoint `{}`: traffic moves only between variants of one endpoint",
+                        g.fallback, g.endpoint
+                    ),
+                );
+            } else if guarded[f] {
+                err(
+                    "fallback",
+                    format!(
+                        "`{}` has a quality guard of its own: guards do not chain",
+                        g.fallback
+                    ),
+                );
+            } else if dims[f] != ScalableDimension::InstanceCount {
+                err(
+                    "fallback",
+                    format!("`{}` does not scale by instance count", g.fallback),
+                );
+            }
+        }
+    }
 }
 
 fn target(
@@ -181,32 +281,35 @@ fn target(
                 format!("policy name `{name}` is already used by policies[{first}] of this target"),
             );
         }
-        let kind =
-            match p {
-                PolicyDoc::TargetTracking(t) => {
-                    target_tracking(ctx, t, &ppath, resource.as_ref(), metrics)
-                        .map(PolicyKind::TargetTracking)
-                }
-                PolicyDoc::Step(s) => {
-                    step(ctx, s, &ppath, resource.as_ref(), metrics).map(PolicyKind::Step)
-                }
-                PolicyDoc::Scheduled(s) => {
-                    scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled)
-                }
-                PolicyDoc::BurstAware(b) => burst_aware(ctx, b, &ppath, resource.as_ref(), metrics)
-                    .map(PolicyKind::BurstAware),
-                PolicyDoc::Predictive(p) => predictive(ctx, p, &ppath, resource.as_ref(), metrics)
-                    .map(PolicyKind::Predictive),
-                PolicyDoc::BacklogDeadline(d) => backlog_deadline(
-                    ctx,
-                    d,
-                    &ppath,
-                    resource.as_ref(),
-                    metrics,
-                    workload == Workload::Async,
-                )
-                .map(PolicyKind::BacklogDeadline),
-            };
+        let kind = match p {
+            PolicyDoc::TargetTracking(t) => {
+                target_tracking(ctx, t, &ppath, resource.as_ref(), metrics)
+                    .map(PolicyKind::TargetTracking)
+            }
+            PolicyDoc::Step(s) => {
+                step(ctx, s, &ppath, resource.as_ref(), metrics).map(PolicyKind::Step)
+            }
+            PolicyDoc::Scheduled(s) => {
+                scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled)
+            }
+            PolicyDoc::BurstAware(b) => {
+                burst_aware(ctx, b, &ppath, resource.as_ref(), metrics).map(PolicyKind::BurstAware)
+            }
+            PolicyDoc::Predictive(p) => {
+                predictive(ctx, p, &ppath, resource.as_ref(), metrics).map(PolicyKind::Predictive)
+            }
+            PolicyDoc::BacklogDeadline(d) => backlog_deadline(
+                ctx,
+                d,
+                &ppath,
+                resource.as_ref(),
+                metrics,
+                workload == Workload::Async,
+            )
+            .map(PolicyKind::BacklogDeadline),
+            PolicyDoc::QualityGuard(q) => quality_guard(ctx, q, &ppath, resource.as_ref(), metrics)
+                .map(PolicyKind::QualityGuard),
+        };
         if let Some(kind) = kind {
             policies.push(PolicySpec {
                 name: name.to_string(),
@@ -222,6 +325,137 @@ fn target(
         min: doc.min,
         max: doc.max,
         policies,
+    })
+}
+
+fn comparison(c: ComparisonDoc) -> Comparison {
+    match c {
+        ComparisonDoc::GreaterThanOrEqualToThreshold => Comparison::GreaterOrEqual,
+        ComparisonDoc::GreaterThanThreshold => Comparison::Greater,
+        ComparisonDoc::LessThanThreshold => Comparison::Less,
+        ComparisonDoc::LessThanOrEqualToThreshold => Comparison::LessOrEqual,
+    }
+}
+
+/// A quality guard, with its fallback's variant left for [`link_guards`] to fill in.
+fn quality_guard(
+    ctx: &mut Ctx<'_>,
+    q: &QualityGuardDoc,
+    path: &str,
+    resource: Option<&Resource>,
+    metrics: &mut MetricTable,
+) -> Option<QualityGuardSpec> {
+    let before = ctx.out.len();
+    let (endpoint, variant) = match resource {
+        Some(Resource::Variant { endpoint, variant }) => (endpoint.clone(), variant.clone()),
+        Some(Resource::InferenceComponent { .. }) => {
+            ctx.error(
+                &child(path, "type"),
+                "a quality guard moves traffic between endpoint variants; an inference component has no weight",
+            );
+            (String::new(), String::new())
+        }
+        None => (String::new(), String::new()),
+    };
+    let shift = q.shift.unwrap_or(1.0);
+    if !(shift > 0.0 && shift <= 1.0) {
+        ctx.error(
+            &child(path, "shift"),
+            format!("{shift}: use a share in (0, 1]"),
+        );
+    }
+    let capacity_ratio = q.capacity_ratio.unwrap_or(1.0);
+    if !(capacity_ratio.is_finite() && capacity_ratio > 0.0) {
+        ctx.error(
+            &child(path, "capacity_ratio"),
+            format!("{capacity_ratio}: must be a positive number"),
+        );
+    }
+    let recover = q.recover_after_seconds.unwrap_or(1800);
+    if recover > MAX_SECONDS {
+        ctx.error(
+            &child(path, "recover_after_seconds"),
+            format!("{recover} s: at most {MAX_SECONDS} (one day)"),
+        );
+    }
+    let cpath = child(path, "checks");
+    if q.checks.is_empty() || q.checks.len() > MAX_CHECKS {
+        ctx.error(
+            &cpath,
+            format!("{} checks: a guard has 1 to {MAX_CHECKS}", q.checks.len()),
+        );
+    }
+    let mut checks = Vec::new();
+    for (k, c) in q.checks.iter().enumerate().take(MAX_CHECKS) {
+        let at = item(&cpath, k);
+        let mut errs = Vec::new();
+        let query = metric::resolve(&c.metric, resource, &child(&at, "metric"), &mut errs);
+        ctx.errors(errs);
+        let breach = comparison(c.comparison);
+        let clear = c.clear.unwrap_or(c.threshold);
+        for (field, v) in [("threshold", c.threshold), ("clear", clear)] {
+            if !v.is_finite() {
+                ctx.error(&child(&at, field), "must be a finite number");
+            }
+        }
+        // The clear threshold lies on the good side of the breach threshold.
+        if breach.breaches(clear, c.threshold) {
+            ctx.error(
+                &child(&at, "clear"),
+                format!(
+                    "{clear} itself breaches ({} {}): put it on the good side of the threshold",
+                    breach.symbol(),
+                    c.threshold
+                ),
+            );
+        }
+        let n = c.evaluation_periods.unwrap_or(1);
+        let m = c.datapoints_to_alarm.unwrap_or(n);
+        let period = query.as_ref().map_or(60, |q| q.period().0);
+        check_m_of_n(
+            ctx,
+            &child(&at, "datapoints_to_alarm"),
+            &child(&at, "evaluation_periods"),
+            m,
+            n,
+            period,
+        );
+        if let Some(query) = query {
+            let alarm = |comparison, threshold| AlarmSpec {
+                metric: crate::metrics::MetricId(0),
+                comparison,
+                threshold,
+                evaluation_periods: n,
+                datapoints_to_alarm: m,
+                treat_missing: TreatMissingData::Missing,
+            };
+            let mut b = alarm(breach, c.threshold);
+            // Clear means the opposite comparison at the clear threshold.
+            let opposite = match breach {
+                Comparison::Greater => Comparison::LessOrEqual,
+                Comparison::GreaterOrEqual => Comparison::Less,
+                Comparison::Less => Comparison::GreaterOrEqual,
+                Comparison::LessOrEqual => Comparison::Greater,
+            };
+            let mut cl = alarm(opposite, clear);
+            let id = metrics.intern(query, b.evaluation_range());
+            b.metric = id;
+            cl.metric = id;
+            checks.push(QualityCheck {
+                breach: b,
+                clear: cl,
+            });
+        }
+    }
+    (ctx.out.len() == before).then(|| QualityGuardSpec {
+        checks,
+        fallback: q.fallback.clone(),
+        fallback_variant: String::new(),
+        variant,
+        endpoint,
+        shift,
+        capacity_ratio,
+        recover_after: Seconds(recover),
     })
 }
 
@@ -722,12 +956,7 @@ fn alarm(
     }
     let spec = AlarmSpec {
         metric: crate::metrics::MetricId(0),
-        comparison: match a.comparison {
-            ComparisonDoc::GreaterThanOrEqualToThreshold => Comparison::GreaterOrEqual,
-            ComparisonDoc::GreaterThanThreshold => Comparison::Greater,
-            ComparisonDoc::LessThanThreshold => Comparison::Less,
-            ComparisonDoc::LessThanOrEqualToThreshold => Comparison::LessOrEqual,
-        },
+        comparison: comparison(a.comparison),
         threshold: a.threshold,
         evaluation_periods: n,
         datapoints_to_alarm: m,

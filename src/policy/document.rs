@@ -84,6 +84,10 @@ pub enum PolicyDoc {
     /// sagescale only (async endpoints): serve the backlog before the oldest request's
     /// deadline, and scale to zero after an idle time.
     BacklogDeadline(BacklogDeadlineDoc),
+    /// sagescale only: while a model-quality metric stays in breach, move this variant's
+    /// traffic to a fallback variant (its capacity raised first), freeze scale-in, and move
+    /// the traffic back once quality has recovered.
+    QualityGuard(QualityGuardDoc),
 }
 
 impl PolicyDoc {
@@ -97,6 +101,7 @@ impl PolicyDoc {
             Self::BurstAware(p) => &p.name,
             Self::Predictive(p) => &p.name,
             Self::BacklogDeadline(p) => &p.name,
+            Self::QualityGuard(p) => &p.name,
         }
     }
 }
@@ -225,6 +230,51 @@ pub struct BacklogDeadlineDoc {
     /// The oldest request's age, seconds. Default `ApproximateAgeOfOldestRequest` (Maximum).
     #[serde(default)]
     pub age: Option<MetricDoc>,
+}
+
+/// Quality guard: checks on model-quality metrics, and where traffic goes while one fails.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualityGuardDoc {
+    /// Name, unique within the target.
+    pub name: String,
+    /// The target that takes the traffic: another variant of the same endpoint, in this
+    /// policy set, without a guard of its own.
+    pub fallback: String,
+    /// Share of this variant's weight moved to the fallback, in (0, 1]. Default 1.
+    #[serde(default)]
+    pub shift: Option<f64>,
+    /// Fallback instances that carry the traffic of one instance of this variant (> 0).
+    /// Default 1.
+    #[serde(default)]
+    pub capacity_ratio: Option<f64>,
+    /// Seconds every check must stay clear before traffic moves back. Default 1800.
+    #[serde(default)]
+    pub recover_after_seconds: Option<u32>,
+    /// The checks, 1 to 4; any one in breach engages the guard.
+    pub checks: Vec<QualityCheckDoc>,
+}
+
+/// One quality check: a metric, the threshold it breaches, and the one it must be back past.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualityCheckDoc {
+    /// The metric, e.g. a Model Monitor drift metric or a model-quality metric.
+    pub metric: MetricDoc,
+    /// How a bad datapoint compares with `threshold`.
+    pub comparison: ComparisonDoc,
+    /// The breach threshold.
+    pub threshold: f64,
+    /// Quality is back only on the good side of this value (hysteresis). Default: the
+    /// threshold.
+    #[serde(default)]
+    pub clear: Option<f64>,
+    /// Periods evaluated (N), for breach and for clear. Default 1.
+    #[serde(default)]
+    pub evaluation_periods: Option<u16>,
+    /// Datapoints needed (M) of N. Default N.
+    #[serde(default)]
+    pub datapoints_to_alarm: Option<u16>,
 }
 
 /// What a predictive policy does with its forecast.
