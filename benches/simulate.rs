@@ -54,6 +54,7 @@ fn target(i: usize) -> SimTarget {
         aws_target: 1200.0,
         serverless: None,
         serverless_endpoint: None,
+        quality: None,
     }
 }
 

@@ -9,7 +9,7 @@ use sagescale::sim::cloudwatch::CloudWatchModel;
 use sagescale::sim::compare::{compare, run_aws, Kind};
 use sagescale::sim::fleet::FleetSpec;
 use sagescale::sim::oracle::Slo;
-use sagescale::sim::report::summarise;
+use sagescale::sim::report::{summarise, table};
 use sagescale::sim::run::Replay;
 use sagescale::sim::scenario::{self, Overrides, SimTarget};
 use sagescale::sim::trace::{self, TraceOptions};
@@ -50,6 +50,7 @@ fn target() -> SimTarget {
         aws_target: 300.0,
         serverless: None,
         serverless_endpoint: None,
+        quality: None,
     }
 }
 
@@ -532,4 +533,130 @@ fn a_serverless_target_refuses_instance_fields_and_checks_its_limits() {
     ] {
         assert!(e.contains(want), "missing `{want}` in:\n{e}");
     }
+}
+
+#[test]
+fn a_quality_guard_spares_most_degraded_requests_for_a_little_fallback_capacity() {
+    let s = scenario::load(
+        Path::new("simulations/quality-guard.toml"),
+        &Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let c = compare(&s, false);
+    let g = &c.guards[0];
+    let row = |name: &str| {
+        &g.rows
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("no row {name}"))
+            .run
+    };
+    let (on, off, aws) = (
+        row("sagescale-guarded"),
+        row("sagescale-guarded without guard"),
+        row("aws-target-tracking"),
+    );
+    // Without a guard, the new model serves its 90 % share of everything that arrives while
+    // its quality is degraded.
+    assert!((off.degraded_requests / off.requests_during_degradation - 0.9).abs() < 1e-6);
+    assert_eq!(off.degraded_requests, aws.degraded_requests);
+    // With it, well under half as many: the guard needs two hourly datapoints (plus the
+    // fallback's provisioning) to act, and ignores the one-hour spike.
+    assert!(
+        on.degraded_requests < 0.5 * off.degraded_requests,
+        "{} vs {}",
+        on.degraded_requests,
+        off.degraded_requests
+    );
+    assert!(
+        on.degraded_requests > 0.0,
+        "the spike and the first hours are not avoidable"
+    );
+    // One shift and one return: the spike did not move traffic.
+    assert_eq!(on.weight_changes, 2);
+    // Shifted for the 12-hour incident, not before it started, and back within the 3 hours
+    // in the hysteresis band, 2 clear datapoints and the hour of recovery.
+    assert!(
+        (600.0..=720.0 + 180.0 + 180.0 + 60.0).contains(&on.shifted_minutes),
+        "{}",
+        on.shifted_minutes
+    );
+    // The champion carried the new model's traffic: it grew past what its own share needs.
+    assert!(on.fallback_peak > off.fallback_peak);
+    // What it costs: the fallback capacity while shifted, a few per cent of the week.
+    assert!(on.cost_usd > off.cost_usd && on.cost_usd < 1.1 * off.cost_usd);
+    assert!(on.slo_violation_minutes <= off.slo_violation_minutes + 5.0);
+    // The report carries it.
+    let r = summarise(&s, &c);
+    assert_eq!(r.quality_guards.len(), 1);
+    assert!(table(&r).contains("quality guard: `worldcup` falling back to `worldcup-champion`"));
+}
+
+#[test]
+fn a_quality_section_is_checked_and_its_series_errors_name_the_line() {
+    let dir = tmpdir("quality");
+    let abs = |p: &str| std::fs::canonicalize(p).unwrap().display().to_string();
+    let base = std::fs::read_to_string("simulations/quality-guard.toml")
+        .unwrap()
+        .replace("traces/", &format!("{}/", abs("simulations/traces")))
+        .replace("policies/", &format!("{}/", abs("simulations/policies")));
+    let path = dir.join("q.toml");
+    // Both thresholds, and a share of 1.
+    std::fs::write(
+        &path,
+        base.replace(
+            "degraded_above = 0.2",
+            "degraded_above = 0.2\ndegraded_below = 0.1",
+        )
+        .replace("weight = 0.9", "weight = 1.0"),
+    )
+    .unwrap();
+    let e = scenario::load(&path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("targets[0].quality.degraded_above") && e.contains("exactly one"),
+        "{e}"
+    );
+    assert!(e.contains("targets[0].quality.weight"), "{e}");
+    // A bad value in the series: its file, line and column.
+    std::fs::write(
+        dir.join("traces-drift.csv"),
+        "time,drift\n1998-06-24 00:00:00,0.1\n1998-06-24 01:00:00,n/a\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &path,
+        base.replace(
+            &format!(
+                "{}/worldcup98_synthetic_drift_incident.csv",
+                abs("simulations/traces")
+            ),
+            "traces-drift.csv",
+        ),
+    )
+    .unwrap();
+    let e = scenario::load(&path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("traces-drift.csv") && e.contains('3') && e.contains("`n/a` is not a number"),
+        "{e}"
+    );
+    // A policy set without the fallback target is refused, naming it.
+    std::fs::write(
+        &path,
+        base.replace(
+            &format!(
+                "{}/worldcup-quality-guard.yaml",
+                abs("simulations/policies")
+            ),
+            &format!("{}/worldcup-fast.toml", abs("simulations/policies")),
+        ),
+    )
+    .unwrap();
+    let e = scenario::load(&path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no target named `worldcup-champion`"), "{e}");
 }

@@ -57,6 +57,8 @@ pub enum Quantity {
     ConcurrentExecutionsUtilisation,
     /// `ModelSetupTime` (serverless cold starts, µs)
     ModelSetupTime,
+    /// A model-quality metric replayed from a scenario's quality series.
+    Quality,
     /// Anything the real-time model does not produce: always missing.
     Unmodelled,
 }
@@ -177,6 +179,10 @@ struct Accum {
     executions_utilisation_sum: f64,
     cold_starts: f64,
     setup_weighted: f64,
+    quality_sum: f64,
+    quality_n: u32,
+    quality_max: f64,
+    quality_min: f64,
     ticks: u32,
 }
 
@@ -203,6 +209,8 @@ pub struct CloudWatch {
     last_visible: i64,
     model: CloudWatchModel,
     rng: StdRng,
+    /// The quality series' value over the interval being recorded (NaN: none).
+    quality: f64,
 }
 
 impl CloudWatch {
@@ -266,7 +274,22 @@ impl CloudWatch {
             last_visible: i64::MIN,
             model,
             rng: StdRng::seed_from_u64(seed),
+            quality: f64::NAN,
         }
+    }
+
+    /// Serve the scenario's quality series as every metric named `name` (any namespace).
+    pub fn serve_quality(&mut self, queries: &[MetricQuery], name: &str) {
+        for (t, q) in self.tracks.iter_mut().zip(queries) {
+            if matches!(q, MetricQuery::Stat(s) if s.name == name) {
+                t.quantity = Quantity::Quality;
+            }
+        }
+    }
+
+    /// The quality series' value over the next recorded interval (NaN: none).
+    pub fn set_quality(&mut self, value: f64) {
+        self.quality = value;
     }
 
     /// Record an interval `[now, now + dt)` of service by `instances`, publish the periods it
@@ -313,6 +336,16 @@ impl CloudWatch {
                     a.executions_utilisation_sum += sv.executions_utilisation;
                     a.cold_starts += sv.cold_starts * share;
                     a.setup_weighted += sv.cold_starts * share * sv.setup_s;
+                }
+                if self.quality.is_finite() {
+                    if a.quality_n == 0 {
+                        a.quality_max = self.quality;
+                        a.quality_min = self.quality;
+                    }
+                    a.quality_sum += self.quality;
+                    a.quality_n += 1;
+                    a.quality_max = a.quality_max.max(self.quality);
+                    a.quality_min = a.quality_min.min(self.quality);
                 }
                 a.ticks += 1;
                 if part_end >= t.period_end {
@@ -372,6 +405,15 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
         Quantity::BacklogPerInstance if instances > 0 => {
             return Some(backlog / f64::from(instances))
         }
+        // Model Monitor publishes from captured data, whatever the instance count.
+        Quantity::Quality => {
+            return (a.quality_n > 0).then(|| match stat {
+                Statistic::Maximum => a.quality_max,
+                Statistic::Minimum => a.quality_min,
+                Statistic::Sum => a.quality_sum,
+                _ => a.quality_sum / f64::from(a.quality_n),
+            })
+        }
         _ => {}
     }
     if instances == 0 || q == Quantity::Unmodelled {
@@ -414,6 +456,7 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
         }
         Quantity::LoadedModelCount => Some(a.loaded_sum / ticks),
         Quantity::Unmodelled
+        | Quantity::Quality
         | Quantity::BacklogSize
         | Quantity::BacklogPerInstance
         | Quantity::AgeOfOldestRequest

@@ -4,10 +4,12 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::oracle::{need, need_async, schedule};
+use super::quality::{run_pair, without_guard, PairRun, Variant};
 use super::results::Accumulator;
 use super::run::{run, Driver, Replay, RunOutput};
 use super::scenario::{Scenario, SimTarget};
 use super::serverless::oracle_schedule;
+use super::trace::sample;
 use crate::engine::alarm::{AlarmSpec, Comparison as AlarmComparison, TreatMissingData};
 use crate::engine::burst::BurstSpec;
 use crate::engine::step::{AdjustmentType, StepAdjustment, StepSpec};
@@ -65,6 +67,95 @@ pub struct Comparison {
     /// Serverless endpoints: the same traffic with no provisioned concurrency, every request
     /// on demand (`None` for other endpoints).
     pub on_demand: Vec<Option<Accumulator>>,
+    /// Quality-guarded endpoints: each contender over both variants.
+    pub guards: Vec<GuardComparison>,
+}
+
+/// A quality-guarded endpoint: the compared policies with and without their guard, and the
+/// AWS emulation (which has none), each over the guarded variant and its fallback.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GuardComparison {
+    /// The guarded endpoint.
+    pub target: String,
+    /// Its fallback.
+    pub fallback: String,
+    /// One row per contender.
+    pub rows: Vec<GuardRow>,
+}
+
+/// One contender over a guarded pair.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GuardRow {
+    /// Name.
+    pub name: String,
+    /// Whether a quality guard acted.
+    pub guarded: bool,
+    /// The run.
+    #[serde(flatten)]
+    pub run: PairRun,
+}
+
+/// Run every guarded endpoint's pairs.
+fn guard_comparisons(
+    s: &Scenario,
+    arrivals: &[std::borrow::Cow<'_, [f64]>],
+) -> Vec<GuardComparison> {
+    let mut out = Vec::new();
+    for (i, t) in s.targets.iter().enumerate() {
+        let Some(q) = &t.quality else { continue };
+        let quality = sample(&q.points, s.trace.start, s.trace.step.0, arrivals[i].len());
+        let replay = Replay::of(s, i, &arrivals[i], &[]);
+        let mut rows = Vec::new();
+        for p in &s.policies {
+            let spec = &p.set.targets[p.target_of[i]];
+            let Some(fb) = p.set.targets.iter().find(|x| x.name == q.fallback) else {
+                continue;
+            };
+            let variant = |spec| Variant {
+                spec,
+                metrics: &p.set.metrics,
+                history: &p.set.metric_history,
+            };
+            let has_guard = spec
+                .policies
+                .iter()
+                .any(|x| matches!(x.kind, PolicyKind::QualityGuard(_)));
+            if has_guard {
+                rows.push(GuardRow {
+                    name: p.name.clone(),
+                    guarded: true,
+                    run: run_pair(t, q, &quality, &replay, variant(spec), variant(fb)),
+                });
+            }
+            let bare = without_guard(spec);
+            rows.push(GuardRow {
+                name: if has_guard {
+                    format!("{} without guard", p.name)
+                } else {
+                    p.name.clone()
+                },
+                guarded: false,
+                run: run_pair(t, q, &quality, &replay, variant(&bare), variant(fb)),
+            });
+        }
+        let (spec, metrics, history) = aws_baseline(t);
+        let aws = Variant {
+            spec: &spec,
+            metrics: &metrics,
+            history: &history,
+        };
+        rows.push(GuardRow {
+            name: "aws-target-tracking".into(),
+            guarded: false,
+            run: run_pair(t, q, &quality, &replay, aws, aws),
+        });
+        out.push(GuardComparison {
+            target: t.name.clone(),
+            fallback: q.fallback.clone(),
+            rows,
+        });
+    }
+    out
 }
 
 /// The AWS emulation's target, as AWS documents it for the workload: real-time, target
@@ -505,11 +596,13 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
             })
         })
         .collect();
+    let guards = guard_comparisons(s, &arrivals);
     bar.finish_and_clear();
     Comparison {
         contenders,
         demand,
         on_demand,
+        guards,
     }
 }
 

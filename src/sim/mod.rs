@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod instance_types;
 pub mod model_cache;
 pub mod oracle;
+pub mod quality;
 pub mod queueing;
 pub mod report;
 pub mod results;

@@ -12,6 +12,7 @@ use super::fleet::FleetSpec;
 use super::instance_types::instance_type;
 use super::model_cache::CacheSpec;
 use super::oracle::Slo;
+use super::quality::QualitySpec;
 use super::serverless::ServerlessSpec;
 use super::trace::{self, Trace, TraceError, TraceOptions};
 use crate::policy::diagnostic::{child, item};
@@ -126,6 +127,35 @@ pub struct SimTargetDoc {
     /// ServerlessProvisionedConcurrencyUtilization for serverless (default 0.5).
     #[serde(default)]
     pub aws_target: Option<f64>,
+    /// A variant with a quality guard: its quality series and the fallback variant beside it.
+    #[serde(default)]
+    pub quality: Option<QualityDoc>,
+}
+
+/// A quality-guarded variant: the quality metric's recorded series, what counts as degraded,
+/// and how the endpoint's traffic splits with the fallback variant (same fleet model).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualityDoc {
+    /// CSV of `time,value` rows (e.g. a Model Monitor metric exported from CloudWatch),
+    /// relative to the scenario file.
+    pub path: String,
+    /// The metric name the compared policies' quality checks read (any namespace).
+    pub metric: String,
+    /// Requests are degraded while the value is above this (drift, error rate)...
+    #[serde(default)]
+    pub degraded_above: Option<f64>,
+    /// ...or below this (accuracy, precision). Give exactly one.
+    #[serde(default)]
+    pub degraded_below: Option<f64>,
+    /// This variant's share of the endpoint's traffic before any guard acts, in (0, 1); the
+    /// fallback takes the rest.
+    pub weight: f64,
+    /// The fallback target's name in the compared policy files.
+    pub fallback: String,
+    /// The fallback's instances at the start. Default 1.
+    #[serde(default)]
+    pub fallback_initial: Option<u32>,
 }
 
 /// Serverless Inference: memory and on-demand price (for the pay-per-use estimate and for
@@ -217,6 +247,8 @@ pub struct SimTarget {
     pub serverless: Option<(f64, f64)>,
     /// A serverless endpoint: capacity is provisioned concurrency.
     pub serverless_endpoint: Option<ServerlessSpec>,
+    /// A quality-guarded variant: its quality series and fallback.
+    pub quality: Option<QualitySpec>,
 }
 
 /// A compared policy set, with the target that drives each simulated endpoint.
@@ -379,6 +411,11 @@ pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
     }
 
     let trace = trace::read(&trace_path, &options).map_err(ScenarioError::Trace)?;
+    for ((t, _), d) in targets.iter_mut().zip(&doc.targets) {
+        if let (Some(q), Some(qd)) = (t.quality.as_mut(), &d.quality) {
+            q.points = trace::read_values(&base.join(&qd.path)).map_err(ScenarioError::Trace)?;
+        }
+    }
     let mut resolved = Vec::new();
     for (mut t, series) in targets {
         if t.cache.is_some() {
@@ -484,6 +521,23 @@ pub fn compared_policy(
             });
         };
         target_of.push(idx);
+        if let Some(q) = &t.quality {
+            if !set.targets.iter().any(|s| s.name == q.fallback) {
+                return Err(ScenarioError::Policy {
+                    name,
+                    problems: Diagnostics(vec![Diagnostic {
+                        file: p.to_path_buf(),
+                        path: "targets".into(),
+                        line: None,
+                        column: None,
+                        message: format!(
+                            "no target named `{}`: the simulated endpoint `{}` falls back to it",
+                            q.fallback, t.name
+                        ),
+                    }]),
+                });
+            }
+        }
     }
     Ok(ComparedPolicy {
         name,
@@ -783,6 +837,49 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
         aws_target,
         serverless,
         serverless_endpoint: endpoint,
+        quality: t
+            .quality
+            .as_ref()
+            .and_then(|q| quality(q, workload, &child(p, "quality"), err)),
+    })
+}
+
+/// A quality section's fields, checked; its series is read with the trace.
+fn quality(
+    q: &QualityDoc,
+    workload: WorkloadDoc,
+    p: &str,
+    err: &mut impl FnMut(&str, String),
+) -> Option<QualitySpec> {
+    if workload != WorkloadDoc::Realtime {
+        err(
+            p,
+            "quality guards are simulated on real-time endpoints".into(),
+        );
+    }
+    if q.degraded_above.is_some() == q.degraded_below.is_some() {
+        err(
+            &child(p, "degraded_above"),
+            "give exactly one of degraded_above and degraded_below".into(),
+        );
+    }
+    if !(q.weight > 0.0 && q.weight < 1.0) {
+        err(
+            &child(p, "weight"),
+            format!(
+                "{}: a share in (0, 1); the fallback takes the rest",
+                q.weight
+            ),
+        );
+    }
+    Some(QualitySpec {
+        points: Vec::new(),
+        metric: q.metric.clone(),
+        degraded_above: q.degraded_above,
+        degraded_below: q.degraded_below,
+        weight: q.weight,
+        fallback_initial: q.fallback_initial.unwrap_or(1),
+        fallback: q.fallback.clone(),
     })
 }
 

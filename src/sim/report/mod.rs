@@ -8,7 +8,7 @@ mod tune;
 
 use serde::Serialize;
 
-use super::compare::{Comparison, Contender, Kind};
+use super::compare::{Comparison, Contender, GuardComparison, Kind};
 use super::results::{Accumulator, Elasticity};
 use super::scenario::Scenario;
 
@@ -37,6 +37,9 @@ pub struct Report {
     pub targets: Vec<TargetInfo>,
     /// One entry per contender: the compared policies, `aws-target-tracking`, `oracle`.
     pub policies: Vec<PolicySummary>,
+    /// Quality-guarded endpoints: each contender over the guarded variant and its fallback.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quality_guards: Vec<GuardComparison>,
 }
 
 /// The trace replayed.
@@ -271,5 +274,6 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
             })
             .collect(),
         policies,
+        quality_guards: c.guards.clone(),
     }
 }

@@ -99,5 +99,36 @@ pub fn table(r: &Report) -> String {
             );
         }
     }
+    for g in &r.quality_guards {
+        let _ = writeln!(
+            s,
+            "\nquality guard: `{}` falling back to `{}` (both variants' cost and SLO minutes)",
+            g.target, g.fallback
+        );
+        let _ = writeln!(
+            s,
+            "  {:<34} {:>10} {:>8} {:>10} {:>18} {:>9} {:>8}",
+            "contender", "cost $", "SLO min", "failed", "degraded requests", "shifted", "fallback"
+        );
+        for row in &g.rows {
+            let exposed = row.run.requests_during_degradation;
+            let share = if exposed > 0.0 {
+                format!(" ({:.0} %)", row.run.degraded_requests / exposed * 100.0)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "  {:<34} {:>10.2} {:>8.0} {:>10.0} {:>18} {:>7.0} m {:>8}",
+                row.name,
+                row.run.cost_usd,
+                row.run.slo_violation_minutes,
+                row.run.failed_requests,
+                format!("{:.0}{share}", row.run.degraded_requests),
+                row.run.shifted_minutes,
+                row.run.fallback_peak
+            );
+        }
+    }
     s
 }

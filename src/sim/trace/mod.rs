@@ -11,6 +11,7 @@
 mod cloudwatch_json;
 mod csv_table;
 mod timestamp;
+mod values;
 mod wide;
 
 use std::fmt;
@@ -21,6 +22,7 @@ use serde::Deserialize;
 
 use crate::engine::{Seconds, Timestamp};
 pub use timestamp::parse_timestamp;
+pub use values::{read_values, sample};
 
 /// One series of request counts, one per step.
 #[derive(Clone, Debug, PartialEq)]
