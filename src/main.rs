@@ -442,6 +442,17 @@ fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
                 daemon::controller::purpose_name(call.purpose)
             ));
         }
+        if let Some((endpoint, weights, _)) = &t.weights {
+            changes += 1;
+            let shown: Vec<String> = weights
+                .iter()
+                .map(|w| format!("{}={}", w.variant, w.weight))
+                .collect();
+            text.push_str(&format!(
+                "  would call UpdateEndpointWeightsAndCapacities on {endpoint}: {}\n",
+                shown.join(" ")
+            ));
+        }
     }
     text.push_str(&format!(
         "\n{changes} call(s) would be made; {} target(s) unreadable; {} metric batch(es) failed\n",

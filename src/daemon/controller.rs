@@ -70,6 +70,8 @@ pub struct TargetReport {
     pub explanation: String,
     /// The call planned, and what happened to it.
     pub call: Option<(Call, Outcome)>,
+    /// A quality guard's weight change planned (endpoint, new weights), and what happened.
+    pub weights: Option<(String, Vec<VariantWeight>, Outcome)>,
     /// Whether the capacity could be read.
     pub read: bool,
 }
@@ -277,6 +279,7 @@ impl Controller {
                     name: spec.name.clone(),
                     explanation: format!("{}: follower, not deciding", spec.name),
                     call: None,
+                    weights: None,
                     read: caps[i].is_ok(),
                 });
             }
@@ -320,6 +323,7 @@ impl Controller {
         for (i, cap) in caps.iter().enumerate() {
             let spec = &self.set.targets[i];
             let mut calls = Vec::new();
+            let mut weights_done = None;
             let (explanation, call) = match (cap, plans[i]) {
                 (Err(e), _) => {
                     report.capacity_errors += 1;
@@ -432,6 +436,7 @@ impl Controller {
                                 tracing::warn!(target_name = %spec.name, endpoint, weights = %shown.join(" "), outcome = outcome_name(&outcome), "UpdateEndpointWeightsAndCapacities: the quality guard moves traffic")
                             }
                         }
+                        weights_done = Some((endpoint, weights.clone(), outcome.clone()));
                         calls.push(CallRecord::weights(
                             purpose, weights, outcome, attempts, error,
                         ));
@@ -482,6 +487,7 @@ impl Controller {
                 name: spec.name.clone(),
                 explanation,
                 call,
+                weights: weights_done,
                 read: cap.is_ok(),
             });
         }
