@@ -23,11 +23,15 @@ pub enum Target {
     StateFile,
     /// The daemon's config file (TOML).
     Config,
+    /// A `plan-batch` job file (TOML).
+    BatchJob,
+    /// A quality series (`time,value` CSV) for a quality-guarded scenario target.
+    QualityValues,
 }
 
 impl Target {
     /// Every target, for the corpus replay.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::PolicyToml,
         Self::PolicyYaml,
         Self::Scenario,
@@ -38,6 +42,8 @@ impl Target {
         Self::Trace(TraceFormat::CloudwatchJson),
         Self::StateFile,
         Self::Config,
+        Self::BatchJob,
+        Self::QualityValues,
     ];
 
     /// The corpus directory name under `fuzz/corpus/`.
@@ -50,6 +56,8 @@ impl Target {
             Self::Trace(_) => "trace",
             Self::StateFile => "state_file",
             Self::Config => "config",
+            Self::BatchJob => "batch_job",
+            Self::QualityValues => "quality_values",
         }
     }
 }
@@ -106,5 +114,11 @@ pub fn run(target: Target, bytes: &[u8]) -> bool {
         }
         Target::StateFile => crate::daemon::state_file::load(&file("state.json", bytes)).is_ok(),
         Target::Config => crate::daemon::config::load(&file("c.toml", bytes), []).is_ok(),
+        Target::BatchJob => crate::sim::batch_job::load(&file("job.toml", bytes))
+            .map(|(job, profiles)| crate::sim::batch_transform::plan(&job, &profiles))
+            .is_ok(),
+        Target::QualityValues => trace::read_values(&file("q.csv", bytes))
+            .map(|points| trace::sample(&points, points[0].0, 60, 1000))
+            .is_ok(),
     }
 }

@@ -133,6 +133,8 @@ fn the_seeds_that_are_valid_inputs_are_accepted() {
         Target::PolicyYaml,
         Target::Config,
         Target::StateFile,
+        Target::BatchJob,
+        Target::QualityValues,
     ] {
         for (name, bytes) in seeds(target) {
             assert!(run(target, &bytes), "{target:?}: seed {name} is refused");

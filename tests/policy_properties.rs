@@ -52,6 +52,18 @@ fn policy() -> impl Strategy<Value = String> {
             "type = \"scheduled\"\nschedule = \"cron(0 8 * * ? *)\"\ntimezone = \"Europe/Berlin\"\nmin = {min}\nmax = {max}\n"
         )),
         Just("type = \"scheduled\"\nschedule = \"cron(61 8 * * ? *)\"\nmin = 1\n".to_string()),
+        (metric(), value(), value()).prop_map(|(m, t, w)| format!(
+            "type = \"burst-aware\"\nmetric = {m}\ntarget = {t}\nstable_window_seconds = {w}\n"
+        )),
+        (metric(), value(), value()).prop_map(|(m, t, d)| format!(
+            "type = \"predictive\"\nmode = \"forecast-and-scale\"\nmetric = {m}\ntarget = {t}\nhistory_days = {d}\n"
+        )),
+        (value(), value()).prop_map(|(tp, d)| format!(
+            "type = \"backlog-deadline\"\ninstance_throughput_per_minute = {tp}\ndeadline_seconds = {d}\n"
+        )),
+        ("[a-z]{1,6}", metric(), value(), value(), value()).prop_map(|(fallback, m, th, clear, shift)| format!(
+            "type = \"quality-guard\"\nfallback = \"{fallback}\"\nshift = {shift}\n[[targets.policies.checks]]\nmetric = {m}\ncomparison = \"GreaterThanThreshold\"\nthreshold = {th}\nclear = {clear}\n"
+        )),
         Just("type = \"no-such-type\"\n".to_string()),
     ]
 }

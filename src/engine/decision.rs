@@ -185,8 +185,8 @@ pub enum Reason {
     Quality {
         /// The first check in breach (index in `checks`), if any.
         breach: Option<u8>,
-        /// That check's newest value (NaN without a breach).
-        value: f64,
+        /// That check's newest value.
+        value: Option<f64>,
         /// The guard's phase.
         phase: GuardPhase,
         /// The fallback's capacity floor while engaged.

@@ -417,7 +417,7 @@ fn guard<O: Observations + ?Sized>(
     } else {
         Reason::Quality {
             breach: o.breach.map(|(k, _)| k),
-            value: o.breach.map_or(f64::NAN, |(_, x)| x),
+            value: o.breach.map(|(_, x)| x).filter(|x| x.is_finite()),
             phase: o.action.phase,
             floor: o.action.fallback_floor,
             clear_for_s: o.clear_for_s,

@@ -172,7 +172,10 @@ fn verdict_text(v: &Verdict) -> String {
         Reason::Quality { breach, value, phase, floor, clear_for_s } => {
             let check = breach.map_or_else(
                 || "quality checks clear".to_string(),
-                |k| format!("quality check {k} in breach at {value:.4}"),
+                |k| match value {
+                    Some(v) => format!("quality check {k} in breach at {v:.4}"),
+                    None => format!("quality check {k} in breach"),
+                },
             );
             let floor = floor
                 .map(|f| format!("; the fallback holds at least {f}"))
