@@ -381,3 +381,89 @@ target = 1000.0
     );
     assert_eq!(d.stop(), Some(0));
 }
+
+/// Put endpoint-level (`EndpointName` only) SageMaker datapoints, as the async metrics are.
+async fn put_endpoint_series(
+    c: &sagescale::aws::AwsClients,
+    name: &str,
+    metric: &str,
+    points: &[(i64, f64)],
+) {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let minute = now - now % 60;
+    let data: Vec<MetricDatum> = points
+        .iter()
+        .map(|&(ago, value)| {
+            MetricDatum::builder()
+                .metric_name(metric)
+                .dimensions(
+                    Dimension::builder()
+                        .name("EndpointName")
+                        .value(name)
+                        .build(),
+                )
+                .timestamp(DateTime::from_secs(minute - ago))
+                .value(value)
+                .build()
+        })
+        .collect();
+    c.cloudwatch
+        .put_metric_data()
+        .namespace("AWS/SageMaker")
+        .set_metric_data(Some(data))
+        .send()
+        .await
+        .expect("PutMetricData");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_policy_wakes_an_async_endpoint_from_zero_to_meet_the_deadline() {
+    let url = moto();
+    let c = clients(&url).await;
+    // An async endpoint asleep at zero instances. moto drops an initial count of 0, so the
+    // endpoint starts at 1 and is put to sleep as SageMaker would scale it in.
+    endpoint(&c, "p-deadline", 1, 0, 20).await;
+    c.sagemaker
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name("p-deadline")
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("AllTraffic")
+                .desired_weight(1.0)
+                .desired_instance_count(0)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("UpdateEndpointWeightsAndCapacities");
+    // 1,800 requests waiting, the oldest 300 s old, against a 900 s deadline: 0.8 × 600 s =
+    // 480 s to serve them at 120 a minute per instance (2 a second) is ceil(1800 / 960) = 2.
+    let minutes: Vec<i64> = (1..=3).map(|i| 60 * i).collect();
+    let backlog: Vec<(i64, f64)> = minutes.iter().map(|&a| (a, 1800.0)).collect();
+    let age: Vec<(i64, f64)> = minutes.iter().map(|&a| (a, 300.0)).collect();
+    put_endpoint_series(&c, "p-deadline", "ApproximateBacklogSize", &backlog).await;
+    put_endpoint_series(&c, "p-deadline", "ApproximateAgeOfOldestRequest", &age).await;
+    let policy = "[[targets]]\nname = \"p-deadline\"\nresource_id = \"endpoint/p-deadline/variant/AllTraffic\"\nworkload = \"async\"\nmin = 0\nmax = 20\n\n[[targets.policies]]\nname = \"deadline\"\ntype = \"backlog-deadline\"\ninstance_throughput_per_minute = 120\ndeadline_seconds = 900\n";
+    let mut d = Daemon::new(&url, policy, "");
+    d.start();
+    assert!(
+        wait_for(30, || !d.calls("ok").is_empty()).await,
+        "no call\n{}",
+        d.log()
+    );
+    assert_eq!(bounds(&c, "p-deadline").await, (2, 20));
+    let record = d
+        .records()
+        .into_iter()
+        .find(|r| !r["calls"].as_array().unwrap().is_empty())
+        .unwrap();
+    let reason = &record["decision"]["verdicts"][0]["reason"]["Deadline"];
+    assert_eq!(reason["capacity"], 2, "{record}");
+    assert_eq!(reason["backlog"], 1800.0, "{record}");
+    assert_eq!(d.stop(), Some(0));
+}
