@@ -5,7 +5,9 @@
 #[path = "support/moto_daemon.rs"]
 mod moto_daemon;
 
-use moto_daemon::{bounds, clients, endpoint, moto, put_series, wait_for, Daemon};
+use moto_daemon::{
+    bounds, clients, endpoint, endpoint_variants, moto, put_metric, put_series, wait_for, Daemon,
+};
 
 fn target(name: &str, policy: &str) -> String {
     format!(
@@ -95,63 +97,6 @@ async fn a_predictive_policy_scales_out_before_the_daily_peak_and_publishes_its_
     assert_eq!(d.stop(), Some(0));
 }
 
-/// An endpoint with two variants: `challenger` (4 instances, weight 0.9) and `champion`
-/// (1 instance, weight 0.1), each registered with Application Auto Scaling at [1, 20].
-async fn two_variants(c: &sagescale::aws::AwsClients, name: &str) {
-    use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
-    use aws_sdk_sagemaker::types::{
-        ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
-    };
-    c.sagemaker
-        .create_model()
-        .model_name(format!("{name}-model"))
-        .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
-        .primary_container(
-            ContainerDefinition::builder()
-                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/model:latest")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateModel");
-    let variant = |v: &str, n: i32, w: f32| {
-        ProductionVariant::builder()
-            .variant_name(v)
-            .model_name(format!("{name}-model"))
-            .initial_instance_count(n)
-            .initial_variant_weight(w)
-            .instance_type(ProductionVariantInstanceType::MlM5Large)
-            .build()
-    };
-    c.sagemaker
-        .create_endpoint_config()
-        .endpoint_config_name(format!("{name}-config"))
-        .production_variants(variant("challenger", 4, 0.9))
-        .production_variants(variant("champion", 1, 0.1))
-        .send()
-        .await
-        .expect("CreateEndpointConfig");
-    c.sagemaker
-        .create_endpoint()
-        .endpoint_name(name)
-        .endpoint_config_name(format!("{name}-config"))
-        .send()
-        .await
-        .expect("CreateEndpoint");
-    for v in ["challenger", "champion"] {
-        c.autoscaling
-            .register_scalable_target()
-            .service_namespace(ServiceNamespace::Sagemaker)
-            .resource_id(format!("endpoint/{name}/variant/{v}"))
-            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
-            .min_capacity(1)
-            .max_capacity(20)
-            .send()
-            .await
-            .expect("RegisterScalableTarget");
-    }
-}
-
 /// `variant -> (weight, instances)` as SageMaker reports them.
 async fn variants(
     c: &sagescale::aws::AwsClients,
@@ -195,30 +140,15 @@ async fn variant_bounds(c: &sagescale::aws::AwsClients, name: &str, variant: &st
 /// Put per-minute `accuracy` datapoints for the last `minutes` minutes (namespace
 /// `Custom/ModelQuality`, dimension `Endpoint`).
 async fn put_accuracy(c: &sagescale::aws::AwsClients, name: &str, value: f64, minutes: i64) {
-    use aws_sdk_cloudwatch::primitives::DateTime;
-    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let minute = now - now % 60;
-    let data: Vec<MetricDatum> = (1..=minutes)
-        .map(|i| {
-            MetricDatum::builder()
-                .metric_name("accuracy")
-                .dimensions(Dimension::builder().name("Endpoint").value(name).build())
-                .timestamp(DateTime::from_secs(minute - 60 * i))
-                .value(value)
-                .build()
-        })
-        .collect();
-    c.cloudwatch
-        .put_metric_data()
-        .namespace("Custom/ModelQuality")
-        .set_metric_data(Some(data))
-        .send()
-        .await
-        .expect("PutMetricData");
+    let points: Vec<(i64, f64)> = (1..=minutes).map(|i| (60 * i, value)).collect();
+    put_metric(
+        c,
+        "Custom/ModelQuality",
+        "accuracy",
+        &[("Endpoint", name)],
+        &points,
+    )
+    .await;
 }
 
 /// Poll an async condition every 200 ms for up to `secs` seconds.
@@ -242,7 +172,14 @@ async fn a_quality_guard_raises_the_fallback_then_moves_the_weights_and_back() {
     let url = moto();
     let c = clients(&url).await;
     let name = "p-guard";
-    two_variants(&c, name).await;
+    endpoint_variants(
+        &c,
+        name,
+        &[("challenger", 4, 0.9), ("champion", 1, 0.1)],
+        1,
+        20,
+    )
+    .await;
     // Accuracy 0.80 on the last three minutes: below 0.90 on 2 of 2 datapoints, a breach.
     put_accuracy(&c, name, 0.80, 3).await;
     let policy = format!(
@@ -382,45 +319,6 @@ target = 1000.0
     assert_eq!(d.stop(), Some(0));
 }
 
-/// Put endpoint-level (`EndpointName` only) SageMaker datapoints, as the async metrics are.
-async fn put_endpoint_series(
-    c: &sagescale::aws::AwsClients,
-    name: &str,
-    metric: &str,
-    points: &[(i64, f64)],
-) {
-    use aws_sdk_cloudwatch::primitives::DateTime;
-    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let minute = now - now % 60;
-    let data: Vec<MetricDatum> = points
-        .iter()
-        .map(|&(ago, value)| {
-            MetricDatum::builder()
-                .metric_name(metric)
-                .dimensions(
-                    Dimension::builder()
-                        .name("EndpointName")
-                        .value(name)
-                        .build(),
-                )
-                .timestamp(DateTime::from_secs(minute - ago))
-                .value(value)
-                .build()
-        })
-        .collect();
-    c.cloudwatch
-        .put_metric_data()
-        .namespace("AWS/SageMaker")
-        .set_metric_data(Some(data))
-        .send()
-        .await
-        .expect("PutMetricData");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadline_policy_wakes_an_async_endpoint_from_zero_to_meet_the_deadline() {
     let url = moto();
@@ -446,8 +344,23 @@ async fn a_deadline_policy_wakes_an_async_endpoint_from_zero_to_meet_the_deadlin
     let minutes: Vec<i64> = (1..=3).map(|i| 60 * i).collect();
     let backlog: Vec<(i64, f64)> = minutes.iter().map(|&a| (a, 1800.0)).collect();
     let age: Vec<(i64, f64)> = minutes.iter().map(|&a| (a, 300.0)).collect();
-    put_endpoint_series(&c, "p-deadline", "ApproximateBacklogSize", &backlog).await;
-    put_endpoint_series(&c, "p-deadline", "ApproximateAgeOfOldestRequest", &age).await;
+    let endpoint_level = [("EndpointName", "p-deadline")];
+    put_metric(
+        &c,
+        "AWS/SageMaker",
+        "ApproximateBacklogSize",
+        &endpoint_level,
+        &backlog,
+    )
+    .await;
+    put_metric(
+        &c,
+        "AWS/SageMaker",
+        "ApproximateAgeOfOldestRequest",
+        &endpoint_level,
+        &age,
+    )
+    .await;
     let policy = "[[targets]]\nname = \"p-deadline\"\nresource_id = \"endpoint/p-deadline/variant/AllTraffic\"\nworkload = \"async\"\nmin = 0\nmax = 20\n\n[[targets.policies]]\nname = \"deadline\"\ntype = \"backlog-deadline\"\ninstance_throughput_per_minute = 120\ndeadline_seconds = 900\n";
     let mut d = Daemon::new(&url, policy, "");
     d.start();

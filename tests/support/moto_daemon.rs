@@ -41,6 +41,18 @@ pub async fn clients(url: &str) -> AwsClients {
 /// Create a model, endpoint config and endpoint with `instances` instances, and register the
 /// variant as a scalable target with `[min, max]`.
 pub async fn endpoint(c: &AwsClients, name: &str, instances: i32, min: i32, max: i32) {
+    endpoint_variants(c, name, &[("AllTraffic", instances, 1.0)], min, max).await;
+}
+
+/// Create a model and an endpoint with `variants` (`(name, instances, weight)`), and register
+/// each variant as a scalable target with `[min, max]`.
+pub async fn endpoint_variants(
+    c: &AwsClients,
+    name: &str,
+    variants: &[(&str, i32, f32)],
+    min: i32,
+    max: i32,
+) {
     use aws_sdk_sagemaker::types::{
         ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
     };
@@ -56,17 +68,22 @@ pub async fn endpoint(c: &AwsClients, name: &str, instances: i32, min: i32, max:
         .send()
         .await
         .expect("CreateModel");
+    let production: Vec<ProductionVariant> = variants
+        .iter()
+        .map(|&(v, n, w)| {
+            ProductionVariant::builder()
+                .variant_name(v)
+                .model_name(format!("{name}-model"))
+                .initial_instance_count(n)
+                .initial_variant_weight(w)
+                .instance_type(ProductionVariantInstanceType::MlM5Large)
+                .build()
+        })
+        .collect();
     c.sagemaker
         .create_endpoint_config()
         .endpoint_config_name(format!("{name}-config"))
-        .production_variants(
-            ProductionVariant::builder()
-                .variant_name("AllTraffic")
-                .model_name(format!("{name}-model"))
-                .initial_instance_count(instances)
-                .instance_type(ProductionVariantInstanceType::MlM5Large)
-                .build(),
-        )
+        .set_production_variants(Some(production))
         .send()
         .await
         .expect("CreateEndpointConfig");
@@ -77,16 +94,18 @@ pub async fn endpoint(c: &AwsClients, name: &str, instances: i32, min: i32, max:
         .send()
         .await
         .expect("CreateEndpoint");
-    c.autoscaling
-        .register_scalable_target()
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_id(format!("endpoint/{name}/variant/AllTraffic"))
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
-        .min_capacity(min)
-        .max_capacity(max)
-        .send()
-        .await
-        .expect("RegisterScalableTarget");
+    for (v, ..) in variants {
+        c.autoscaling
+            .register_scalable_target()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id(format!("endpoint/{name}/variant/{v}"))
+            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .min_capacity(min)
+            .max_capacity(max)
+            .send()
+            .await
+            .expect("RegisterScalableTarget");
+    }
 }
 
 /// The registered `(min, max)` of an endpoint's AllTraffic variant.
@@ -109,23 +128,30 @@ pub async fn invocations_per_instance(c: &AwsClients, name: &str, value: f64, mi
     put_series(c, name, "InvocationsPerInstance", &points).await;
 }
 
-/// Put `metric` datapoints for endpoint `name`: `(seconds before the current minute, value)`.
+/// Put `metric` datapoints for endpoint `name`'s AllTraffic variant in `AWS/SageMaker`:
+/// `(seconds before the current minute, value)`.
 pub async fn put_series(c: &AwsClients, name: &str, metric: &str, points: &[(i64, f64)]) {
+    let dims = [("EndpointName", name), ("VariantName", "AllTraffic")];
+    put_metric(c, "AWS/SageMaker", metric, &dims, points).await;
+}
+
+/// Put datapoints of any metric: `(seconds before the current minute, value)`.
+pub async fn put_metric(
+    c: &AwsClients,
+    namespace: &str,
+    metric: &str,
+    dimensions: &[(&str, &str)],
+    points: &[(i64, f64)],
+) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
     let minute = now - now % 60;
-    let dims = vec![
-        Dimension::builder()
-            .name("EndpointName")
-            .value(name)
-            .build(),
-        Dimension::builder()
-            .name("VariantName")
-            .value("AllTraffic")
-            .build(),
-    ];
+    let dims: Vec<Dimension> = dimensions
+        .iter()
+        .map(|(k, v)| Dimension::builder().name(*k).value(*v).build())
+        .collect();
     for chunk in points.chunks(500) {
         let data: Vec<MetricDatum> = chunk
             .iter()
@@ -140,7 +166,7 @@ pub async fn put_series(c: &AwsClients, name: &str, metric: &str, points: &[(i64
             .collect();
         c.cloudwatch
             .put_metric_data()
-            .namespace("AWS/SageMaker")
+            .namespace(namespace)
             .set_metric_data(Some(data))
             .send()
             .await

@@ -171,14 +171,19 @@ impl At {
     }
 }
 
-/// Read a trace file, with its options, and apply the transforms.
-pub fn read(path: &Path, options: &TraceOptions) -> Result<Trace, TraceError> {
-    let attach = |at: At| TraceError {
+/// Turns a position in `path` into the error that names the file.
+fn attach(path: &Path) -> impl Fn(At) -> TraceError + Copy + '_ {
+    move |at: At| TraceError {
         file: path.to_path_buf(),
         line: at.line,
         column: at.column,
         message: at.message,
-    };
+    }
+}
+
+/// Read a trace file, with its options, and apply the transforms.
+pub fn read(path: &Path, options: &TraceOptions) -> Result<Trace, TraceError> {
+    let attach = attach(path);
     let bytes = read_maybe_gzip(path).map_err(attach)?;
     let trace = parse(&bytes, options).map_err(attach)?;
     transform(trace, options).map_err(attach)

@@ -5,18 +5,13 @@
 use std::path::Path;
 
 use super::csv_table::read_table;
-use super::{parse_timestamp, read_maybe_gzip, At, TraceError};
+use super::{attach, parse_timestamp, read_maybe_gzip, At, TraceError};
 use crate::engine::Timestamp;
 
 /// Read `time,value` points, in increasing time. The first column is the time, the second
 /// the value; an empty value is a missing datapoint and is skipped.
 pub fn read_values(path: &Path) -> Result<Vec<(Timestamp, f64)>, TraceError> {
-    let attach = |at: At| TraceError {
-        file: path.to_path_buf(),
-        line: at.line,
-        column: at.column,
-        message: at.message,
-    };
+    let attach = attach(path);
     let bytes = read_maybe_gzip(path).map_err(attach)?;
     let table = read_table(&bytes).map_err(attach)?;
     if table.headers.len() < 2 {
