@@ -156,9 +156,56 @@ impl Controller {
 
     /// Swap in a new policy set, carrying state over by target and policy name.
     pub fn reload(&mut self, set: PolicySet, now: Timestamp) -> Result<(), String> {
+        for w in self.dropped_guards(&set) {
+            tracing::warn!("{w}");
+        }
         let saved = self.snapshot(now);
         *self = Self::new(set, Some(&saved), self.settings)?;
         Ok(())
+    }
+
+    /// Engaged quality guards that `set` no longer has, each with what to do: the weights stay
+    /// where the guard left them.
+    #[must_use]
+    pub fn dropped_guards(&self, set: &PolicySet) -> Vec<String> {
+        let mut out = Vec::new();
+        for (spec, st) in self.set.targets.iter().zip(&self.states) {
+            for (p, ps) in spec.policies.iter().zip(&st.policies) {
+                let crate::engine::PolicyKind::QualityGuard(g) = &p.kind else {
+                    continue;
+                };
+                let kept = set
+                    .targets
+                    .iter()
+                    .filter(|t| t.name == spec.name)
+                    .flat_map(|t| &t.policies)
+                    .any(|q| {
+                        q.name == p.name
+                            && matches!(q.kind, crate::engine::PolicyKind::QualityGuard(_))
+                    });
+                if kept || ps.guard.phase == GuardPhase::Healthy {
+                    continue;
+                }
+                let base = ps
+                    .guard
+                    .base
+                    .map(|b| {
+                        format!(
+                            "{}={} {}={}",
+                            g.variant, b.weight, g.fallback_variant, b.fallback_weight
+                        )
+                    })
+                    .unwrap_or_default();
+                out.push(format!(
+                    "target `{}`: the quality guard `{}` was removed while {}: endpoint `{}` keeps the weights it has; before the guard engaged they were {base}; restore them with UpdateEndpointWeightsAndCapacities if the guard had moved them",
+                    spec.name,
+                    p.name,
+                    ps.guard.phase.name(),
+                    g.endpoint
+                ));
+            }
+        }
+        out
     }
 
     /// Take over another replica's state (the last leader's, on becoming leader), keeping
@@ -641,4 +688,48 @@ fn key(d: Option<&Decision>, call: Option<&Call>, error: Option<&str>) -> u64 {
 /// Load the state file for a start: `Ok(None)` when there is none yet.
 pub fn load_state(path: &std::path::Path) -> Result<Option<DaemonState>, StateError> {
     state_file::load(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::quality::{BaseTraffic, GuardPhase};
+
+    fn set(text: &str) -> PolicySet {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.yaml");
+        std::fs::write(&f, text).unwrap();
+        crate::policy::load(&[f])
+            .unwrap_or_else(|d| panic!("{d}"))
+            .0
+    }
+
+    const GUARDED: &str = "targets:\n  - name: a\n    resource_id: endpoint/e/variant/a\n    min: 1\n    max: 4\n    policies:\n      - name: q\n        type: quality-guard\n        fallback: b\n        checks:\n          - metric: { namespace: x, name: err }\n            comparison: GreaterThanThreshold\n            threshold: 0.05\n  - name: b\n    resource_id: endpoint/e/variant/b\n    min: 1\n    max: 4\n    policies: []\n";
+
+    #[test]
+    fn removing_an_engaged_guard_is_reported_with_the_weights_to_restore() {
+        let mut c = Controller::new(set(GUARDED), None, EngineSettings::default()).unwrap();
+        let without = set(&GUARDED.replace(
+            "      - name: q\n        type: quality-guard\n        fallback: b\n        checks:\n          - metric: { namespace: x, name: err }\n            comparison: GreaterThanThreshold\n            threshold: 0.05\n",
+            "      - name: tt\n        type: target-tracking\n        metric: { predefined: InvocationsPerInstance }\n        target: 100\n",
+        ));
+        // Healthy: nothing to say.
+        assert!(c.dropped_guards(&without).is_empty());
+        let g = &mut c.states[0].policies[0].guard;
+        g.phase = GuardPhase::Shifted;
+        g.base = Some(BaseTraffic {
+            weight: 0.9,
+            fallback_weight: 0.1,
+            fallback_capacity: 2,
+        });
+        let w = c.dropped_guards(&without);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("`q` was removed while shifted") && w[0].contains("a=0.9 b=0.1"),
+            "{}",
+            w[0]
+        );
+        // Kept under the same name: nothing to say.
+        assert!(c.dropped_guards(&set(GUARDED)).is_empty());
+    }
 }
