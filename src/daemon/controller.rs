@@ -91,7 +91,8 @@ pub struct CycleReport {
     pub read_calls: ReadCalls,
     /// Targets whose capacity could not be read.
     pub capacity_errors: usize,
-    /// `RegisterScalableTarget` calls made (or, in dry-run, planned).
+    /// Actuation calls made (or, in dry-run, planned): `RegisterScalableTarget`, and a quality
+    /// guard's `UpdateEndpointWeightsAndCapacities`.
     pub actuations: usize,
     /// Of those, failed.
     pub actuation_failures: usize,

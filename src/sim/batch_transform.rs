@@ -211,7 +211,7 @@ fn candidate(job: &BatchJob, p: &RecordProfile, per_request: u64, c: u32) -> Can
         return out;
     }
     // More instances than files never help: the busiest one still has a whole file.
-    let useful = u64::from(job.max_instances).min(job.files.max(1)) as u32;
+    let useful = u64::from(job.max_instances).min(job.files).max(1) as u32;
     let n = (1..=useful)
         .find(|&n| duration_s(job, p, per_request, c, n) <= job.deadline_s)
         .unwrap_or(useful);

@@ -61,6 +61,9 @@ pub fn read_values(path: &Path) -> Result<Vec<(Timestamp, f64)>, TraceError> {
 /// the last, for one median spacing; NaN where there is none.
 #[must_use]
 pub fn sample(points: &[(Timestamp, f64)], start: Timestamp, dt: u32, len: usize) -> Vec<f64> {
+    if points.is_empty() {
+        return vec![f64::NAN; len];
+    }
     let mut gaps: Vec<i64> = points.windows(2).map(|w| w[1].0 .0 - w[0].0 .0).collect();
     gaps.sort_unstable();
     let hold = gaps.get(gaps.len() / 2).copied().unwrap_or(i64::from(dt));
