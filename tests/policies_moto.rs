@@ -237,6 +237,10 @@ target = 1000.0
         1.0
     );
 
+    // The daemon stops here (its state keeps the guard provisioning) so that `plan` can be
+    // asked what it would do next.
+    assert_eq!(d.stop(), Some(0));
+
     // 2. Application Auto Scaling would now bring the champion to 5 (moto's does not move
     //    SageMaker's counts, so the test does what AWS would).
     c.sagemaker
@@ -260,6 +264,23 @@ target = 1000.0
         .await
         .expect("UpdateEndpointWeightsAndCapacities");
 
+    // `plan` sees the capacity in service and would move the weights; it changes nothing.
+    let plan = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["plan", "--detailed-exitcode", "--config"])
+        .arg(d.path("sagescale.toml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert_eq!(plan.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(&format!(
+            "would call UpdateEndpointWeightsAndCapacities on {name}: challenger=0 champion=1\n"
+        )),
+        "{text}"
+    );
+    assert_eq!(variants(&c, name).await["challenger"].0, 0.9);
+    d.start();
+
     // 3. The weights move: all of the challenger's traffic to the champion, counts unchanged.
     assert!(
         eventually(30, || async {
@@ -278,10 +299,7 @@ target = 1000.0
         .find(|c| c["operation"] == "UpdateEndpointWeightsAndCapacities")
         .expect("the weight call is in the decision log");
     assert_eq!(call["weights"][0]["variant"], "challenger");
-    assert!(
-        (call["weights"][1]["weight"].as_f64().unwrap() - 1.0).abs() < 1e-6,
-        "{call}"
-    );
+    assert_eq!(call["weights"][1]["weight"], 1.0, "{call}");
     assert!(
         wait_for(10, || d.metric(
             "sagescale_quality_guard{target=\"challenger\",phase=\"shifted\"}"

@@ -106,6 +106,12 @@ fn status_of(s: &str) -> EndpointStatus {
     }
 }
 
+/// A weight as SageMaker sent it (a float32) in the decimal it was written in: 0.1 stays 0.1,
+/// not 0.10000000149, so the weights sagescale computes and logs from it stay clean.
+fn weight_f64(w: f32) -> f64 {
+    w.to_string().parse().unwrap_or(f64::from(w))
+}
+
 fn count(v: Option<i32>) -> Option<Capacity> {
     v.and_then(|n| Capacity::try_from(n).ok())
 }
@@ -267,7 +273,7 @@ impl CapacityReader {
             current,
             desired: count(desired).unwrap_or(current),
             registration: None,
-            weight: d.weights.get(variant).map(|&w| f64::from(w)),
+            weight: d.weights.get(variant).map(|&w| weight_f64(w)),
         })
     }
 }
