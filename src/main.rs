@@ -100,34 +100,7 @@ enum Command {
     },
     /// Search a policy template's `{{name = a..b step s}}` / `{{name = a | b}}` placeholders for
     /// the cheapest setting that keeps the SLO on a scenario's trace.
-    Tune {
-        /// Scenario file: the trace, the fleet and the SLO.
-        scenario: PathBuf,
-        /// Policy template (a policy file with placeholders).
-        #[arg(long)]
-        template: PathBuf,
-        /// Largest number of candidates; past it, a seeded sample of the grid.
-        #[arg(long, default_value_t = 256)]
-        budget: usize,
-        /// SLO-violation minutes the winner may have. Default: the AWS emulation's.
-        #[arg(long)]
-        max_slo_minutes: Option<f64>,
-        /// Threads. Default: every core.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Run only this share of the candidates, `K/N` (0-based); merge with `tune-merge`.
-        #[arg(long)]
-        shard: Option<String>,
-        /// Write the winning policy file here.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Write every candidate's result as JSON here (what `tune-merge` reads).
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Write an HTML report of the trade-off curve here.
-        #[arg(long)]
-        report: Option<PathBuf>,
-    },
+    Tune(cli::tune::Args),
     /// Merge the `--json` results of `tune --shard` runs; write the winner and the report.
     TuneMerge {
         /// JSON results of the shards.
@@ -197,27 +170,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Tune {
-            scenario,
-            template,
-            budget,
-            max_slo_minutes,
-            threads,
-            shard,
-            out,
-            json,
-            report,
-        } => cli::tune::run(&cli::tune::Args {
-            scenario,
-            template,
-            budget,
-            max_slo_minutes,
-            threads,
-            shard,
-            out,
-            json,
-            report,
-        }),
+        Command::Tune(args) => cli::tune::run(&args),
         Command::PlanBatch { job, all, json } => cli::plan_batch::run(&job, all, json.as_deref()),
         Command::TuneMerge {
             files,

@@ -70,7 +70,7 @@ struct Described {
     /// Variant name -> (current, desired) for each dimension sagescale scales.
     instances: HashMap<String, (Option<i32>, Option<i32>)>,
     /// Variant name -> current weight.
-    weights: HashMap<String, f32>,
+    weights: HashMap<String, f64>,
     concurrency: HashMap<String, (Option<i32>, Option<i32>)>,
 }
 
@@ -273,7 +273,7 @@ impl CapacityReader {
             current,
             desired: count(desired).unwrap_or(current),
             registration: None,
-            weight: d.weights.get(variant).map(|&w| weight_f64(w)),
+            weight: d.weights.get(variant).copied(),
         })
     }
 }
@@ -332,7 +332,7 @@ async fn describe_endpoint(
     for v in e.production_variants() {
         let name = v.variant_name().unwrap_or_default().to_string();
         if let Some(w) = v.current_weight().or(v.desired_weight()) {
-            weights.insert(name.clone(), w);
+            weights.insert(name.clone(), weight_f64(w));
         }
         instances.insert(
             name.clone(),

@@ -9,15 +9,33 @@ use sagescale::sim::scenario;
 use sagescale::sim::tune::{tune, Template, TuneOptions, TuneReport};
 
 /// What `tune` was asked.
+#[derive(clap::Args)]
 pub struct Args {
+    /// Scenario file: the trace, the fleet and the SLO.
     pub scenario: PathBuf,
+    /// Policy template (a policy file with placeholders).
+    #[arg(long)]
     pub template: PathBuf,
+    /// Largest number of candidates; past it, a seeded sample of the grid.
+    #[arg(long, default_value_t = 256)]
     pub budget: usize,
+    /// SLO-violation minutes the winner may have. Default: the AWS emulation's.
+    #[arg(long)]
     pub max_slo_minutes: Option<f64>,
+    /// Threads. Default: every core.
+    #[arg(long)]
     pub threads: Option<usize>,
+    /// Run only this share of the candidates, `K/N` (0-based); merge with `tune-merge`.
+    #[arg(long)]
     pub shard: Option<String>,
+    /// Write the winning policy file here.
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write every candidate's result as JSON here (what `tune-merge` reads).
+    #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write an HTML report of the trade-off curve here.
+    #[arg(long)]
     pub report: Option<PathBuf>,
 }
 

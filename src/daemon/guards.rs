@@ -13,8 +13,8 @@ use crate::policy::PolicySet;
 pub struct Guards {
     /// Target indices in evaluation order: every target with a guard before every fallback.
     pub order: Vec<usize>,
-    /// Per target: the index of its guard's fallback target.
-    fallback: Vec<Option<usize>>,
+    /// `(guarded target, its fallback)`: a handful, so lookups scan it.
+    pairs: Vec<(usize, usize)>,
 }
 
 /// A target's quality guard, if it has one.
@@ -35,20 +35,27 @@ impl Guards {
     /// variant of the same endpoint and has no guard of its own.
     #[must_use]
     pub fn new(set: &PolicySet) -> Self {
-        let fallback: Vec<Option<usize>> = set
+        let pairs: Vec<(usize, usize)> = set
             .targets
             .iter()
-            .map(|t| {
+            .enumerate()
+            .filter_map(|(i, t)| {
                 let g = guard_of(t)?;
-                set.targets.iter().position(|f| f.name == g.fallback)
+                let f = set.targets.iter().position(|f| f.name == g.fallback)?;
+                Some((i, f))
             })
             .collect();
-        let is_fallback = |i: usize| fallback.contains(&Some(i));
+        let is_fallback = |i: usize| pairs.iter().any(|&(_, f)| f == i);
         let mut order: Vec<usize> = (0..set.targets.len())
             .filter(|&i| !is_fallback(i))
             .collect();
         order.extend((0..set.targets.len()).filter(|&i| is_fallback(i)));
-        Self { order, fallback }
+        Self { order, pairs }
+    }
+
+    /// Target `i`'s guard's fallback, if it has a guard.
+    fn fallback(&self, i: usize) -> Option<usize> {
+        self.pairs.iter().find(|&&(g, _)| g == i).map(|&(_, f)| f)
     }
 
     /// What target `i`'s guard needs to know: both variants' weights and the fallback's
@@ -59,7 +66,7 @@ impl Guards {
         i: usize,
         caps: &[Result<TargetCapacity, CapacityError>],
     ) -> Option<TrafficInput> {
-        let f = self.fallback.get(i).copied().flatten()?;
+        let f = self.fallback(i)?;
         let (Ok(own), Ok(fb)) = (&caps[i], &caps[f]) else {
             return None;
         };
@@ -75,11 +82,10 @@ impl Guards {
     /// their latest decisions.
     #[must_use]
     pub fn floor(&self, i: usize, decisions: &[Decision]) -> Option<Capacity> {
-        self.fallback
+        self.pairs
             .iter()
-            .enumerate()
-            .filter(|&(_, f)| *f == Some(i))
-            .filter_map(|(g, _)| decisions[g].traffic.and_then(|t| t.fallback_floor))
+            .filter(|&&(_, f)| f == i)
+            .filter_map(|&(g, _)| decisions[g].traffic.and_then(|t| t.fallback_floor))
             .max()
     }
 
@@ -96,7 +102,7 @@ impl Guards {
     ) -> Option<(String, Vec<VariantWeight>)> {
         let g = guard_of(spec)?;
         let (w, fw) = decision.traffic?.weights?;
-        let f = self.fallback.get(i).copied().flatten()?;
+        let f = self.fallback(i)?;
         let (Ok(own), Ok(fb)) = (&caps[i], &caps[f]) else {
             return None;
         };
