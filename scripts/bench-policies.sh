@@ -4,5 +4,6 @@
 # emulations, and the oracle. Writes the tuned policies to simulations/tuned/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+# Only the simulator is needed: the build without the AWS SDKs.
+cargo build --release --quiet --no-default-features
 python3 scripts/bench_policies.py

@@ -1,5 +1,5 @@
 """Supply-chain check, run by scripts/test.sh: every dependency comes from crates.io (no git
-or path sources but our own crate) and is under a licence compatible with sagescale's
+or path sources but our own workspace crates) and is under a licence compatible with sagescale's
 Apache-2.0. Reads `cargo metadata` on stdin.
 
 Advisories (cargo audit / cargo deny check advisories) need the RustSec database from GitHub,
@@ -56,7 +56,8 @@ problems = []
 for p in meta["packages"]:
     source = p.get("source")
     if source is None:
-        if p["name"] not in ("sagescale",):
+        # The workspace's own crates (the root and crates/*) are the only path dependencies.
+        if p["name"] != "sagescale" and not p["name"].startswith("sagescale-"):
             problems.append(f"{p['name']} {p['version']}: a path dependency")
         continue
     if not source.startswith("registry+https://github.com/rust-lang/crates.io-index"):

@@ -19,8 +19,9 @@ fi
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
-echo "==> cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --quiet -- -D warnings
+echo "==> cargo clippy --workspace --all-targets -- -D warnings (default build, and without AWS)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy --no-default-features --all-targets --quiet -- -D warnings
 echo "==> supply chain: sources and licences"
 cargo metadata --format-version 1 --locked | python3 scripts/supply_chain.py
 echo "==> sagescale validate policies/"
@@ -28,7 +29,8 @@ cargo run --quiet -- validate policies/
 echo "==> cargo test"
 TEST_LOG=$(mktemp -t sagescale-tests.XXXXXX.log)
 set +e
-cargo test --all-targets 2>&1 | tee "$TEST_LOG"
+# --no-fail-fast: every test binary runs, so the summary counts the whole suite.
+cargo test --workspace --all-targets --no-fail-fast 2>&1 | tee "$TEST_LOG"
 STATUS=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole suite (cargo prints one per test binary).

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::sim::trace::{self, TraceFormat, TraceOptions};
+use sagescale_sim::trace::{self, TraceFormat, TraceOptions};
 
 /// The inputs one fuzz target reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,10 +100,10 @@ fn file(name: &str, bytes: &[u8]) -> PathBuf {
 /// Run `target` on `bytes`: `true` if the input was accepted.
 pub fn run(target: Target, bytes: &[u8]) -> bool {
     match target {
-        Target::PolicyToml => crate::policy::load(&[file("p.toml", bytes)]).is_ok(),
-        Target::PolicyYaml => crate::policy::load(&[file("p.yaml", bytes)]).is_ok(),
+        Target::PolicyToml => sagescale_policy::load(&[file("p.toml", bytes)]).is_ok(),
+        Target::PolicyYaml => sagescale_policy::load(&[file("p.yaml", bytes)]).is_ok(),
         Target::Scenario => {
-            crate::sim::scenario::load(&file("s.toml", bytes), &Default::default()).is_ok()
+            sagescale_sim::scenario::load(&file("s.toml", bytes), &Default::default()).is_ok()
         }
         Target::Trace(format) => {
             let options = TraceOptions {
@@ -112,10 +112,15 @@ pub fn run(target: Target, bytes: &[u8]) -> bool {
             };
             trace::read(&file("t.csv", bytes), &options).is_ok()
         }
-        Target::StateFile => crate::daemon::state_file::load(&file("state.json", bytes)).is_ok(),
-        Target::Config => crate::daemon::config::load(&file("c.toml", bytes), []).is_ok(),
-        Target::BatchJob => crate::sim::batch_job::load(&file("job.toml", bytes))
-            .map(|(job, profiles)| crate::sim::batch_transform::plan(&job, &profiles))
+        #[cfg(feature = "aws")]
+        Target::StateFile => sagescale_daemon::state_file::load(&file("state.json", bytes)).is_ok(),
+        #[cfg(feature = "aws")]
+        Target::Config => sagescale_daemon::config::load(&file("c.toml", bytes), []).is_ok(),
+        // The daemon's files are read only by the default build.
+        #[cfg(not(feature = "aws"))]
+        Target::StateFile | Target::Config => false,
+        Target::BatchJob => sagescale_batch::job::load(&file("job.toml", bytes))
+            .map(|(job, profiles)| sagescale_batch::transform::plan(&job, &profiles))
             .is_ok(),
         Target::QualityValues => trace::read_values(&file("q.csv", bytes))
             .map(|points| trace::sample(&points, points[0].0, 60, 1000))

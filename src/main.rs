@@ -1,11 +1,10 @@
-//! The `sagescale` command.
+//! The `sagescale` command: its arguments and the dispatch to one handler per subcommand
+//! (`cli/`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-use sagescale::{daemon, policy};
 
 mod cli;
 
@@ -145,31 +144,14 @@ enum Command {
     },
 }
 
-/// Write to stdout; a reader that went away (`| head`) ends the output, not the program.
-fn out(text: &str) {
-    use std::io::Write;
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate { paths } => validate(&paths),
+        Command::Validate { paths } => cli::validate::validate(&paths),
         Command::Schema {
             scenario,
             batch_job,
-        } => {
-            if scenario {
-                let schema = schemars::schema_for!(sagescale::sim::scenario::ScenarioDoc);
-                out(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"));
-            } else if batch_job {
-                let schema = schemars::schema_for!(sagescale::sim::batch_job::JobDoc);
-                out(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"));
-            } else {
-                out(&(policy::schema::policy_file_schema() + "\n"));
-            }
-            ExitCode::SUCCESS
-        }
+        } => cli::schema::run(scenario, batch_job),
         Command::Tune(args) => cli::tune::run(&args),
         Command::PlanBatch { job, all, json } => cli::plan_batch::run(&job, all, json.as_deref()),
         Command::TuneMerge {
@@ -185,7 +167,7 @@ fn main() -> ExitCode {
             seed,
             json,
             report,
-        } => simulate(
+        } => cli::simulate::simulate(
             &scenario,
             trace,
             policies,
@@ -193,17 +175,22 @@ fn main() -> ExitCode {
             json.as_deref(),
             report.as_deref(),
         ),
-        Command::Run { config } => run(&config),
+        Command::Healthcheck { url } => cli::healthcheck::healthcheck(&url),
+        #[cfg(feature = "aws")]
+        Command::Run { config } => cli::run::run(&config),
+        #[cfg(feature = "aws")]
         Command::Plan {
             config,
             detailed_exitcode,
-        } => plan(&config, detailed_exitcode),
+        } => cli::plan::plan(&config, detailed_exitcode),
+        #[cfg(feature = "aws")]
         Command::Explain {
             target,
             config,
             log,
             last,
-        } => explain(&target, config.as_deref(), log.as_deref(), last),
+        } => cli::explain::explain(&target, config.as_deref(), log.as_deref(), last),
+        #[cfg(feature = "aws")]
         Command::IamPolicy {
             paths,
             region,
@@ -211,322 +198,23 @@ fn main() -> ExitCode {
             partition,
             lease_table,
             publish_metrics,
-        } => {
-            let set = match policy::load(&paths) {
-                Ok((set, _)) => set,
-                Err(problems) => {
-                    eprintln!("{problems}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let scope = daemon::iam::Scope {
+        } => cli::iam_policy::run(
+            &paths,
+            sagescale::daemon::iam::Scope {
                 partition,
                 region,
                 account,
                 lease_table,
                 publish_metrics,
-            };
-            let doc = daemon::iam::policy(&set, &scope);
-            out(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
-            ExitCode::SUCCESS
-        }
-        Command::Healthcheck { url } => healthcheck(&url),
-    }
-}
-
-fn healthcheck(url: &str) -> ExitCode {
-    use std::io::{Read, Write};
-    let Some(rest) = url.strip_prefix("http://") else {
-        eprintln!("{url}: only http:// URLs (the admin endpoint is plain HTTP on a local address)");
-        return ExitCode::FAILURE;
-    };
-    let (authority, path) = rest.split_once('/').map_or((rest, "/"), |(a, p)| (a, p));
-    let path = if path == "/" {
-        "/".to_string()
-    } else {
-        format!("/{path}")
-    };
-    let addr = match std::net::ToSocketAddrs::to_socket_addrs(authority).map(|mut a| a.next()) {
-        Ok(Some(a)) => a,
-        _ => {
-            eprintln!("{url}: cannot resolve {authority}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let timeout = std::time::Duration::from_secs(3);
-    let result = std::net::TcpStream::connect_timeout(&addr, timeout).and_then(|mut s| {
-        s.set_read_timeout(Some(timeout))?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-        )?;
-        let mut text = String::new();
-        s.read_to_string(&mut text)?;
-        Ok(text)
-    });
-    match result {
-        Ok(text) if text.split_whitespace().nth(1) == Some("200") => ExitCode::SUCCESS,
-        Ok(text) => {
-            eprintln!("{url}: {}", text.lines().next().unwrap_or("no reply"));
-            ExitCode::FAILURE
-        }
-        Err(e) => {
-            eprintln!("{url}: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn load_config(path: &std::path::Path) -> Option<daemon::config::Config> {
-    match daemon::config::load(path, std::env::vars()) {
-        Ok(c) => Some(c),
-        Err(problems) => {
-            eprintln!("{problems}");
-            None
-        }
-    }
-}
-
-/// The SDK's own debug and trace events print its whole request context, credentials
-/// identifiers included: they are capped at INFO whatever `RUST_LOG` asks (docs/security.md).
-const SDK_CAPS: [&str; 6] = [
-    "aws_smithy_runtime=info",
-    "aws_smithy_runtime_api=info",
-    "aws_smithy_http_client=info",
-    "aws_config=info",
-    "aws_credential_types=info",
-    "aws_runtime=info",
-];
-
-fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
-    use tracing_subscriber::EnvFilter;
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    for cap in SDK_CAPS {
-        if let Ok(d) = cap.parse() {
-            filter = filter.add_directive(d);
-        }
-    }
-    filter
-}
-
-fn init_logs(format: daemon::config::LogFormat) {
-    let filter = log_filter("info");
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        daemon::config::LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .init(),
-        daemon::config::LogFormat::Text => builder.init(),
-    }
-}
-
-fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => Some(rt),
-        Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
-            None
-        }
-    }
-}
-
-fn run(path: &std::path::Path) -> ExitCode {
-    let Some(config) = load_config(path) else {
-        return ExitCode::FAILURE;
-    };
-    init_logs(config.doc.log_format);
-    let Some(rt) = runtime() else {
-        return ExitCode::FAILURE;
-    };
-    match rt.block_on(daemon::service::run(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %e, "sagescale cannot start");
-            eprintln!("{e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
-    let Some(config) = load_config(path) else {
-        return ExitCode::FAILURE;
-    };
-    // Only warnings on stderr: the plan itself is the output.
-    let filter = log_filter("warn");
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-    let Some(rt) = runtime() else {
-        return ExitCode::FAILURE;
-    };
-    let report = match rt.block_on(daemon::service::plan_once(&config)) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut text = format!(
-        "plan at {} ({} target(s)):\n",
-        report.at,
-        report.targets.len()
-    );
-    let mut changes = 0;
-    for t in &report.targets {
-        text.push('\n');
-        text.push_str(&t.explanation);
-        text.push('\n');
-        if let Some((call, _)) = &t.call {
-            changes += 1;
-            text.push_str(&format!(
-                "  would call RegisterScalableTarget min={} max={} ({})\n",
-                call.min,
-                call.max,
-                daemon::controller::purpose_name(call.purpose)
-            ));
-        }
-        if let Some((endpoint, weights, _)) = &t.weights {
-            changes += 1;
-            let shown: Vec<String> = weights
-                .iter()
-                .map(|w| format!("{}={}", w.variant, w.weight))
-                .collect();
-            text.push_str(&format!(
-                "  would call UpdateEndpointWeightsAndCapacities on {endpoint}: {}\n",
-                shown.join(" ")
-            ));
-        }
-    }
-    text.push_str(&format!(
-        "\n{changes} call(s) would be made; {} target(s) unreadable; {} metric batch(es) failed\n",
-        report.capacity_errors, report.metric_failures
-    ));
-    out(&text);
-    if report.capacity_errors > 0 || report.metric_failures > 0 {
-        return ExitCode::FAILURE;
-    }
-    if detailed_exitcode && changes > 0 {
-        return ExitCode::from(2);
-    }
-    ExitCode::SUCCESS
-}
-
-fn explain(
-    target: &str,
-    config: Option<&std::path::Path>,
-    log: Option<&std::path::Path>,
-    last: usize,
-) -> ExitCode {
-    let path = match (log, config) {
-        (Some(l), _) => l.to_path_buf(),
-        (None, Some(c)) => match load_config(c) {
-            Some(c) => c.doc.decision_log,
-            None => return ExitCode::FAILURE,
-        },
-        (None, None) => {
-            eprintln!("explain needs --config or --log");
-            return ExitCode::FAILURE;
-        }
-    };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{}: cannot read the decision log: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    match daemon::explain::story(&text, target, last) {
-        Ok(s) => {
-            out(&s);
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("{}: {e}", path.display());
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn simulate(
-    path: &std::path::Path,
-    trace: Option<PathBuf>,
-    policies: Vec<PathBuf>,
-    seed: Option<u64>,
-    json: Option<&std::path::Path>,
-    report: Option<&std::path::Path>,
-) -> ExitCode {
-    use std::io::IsTerminal;
-
-    use sagescale::sim::{compare, report as rep, scenario};
-    let overrides = scenario::Overrides {
-        trace,
-        policies,
-        seed,
-    };
-    let s = match scenario::load(path, &overrides) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let comparison = compare::compare(&s, progress);
-    let summary = rep::summarise(&s, &comparison);
-    out(&rep::table(&summary));
-    if let Some(p) = json {
-        let text = match serde_json::to_string_pretty(&summary) {
-            Ok(t) => t + "\n",
-            Err(e) => {
-                eprintln!("cannot encode the results: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        if let Err(e) = std::fs::write(p, text) {
-            eprintln!("{}: cannot write: {e}", p.display());
-            return ExitCode::FAILURE;
-        }
-    }
-    if let Some(p) = report {
-        if let Err(e) = std::fs::write(p, rep::html(&s, &comparison, &summary)) {
-            eprintln!("{}: cannot write: {e}", p.display());
-            return ExitCode::FAILURE;
-        }
-        eprintln!("report written to {}", p.display());
-    }
-    ExitCode::SUCCESS
-}
-
-fn validate(paths: &[PathBuf]) -> ExitCode {
-    match policy::load(paths) {
-        Ok((set, files)) => {
-            out(&format!(
-                "ok: {files} file(s), {} target(s), {} policies, {} metric queries\n",
-                set.targets.len(),
-                set.policy_count(),
-                set.metrics.len()
-            ));
-            ExitCode::SUCCESS
-        }
-        Err(problems) => {
-            eprintln!("{problems}");
-            let files: std::collections::BTreeSet<_> = problems.0.iter().map(|d| &d.file).collect();
-            eprintln!(
-                "error: {} problem(s) in {} file(s)",
-                problems.0.len(),
-                files.len()
-            );
-            ExitCode::FAILURE
-        }
+            },
+        ),
+        #[cfg(not(feature = "aws"))]
+        Command::Run { .. } => cli::needs_aws("run"),
+        #[cfg(not(feature = "aws"))]
+        Command::Plan { .. } => cli::needs_aws("plan"),
+        #[cfg(not(feature = "aws"))]
+        Command::Explain { .. } => cli::needs_aws("explain"),
+        #[cfg(not(feature = "aws"))]
+        Command::IamPolicy { .. } => cli::needs_aws("iam-policy"),
     }
 }

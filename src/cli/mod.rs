@@ -1,4 +1,40 @@
-//! Command handlers of the `sagescale` binary that are more than a few lines.
+//! The `sagescale` command's handlers: one file per subcommand, plus what several share.
+//!
+//! `run`, `plan`, `explain` and `iam-policy` need the AWS SDKs and exist only in the default
+//! build (feature `aws`); without it, [`needs_aws`] says how to get them.
 
+pub mod healthcheck;
 pub mod plan_batch;
+pub mod schema;
+pub mod simulate;
 pub mod tune;
+pub mod validate;
+
+#[cfg(feature = "aws")]
+pub mod daemon_config;
+#[cfg(feature = "aws")]
+pub mod explain;
+#[cfg(feature = "aws")]
+pub mod iam_policy;
+#[cfg(feature = "aws")]
+pub mod logging;
+#[cfg(feature = "aws")]
+pub mod plan;
+#[cfg(feature = "aws")]
+pub mod run;
+
+/// Write to stdout; a reader that went away (`| head`) ends the output, not the program.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// What a daemon command says in a build without the AWS SDKs.
+#[cfg(not(feature = "aws"))]
+pub fn needs_aws(command: &str) -> std::process::ExitCode {
+    eprintln!(
+        "sagescale {command} talks to AWS, and this sagescale was built without the AWS SDKs \
+         (--no-default-features). Build the default one: cargo build --release"
+    );
+    std::process::ExitCode::FAILURE
+}

@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use sagescale::sim::batch_job;
-use sagescale::sim::batch_transform::plan;
-use sagescale::sim::report::plan_table;
+use sagescale::batch::job as batch_job;
+use sagescale::batch::plan_table;
+use sagescale::batch::transform::plan;
 
 /// Plan the job in `path`; print the pick and what it beat. Exit 0 with a pick, 2 when no
 /// setting meets the deadline, 1 on a bad job file.
@@ -22,7 +22,7 @@ pub fn run(path: &Path, all: bool, json: Option<&Path>) -> ExitCode {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    crate::out(&plan_table(&title, &job, &plan, all));
+    crate::cli::out(&plan_table(&title, &job, &plan, all));
     if let Some(p) = json {
         let text = serde_json::to_string_pretty(&plan).unwrap_or_default();
         if let Err(e) = std::fs::write(p, text) {

@@ -121,7 +121,7 @@ pub fn run(a: &Args) -> ExitCode {
             progress,
         };
         let r = tune(&s, &template, &o)?;
-        crate::out(&tune_table(&r));
+        crate::cli::out(&tune_table(&r));
         outputs(&r, a.out.as_deref(), a.json.as_deref(), a.report.as_deref())?;
         Ok(r)
     })();
@@ -157,7 +157,7 @@ pub fn merge(
             parts.push(r);
         }
         let r = TuneReport::merge(parts)?;
-        crate::out(&tune_table(&r));
+        crate::cli::out(&tune_table(&r));
         outputs(&r, out, json, report)
     })();
     match result {

@@ -1,0 +1,416 @@
+//! Capacity read: endpoint status and current counts from SageMaker, bounds and suspended
+//! state from Application Auto Scaling.
+//!
+//! Per cycle, `ListEndpoints` (100 a page) gives every endpoint's status and last-modified
+//! time. `DescribeEndpoint` is called only for endpoints that changed since they were last
+//! described, are not `InService`, or were described longer ago than the refresh age, so a
+//! steady fleet of 1,000 endpoints costs ~10 SageMaker calls a cycle, not 1,000.
+//! `DescribeScalableTargets` takes 50 resource ids a call.
+
+use std::collections::HashMap;
+
+use aws_sdk_applicationautoscaling::types::{ScalableDimension as AasDimension, ServiceNamespace};
+use futures_util::stream::{self, StreamExt};
+
+use super::retry::{with_retries, RetryPolicy};
+use sagescale_core::{
+    CallError, CallObserver, CapacityError, ReadCalls, Registration, TargetCapacity,
+};
+use sagescale_engine::{Capacity, EndpointStatus, ScalableDimension, Suspension, Timestamp};
+use sagescale_policy::{parse_resource, Resource};
+
+#[derive(Clone, Debug)]
+struct Described {
+    last_modified: i64,
+    at: Timestamp,
+    status: EndpointStatus,
+    /// Variant name -> (current, desired) for each dimension sagescale scales.
+    instances: HashMap<String, (Option<i32>, Option<i32>)>,
+    /// Variant name -> current weight.
+    weights: HashMap<String, f64>,
+    concurrency: HashMap<String, (Option<i32>, Option<i32>)>,
+}
+
+/// Reads capacity, caching `DescribeEndpoint` replies between changes.
+#[derive(Debug, Default)]
+pub struct CapacityReader {
+    cache: HashMap<String, Described>,
+    /// Describe again at least this often even without a change, in seconds.
+    pub refresh_seconds: i64,
+    /// Parallel describe calls.
+    pub parallelism: usize,
+}
+
+fn status_of(s: &str) -> EndpointStatus {
+    match s {
+        "InService" => EndpointStatus::InService,
+        "Updating" => EndpointStatus::Updating,
+        "Creating" => EndpointStatus::Creating,
+        _ => EndpointStatus::Other,
+    }
+}
+
+/// A weight as SageMaker sent it (a float32) in the decimal it was written in: 0.1 stays 0.1,
+/// not 0.10000000149, so the weights sagescale computes and logs from it stay clean.
+fn weight_f64(w: f32) -> f64 {
+    w.to_string().parse().unwrap_or(f64::from(w))
+}
+
+fn count(v: Option<i32>) -> Option<Capacity> {
+    v.and_then(|n| Capacity::try_from(n).ok())
+}
+
+impl CapacityReader {
+    /// A reader with the default refresh age (10 minutes) and 8 parallel describes.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            cache: HashMap::new(),
+            refresh_seconds: 600,
+            parallelism: 8,
+        }
+    }
+
+    /// Describe `endpoint` again on the next read, whatever `ListEndpoints` says (after
+    /// sagescale changed it itself).
+    pub fn forget(&mut self, endpoint: &str) {
+        self.cache.remove(endpoint);
+    }
+
+    /// Read every target (`(resource_id, dimension)`), index-aligned with the input.
+    pub async fn read(
+        &mut self,
+        sagemaker: &aws_sdk_sagemaker::Client,
+        autoscaling: &aws_sdk_applicationautoscaling::Client,
+        retry: &RetryPolicy,
+        observer: &dyn CallObserver,
+        targets: &[(String, ScalableDimension)],
+        now: Timestamp,
+    ) -> (Vec<Result<TargetCapacity, CapacityError>>, ReadCalls) {
+        let mut calls = ReadCalls::default();
+        let registrations =
+            read_registrations(autoscaling, retry, observer, targets, &mut calls).await;
+        let needs_endpoints = targets
+            .iter()
+            .any(|(_, d)| *d != ScalableDimension::CopyCount);
+        let listed = if needs_endpoints {
+            Some(list_endpoints(sagemaker, retry, observer, &mut calls).await)
+        } else {
+            None
+        };
+
+        // Which endpoints to describe again.
+        let mut stale: Vec<String> = Vec::new();
+        if let Some(Ok(listed)) = &listed {
+            for (id, dim) in targets {
+                if *dim == ScalableDimension::CopyCount {
+                    continue;
+                }
+                let Ok(Resource::Variant { endpoint, .. }) = parse_resource(id) else {
+                    continue;
+                };
+                let Some(&(status, modified)) = listed.get(&endpoint) else {
+                    self.cache.remove(&endpoint);
+                    continue;
+                };
+                let fresh = self.cache.get(&endpoint).is_some_and(|d| {
+                    d.last_modified == modified
+                        && d.status == status
+                        && status == EndpointStatus::InService
+                        && now.since(d.at) < self.refresh_seconds
+                });
+                if !fresh && !stale.contains(&endpoint) {
+                    stale.push(endpoint);
+                }
+            }
+        }
+        let described: Vec<(String, Result<Described, CallError>)> = stream::iter(stale)
+            .map(|name| async move {
+                let r = describe_endpoint(sagemaker, retry, observer, &name, now).await;
+                (name, r)
+            })
+            .buffer_unordered(self.parallelism.max(1))
+            .collect()
+            .await;
+        let mut describe_errors: HashMap<String, CallError> = HashMap::new();
+        for (name, r) in described {
+            calls.describe_endpoint += 1;
+            match r {
+                Ok(d) => {
+                    self.cache.insert(name, d);
+                }
+                Err(e) => {
+                    self.cache.remove(&name);
+                    describe_errors.insert(name, e);
+                }
+            }
+        }
+
+        let mut out = Vec::with_capacity(targets.len());
+        for (id, dim) in targets {
+            let registration = match &registrations {
+                Ok(map) => map.get(id.as_str()).copied(),
+                Err(e) => {
+                    out.push(Err(CapacityError::Call {
+                        operation: "DescribeScalableTargets",
+                        error: e.clone(),
+                    }));
+                    continue;
+                }
+            };
+            let r = match parse_resource(id) {
+                Err(e) => Err(CapacityError::BadReply(e)),
+                Ok(Resource::InferenceComponent { name }) => {
+                    calls.describe_inference_component += 1;
+                    describe_component(sagemaker, retry, observer, &name).await
+                }
+                Ok(Resource::Variant { endpoint, variant }) => match &listed {
+                    Some(Err(e)) => Err(CapacityError::Call {
+                        operation: "ListEndpoints",
+                        error: e.clone(),
+                    }),
+                    _ => self.variant(&endpoint, &variant, *dim, &describe_errors),
+                },
+            };
+            out.push(r.map(|mut c| {
+                c.registration = registration;
+                c
+            }));
+        }
+        (out, calls)
+    }
+
+    fn variant(
+        &self,
+        endpoint: &str,
+        variant: &str,
+        dim: ScalableDimension,
+        errors: &HashMap<String, CallError>,
+    ) -> Result<TargetCapacity, CapacityError> {
+        if let Some(e) = errors.get(endpoint) {
+            return Err(CapacityError::Call {
+                operation: "DescribeEndpoint",
+                error: e.clone(),
+            });
+        }
+        let d = self.cache.get(endpoint).ok_or_else(|| {
+            CapacityError::NotFound(format!("endpoint `{endpoint}` does not exist"))
+        })?;
+        let table = if dim == ScalableDimension::ProvisionedConcurrency {
+            &d.concurrency
+        } else {
+            &d.instances
+        };
+        let &(current, desired) = table.get(variant).ok_or_else(|| {
+            CapacityError::NotFound(format!(
+                "endpoint `{endpoint}` has no variant `{variant}` with {}",
+                dim.aws_name()
+            ))
+        })?;
+        let current = count(current).ok_or_else(|| {
+            CapacityError::BadReply(format!(
+                "DescribeEndpoint `{endpoint}` gave no current capacity for variant `{variant}`"
+            ))
+        })?;
+        Ok(TargetCapacity {
+            status: d.status,
+            current,
+            desired: count(desired).unwrap_or(current),
+            registration: None,
+            weight: d.weights.get(variant).copied(),
+        })
+    }
+}
+
+async fn list_endpoints(
+    client: &aws_sdk_sagemaker::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+    calls: &mut ReadCalls,
+) -> Result<HashMap<String, (EndpointStatus, i64)>, CallError> {
+    let mut out = HashMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = with_retries(retry, observer, "sagemaker", "ListEndpoints", || {
+            client
+                .list_endpoints()
+                .max_results(100)
+                .set_next_token(token.clone())
+                .send()
+        })
+        .await?;
+        calls.list_endpoints += 1;
+        for e in page.endpoints() {
+            let modified = e
+                .last_modified_time()
+                .map_or(0, |t| t.as_nanos() as i64 / 1_000);
+            let Some(name) = e.endpoint_name() else {
+                continue;
+            };
+            let status = e
+                .endpoint_status()
+                .map_or(EndpointStatus::Other, |s| status_of(s.as_str()));
+            out.insert(name.to_string(), (status, modified));
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+async fn describe_endpoint(
+    client: &aws_sdk_sagemaker::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+    name: &str,
+    now: Timestamp,
+) -> Result<Described, CallError> {
+    let e = with_retries(retry, observer, "sagemaker", "DescribeEndpoint", || {
+        client.describe_endpoint().endpoint_name(name).send()
+    })
+    .await?;
+    let mut instances = HashMap::new();
+    let mut concurrency = HashMap::new();
+    let mut weights = HashMap::new();
+    for v in e.production_variants() {
+        let name = v.variant_name().unwrap_or_default().to_string();
+        if let Some(w) = v.current_weight().or(v.desired_weight()) {
+            weights.insert(name.clone(), weight_f64(w));
+        }
+        instances.insert(
+            name.clone(),
+            (v.current_instance_count(), v.desired_instance_count()),
+        );
+        let pc = |c: Option<&aws_sdk_sagemaker::types::ProductionVariantServerlessConfig>| {
+            c.and_then(|c| c.provisioned_concurrency())
+        };
+        concurrency.insert(
+            name,
+            (
+                pc(v.current_serverless_config()),
+                pc(v.desired_serverless_config()),
+            ),
+        );
+    }
+    Ok(Described {
+        last_modified: e
+            .last_modified_time()
+            .map_or(0, |t| t.as_nanos() as i64 / 1_000),
+        at: now,
+        status: e
+            .endpoint_status()
+            .map_or(EndpointStatus::Other, |s| status_of(s.as_str())),
+        instances,
+        weights,
+        concurrency,
+    })
+}
+
+async fn describe_component(
+    client: &aws_sdk_sagemaker::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+    name: &str,
+) -> Result<TargetCapacity, CapacityError> {
+    let c = with_retries(
+        retry,
+        observer,
+        "sagemaker",
+        "DescribeInferenceComponent",
+        || {
+            client
+                .describe_inference_component()
+                .inference_component_name(name)
+                .send()
+        },
+    )
+    .await
+    .map_err(|error| CapacityError::Call {
+        operation: "DescribeInferenceComponent",
+        error,
+    })?;
+    let rc = c.runtime_config();
+    let current = count(rc.and_then(|r| r.current_copy_count())).ok_or_else(|| {
+        CapacityError::BadReply(format!(
+            "DescribeInferenceComponent `{name}` gave no current copy count"
+        ))
+    })?;
+    Ok(TargetCapacity {
+        status: c
+            .inference_component_status()
+            .map_or(EndpointStatus::Other, |s| status_of(s.as_str())),
+        current,
+        desired: count(rc.and_then(|r| r.desired_copy_count())).unwrap_or(current),
+        registration: None,
+        weight: None,
+    })
+}
+
+async fn read_registrations<'a>(
+    client: &aws_sdk_applicationautoscaling::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+    targets: &'a [(String, ScalableDimension)],
+    calls: &mut ReadCalls,
+) -> Result<HashMap<&'a str, Registration>, CallError> {
+    let mut out = HashMap::new();
+    let ids: Vec<&str> = targets.iter().map(|(id, _)| id.as_str()).collect();
+    let wanted: HashMap<&str, &'a str> = targets
+        .iter()
+        .map(|(id, dim)| (id.as_str(), dim.aws_name()))
+        .collect();
+    for chunk in ids.chunks(50) {
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retries(
+                retry,
+                observer,
+                "application_autoscaling",
+                "DescribeScalableTargets",
+                || {
+                    client
+                        .describe_scalable_targets()
+                        .service_namespace(ServiceNamespace::Sagemaker)
+                        .set_resource_ids(Some(chunk.iter().map(|s| (*s).to_string()).collect()))
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+            calls.describe_scalable_targets += 1;
+            for t in page.scalable_targets() {
+                let Some((&id, _)) = wanted
+                    .get_key_value(t.resource_id())
+                    .filter(|(_, dim)| AasDimension::from(**dim) == *t.scalable_dimension())
+                else {
+                    continue;
+                };
+                let s = t.suspended_state();
+                out.insert(
+                    id,
+                    Registration {
+                        min: Capacity::try_from(t.min_capacity()).unwrap_or(0),
+                        max: Capacity::try_from(t.max_capacity()).unwrap_or(0),
+                        suspended: Suspension {
+                            scale_in: s
+                                .and_then(|s| s.dynamic_scaling_in_suspended())
+                                .unwrap_or(false),
+                            scale_out: s
+                                .and_then(|s| s.dynamic_scaling_out_suspended())
+                                .unwrap_or(false),
+                            scheduled: s
+                                .and_then(|s| s.scheduled_scaling_suspended())
+                                .unwrap_or(false),
+                        },
+                    },
+                );
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}

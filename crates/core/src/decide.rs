@@ -1,0 +1,267 @@
+//! One cycle's decisions for a whole policy set: the engine for every target (guarded targets
+//! before their fallbacks), then the calls that carry the decisions out: the
+//! `RegisterScalableTarget` planner with its pins, and a quality guard's weight change.
+//!
+//! The daemon and the simulator both drive this, so everything a cycle decides is written
+//! once. A driver reads capacities and observations, calls [`DecisionCore::decide`], makes the
+//! calls it is handed, and tells the core what became of each ([`DecisionCore::applied`]).
+//!
+//! Pure and allocation-light: the vectors are sized once per policy set; a weight call (rare)
+//! is the only thing that allocates.
+
+use sagescale_engine::{
+    evaluate, Capacity, CapacityInput, Decision, EngineSettings, PersistedState, Seconds,
+    TargetSpec, TargetState, Timestamp,
+};
+use sagescale_metrics::Observations;
+
+use crate::actuation::{self, Call, Pin, Plan};
+use crate::calls::VariantWeight;
+use crate::capacity::{CapacityError, TargetCapacity};
+use crate::guards::Guards;
+
+/// A quality guard's weight change: `UpdateEndpointWeightsAndCapacities` on `endpoint`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeightCall {
+    /// The endpoint.
+    pub endpoint: String,
+    /// Both variants' new weights, each with the instance count it is settled at.
+    pub variants: Vec<VariantWeight>,
+}
+
+/// What became of the call planned for a target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The call was made and succeeded: its pin holds.
+    Made,
+    /// The call was not made, or failed (an error, a lost lease, the kill switch): the change
+    /// did not happen, so neither did its cooldown; the next cycle decides afresh.
+    Undone,
+    /// A dry run: the engine carries on as if the call was made.
+    DryRun,
+}
+
+/// The decision core's memory between cycles, and this cycle's decisions and calls.
+#[derive(Debug)]
+pub struct DecisionCore {
+    settings: EngineSettings,
+    guards: Guards,
+    states: Vec<TargetState>,
+    before: Vec<TargetState>,
+    pins: Vec<Option<Pin>>,
+    decisions: Vec<Decision>,
+    plans: Vec<Option<Plan>>,
+    weight_calls: Vec<Option<WeightCall>>,
+}
+
+impl DecisionCore {
+    /// A core for `targets`, starting from `states` and `pins` (index-aligned with `targets`;
+    /// fresh ones with [`DecisionCore::fresh`]).
+    #[must_use]
+    pub fn new(
+        targets: &[TargetSpec],
+        states: Vec<TargetState>,
+        pins: Vec<Option<Pin>>,
+        settings: EngineSettings,
+    ) -> Self {
+        let n = targets.len();
+        Self {
+            settings,
+            guards: Guards::new(targets),
+            before: states.clone(),
+            states,
+            pins,
+            decisions: vec![Decision::default(); n],
+            plans: vec![None; n],
+            weight_calls: vec![None; n],
+        }
+    }
+
+    /// A core for `targets` with no history.
+    #[must_use]
+    pub fn fresh(targets: &[TargetSpec], settings: EngineSettings) -> Self {
+        let states = targets.iter().map(TargetState::new).collect();
+        Self::new(targets, states, vec![None; targets.len()], settings)
+    }
+
+    /// Decide every target at `now`. `caps[i]` is target `i`'s capacity as read this cycle (an
+    /// unreadable target is not decided); `observations(i)` is what its policies read; a pin
+    /// older than `pin_timeout` is restored even if its change has not landed.
+    ///
+    /// Guarded targets go first, so their fallbacks see this cycle's floors. Afterwards
+    /// [`Self::plan`] and [`Self::weight_call`] say which calls to make.
+    pub fn decide<'o, O, F>(
+        &mut self,
+        targets: &[TargetSpec],
+        caps: &[Result<TargetCapacity, CapacityError>],
+        observations: F,
+        now: Timestamp,
+        pin_timeout: Seconds,
+    ) where
+        O: Observations + ?Sized + 'o,
+        F: Fn(usize) -> &'o O,
+    {
+        for p in &mut self.plans {
+            *p = None;
+        }
+        for k in 0..self.guards.order.len() {
+            let i = self.guards.order[k];
+            let Ok(cap) = &caps[i] else {
+                continue;
+            };
+            self.before[i].clone_from(&self.states[i]);
+            let input = CapacityInput {
+                current: engine_current(cap, self.pins[i]),
+                status: cap.status,
+                suspended: cap.registration.map(|r| r.suspended).unwrap_or_default(),
+                traffic: self.guards.traffic(i, caps),
+                guard_floor: self.guards.floor(i, &self.decisions),
+            };
+            evaluate(
+                &self.settings,
+                &targets[i],
+                &mut self.states[i],
+                &input,
+                observations(i),
+                now,
+                &mut self.decisions[i],
+            );
+            self.plans[i] = Some(actuation::plan(
+                &self.decisions[i],
+                cap,
+                self.pins[i],
+                now,
+                pin_timeout,
+            ));
+        }
+        for (i, spec) in targets.iter().enumerate() {
+            self.weight_calls[i] = self
+                .guards
+                .weight_call(i, spec, &self.decisions[i], caps)
+                .map(|(endpoint, variants)| WeightCall { endpoint, variants });
+        }
+    }
+
+    /// Whether this cycle asks for any call.
+    #[must_use]
+    pub fn wants_calls(&self) -> bool {
+        self.plans.iter().flatten().any(|p| p.call.is_some())
+            || self.weight_calls.iter().any(Option::is_some)
+    }
+
+    /// Target `i`'s plan this cycle; `None` when it was not decided (unreadable).
+    #[must_use]
+    pub fn plan(&self, i: usize) -> Option<Plan> {
+        self.plans[i]
+    }
+
+    /// The `RegisterScalableTarget` call target `i` needs this cycle, if any.
+    #[must_use]
+    pub fn call(&self, i: usize) -> Option<Call> {
+        self.plans[i].and_then(|p| p.call)
+    }
+
+    /// The weight change target `i`'s quality guard asks for this cycle, if any.
+    #[must_use]
+    pub fn weight_call(&self, i: usize) -> Option<&WeightCall> {
+        self.weight_calls[i].as_ref()
+    }
+
+    /// Target `i`'s decision this cycle (or the last one made, if it was not decided).
+    #[must_use]
+    pub fn decision(&self, i: usize) -> &Decision {
+        &self.decisions[i]
+    }
+
+    /// Target `i`'s engine state before this cycle's decision.
+    #[must_use]
+    pub fn state_before(&self, i: usize) -> &TargetState {
+        &self.before[i]
+    }
+
+    /// Every target's engine state.
+    #[must_use]
+    pub fn states(&self) -> &[TargetState] {
+        &self.states
+    }
+
+    /// Every target's pin.
+    #[must_use]
+    pub fn pins(&self) -> &[Option<Pin>] {
+        &self.pins
+    }
+
+    /// Target `i`'s pin, if a change is pinned.
+    #[must_use]
+    pub fn pin(&self, i: usize) -> Option<Pin> {
+        self.pins[i]
+    }
+
+    /// The pins as they will be once every planned call is made: what a write-ahead intent
+    /// records before the calls go out.
+    pub fn intended_pins(&self) -> impl Iterator<Item = (usize, Pin)> + '_ {
+        self.plans
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.and_then(|p| p.pin).map(|pin| (i, pin)))
+    }
+
+    /// Record what became of target `i`'s planned call.
+    pub fn applied(&mut self, i: usize, what: Applied) {
+        match what {
+            Applied::Made => {
+                if let Some(p) = self.plans[i] {
+                    self.pins[i] = p.pin;
+                }
+            }
+            Applied::Undone => self.states[i].clone_from(&self.before[i]),
+            Applied::DryRun => {}
+        }
+    }
+
+    /// Forget this cycle's decisions (a follower, which decides only to keep its caches warm).
+    pub fn discard(&mut self) {
+        for (s, b) in self.states.iter_mut().zip(&self.before) {
+            s.clone_from(b);
+        }
+    }
+
+    /// Take over saved state (another replica's, on becoming leader).
+    pub fn adopt(&mut self, states: Vec<TargetState>, pins: Vec<Option<Pin>>) {
+        self.states = states;
+        self.before.clone_from(&self.states);
+        self.pins = pins;
+    }
+
+    /// The engine state to persist.
+    #[must_use]
+    pub fn persisted(&self, targets: &[TargetSpec]) -> PersistedState {
+        PersistedState::snapshot(targets, &self.states)
+    }
+
+    /// Mutable access to target `i`'s engine state (for tests that set up a phase).
+    pub fn state_mut(&mut self, i: usize) -> &mut TargetState {
+        &mut self.states[i]
+    }
+}
+
+/// A pinned change Application Auto Scaling holds but the endpoint does not show yet.
+#[must_use]
+pub fn in_flight(cap: &TargetCapacity, pin: Pin) -> bool {
+    cap.registration
+        .is_some_and(|r| (r.min, r.max) == (pin.min, pin.max))
+        && cap.desired != pin.to
+}
+
+/// The capacity the engine starts from: what Application Auto Scaling counts as current (the
+/// variant's desired count), or, while a registered change has not shown up on the endpoint
+/// yet, the capacity it is moving to. Counting the change in flight as done stops the engine
+/// from asking for it again every cycle (and restarting its cooldown) until it lands or its
+/// pin times out.
+#[must_use]
+pub fn engine_current(cap: &TargetCapacity, pin: Option<Pin>) -> Capacity {
+    match pin {
+        Some(p) if in_flight(cap, p) => p.to,
+        _ => cap.desired,
+    }
+}

@@ -1,0 +1,261 @@
+//! Reading a TOML or YAML file (or text) through `config`, with a map from field paths to
+//! lines, and turning serde's errors into diagnostics at the field they concern.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::{child, Diagnostic};
+use crate::locate::SourceMap;
+
+/// A file's format, by extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.toml`
+    Toml,
+    /// `.yaml` or `.yml`
+    Yaml,
+}
+
+impl Format {
+    /// The format a path's extension names, if it is TOML or YAML.
+    #[must_use]
+    pub fn of(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()? {
+            "toml" => Some(Self::Toml),
+            "yaml" | "yml" => Some(Self::Yaml),
+            _ => None,
+        }
+    }
+}
+
+/// A file that has been read, with where each of its fields stands.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The file (or, for text, the name it is reported under).
+    pub path: PathBuf,
+    /// Field paths to positions.
+    pub map: SourceMap,
+}
+
+impl SourceFile {
+    /// A diagnostic at `path` in this file.
+    #[must_use]
+    pub fn diagnostic(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        diagnostic_at(&self.path, &self.map, path, message.into())
+    }
+}
+
+/// A diagnostic at field `path` of `file`, located through `map`.
+pub fn diagnostic_at(file: &Path, map: &SourceMap, path: &str, message: String) -> Diagnostic {
+    let (line, column) = map.position(path).unzip();
+    Diagnostic {
+        file: file.to_path_buf(),
+        path: path.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// A TOML or YAML file parsed through `config`, with its source map.
+pub struct Parsed {
+    /// The document, as `config` holds it.
+    pub root: config::Config,
+    /// The file and its source map.
+    pub file: SourceFile,
+}
+
+/// Read and parse a TOML or YAML file through `config`, mapping its field paths to lines.
+/// Problems go to `out`.
+pub fn parse_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<Parsed> {
+    let Some(format) = Format::of(path) else {
+        out.push(diagnostic_at(
+            path,
+            &SourceMap::default(),
+            "",
+            "expected a .toml, .yaml or .yml file".into(),
+        ));
+        return None;
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            out.push(diagnostic_at(
+                path,
+                &SourceMap::default(),
+                "",
+                format!("cannot read file: {e}"),
+            ));
+            return None;
+        }
+    };
+    parse_text(path, &text, format, out)
+}
+
+/// Parse `text` as a `format` document reported under the name `path`, mapping its field
+/// paths to lines. Problems go to `out`.
+pub fn parse_text(
+    path: &Path,
+    text: &str,
+    format: Format,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Parsed> {
+    let mapped = match format {
+        Format::Toml => SourceMap::toml(text),
+        Format::Yaml => SourceMap::yaml(text),
+    };
+    let map = match mapped {
+        Ok(m) => m,
+        Err(e) => {
+            out.push(Diagnostic {
+                file: path.to_path_buf(),
+                path: String::new(),
+                line: e.line,
+                column: e.column,
+                message: format!("syntax error: {}", e.message),
+            });
+            return None;
+        }
+    };
+    let file_format = match format {
+        Format::Toml => config::FileFormat::Toml,
+        Format::Yaml => config::FileFormat::Yaml,
+    };
+    let parsed = config::Config::builder()
+        .add_source(config::File::from_str(text, file_format))
+        .build();
+    match parsed {
+        Ok(root) => Some(Parsed {
+            root,
+            file: SourceFile {
+                path: path.to_path_buf(),
+                map,
+            },
+        }),
+        Err(e) => {
+            let message = e.to_string();
+            let mut d = diagnostic_at(path, &map, "", format!("cannot parse: {message}"));
+            if d.line.is_none() && message.contains("overflow") {
+                if let Some((line, column)) = overflowing_number(text) {
+                    d.line = Some(line);
+                    d.column = Some(column);
+                }
+            }
+            out.push(d);
+            None
+        }
+    }
+}
+
+/// The first number in `text` too large for its type (an integer beyond i64, a float beyond
+/// f64), as 1-based (line, column): the parser behind `config` reports the overflow without
+/// saying where.
+fn overflowing_number(text: &str) -> Option<(usize, usize)> {
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split('#').next().unwrap_or_default();
+        let bytes = code.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let starts = bytes[i].is_ascii_digit()
+                && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'));
+            if !starts {
+                i += 1;
+                continue;
+            }
+            let start = if i > 0 && (bytes[i - 1] == b'-' || bytes[i - 1] == b'+') {
+                i - 1
+            } else {
+                i
+            };
+            let mut end = i;
+            while end < bytes.len()
+                && (bytes[end].is_ascii_alphanumeric() || b"._+-".contains(&bytes[end]))
+            {
+                end += 1;
+            }
+            let token = code[start..end].replace('_', "");
+            let float_like = token.contains(['.', 'e', 'E']);
+            let overflows = if float_like {
+                token.parse::<f64>().is_ok_and(f64::is_infinite)
+            } else {
+                token
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '-' || c == '+')
+                    && token.parse::<i64>().is_err()
+            };
+            if overflows {
+                return Some((n + 1, start + 1));
+            }
+            i = end;
+        }
+    }
+    None
+}
+
+/// Read a whole TOML or YAML document into `T`, with the first structural problem located.
+pub fn read_document<T: DeserializeOwned>(
+    path: &Path,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(T, SourceFile)> {
+    let Parsed { root, file } = parse_file(path, out)?;
+    match serde_path_to_error::deserialize(root) {
+        Ok(t) => Some((t, file)),
+        Err(e) => {
+            out.push(serde_diagnostic(&file, "", e));
+            None
+        }
+    }
+}
+
+/// Deserialize `value` into `T`, reporting a failure at its field under `path`.
+pub fn typed<T: DeserializeOwned>(
+    file: &SourceFile,
+    path: &str,
+    value: config::Value,
+    out: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    match serde_path_to_error::deserialize(value) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            out.push(serde_diagnostic(file, path, e));
+            None
+        }
+    }
+}
+
+/// A deserialization error at its full path; an unknown field is pointed at itself.
+pub fn serde_diagnostic(
+    file: &SourceFile,
+    prefix: &str,
+    e: serde_path_to_error::Error<config::ConfigError>,
+) -> Diagnostic {
+    let inner = e.path().to_string();
+    let mut path = match inner.as_str() {
+        "." | "" => prefix.to_string(),
+        p if p.starts_with('[') => format!("{prefix}{p}"),
+        p => child(prefix, p),
+    };
+    let message = clean_message(&e.inner().to_string());
+    if let Some(field) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        // serde_path_to_error names the unknown field itself on some paths, not on others.
+        let last = path.rsplit(['.', ']']).next().unwrap_or_default();
+        if last != field {
+            path = child(&path, field);
+        }
+    }
+    let mut d = file.diagnostic(&path, message);
+    if d.line.is_none() {
+        d.line = file.map.position(prefix).map(|p| p.0);
+    }
+    d
+}
+
+/// `config` appends its own key and origin to serde's message; the diagnostic already says both.
+pub fn clean_message(message: &str) -> String {
+    let cut = message.find(" for key `").unwrap_or(message.len());
+    message[..cut].trim().to_string()
+}

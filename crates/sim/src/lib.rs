@@ -1,0 +1,21 @@
+//! The trace-replay simulator: recorded traffic, a modelled SageMaker fleet and an emulated
+//! CloudWatch, driving the same engine as the daemon.
+//!
+//! Architecture invariant: deterministic for a seed. Randomness comes only from seeded
+//! generators owned by the run; nothing reads the wall clock.
+
+pub mod async_queue;
+pub mod cloudwatch;
+pub mod compare;
+pub mod fleet;
+pub mod model_cache;
+pub mod oracle;
+pub mod quality;
+pub mod queueing;
+pub mod report;
+pub mod results;
+pub mod run;
+pub mod scenario;
+pub mod serverless;
+pub mod trace;
+pub mod tune;

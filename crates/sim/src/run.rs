@@ -1,0 +1,479 @@
+//! Policies over simulated endpoints, interval by interval: the fleet serves the trace's
+//! arrivals, CloudWatch publishes what SageMaker would, and the decision core the daemon runs
+//! decides (`sagescale_core::DecisionCore`: the engine, guard wiring, the
+//! `RegisterScalableTarget` planner and its pins). Its calls go to a model of Application Auto
+//! Scaling, which moves the fleet into the registered bounds as AWS does.
+//!
+//! One loop serves a single target and a quality-guarded pair (two variants of one endpoint
+//! sharing the trace's traffic by weight) alike.
+
+use sagescale_core::actuation::DEFAULT_PIN_TIMEOUT;
+use sagescale_core::{Applied, CapacityError, DecisionCore, Registration, TargetCapacity};
+use sagescale_engine::{Capacity, EngineSettings, Suspension, TargetSpec, Timestamp};
+use sagescale_metrics::MetricQuery;
+
+use super::cloudwatch::{CloudWatch, CloudWatchModel};
+use super::fleet::Fleet;
+use super::quality::{PairRun, QualitySpec};
+use super::results::Accumulator;
+use super::scenario::SimTarget;
+
+/// A target the decision core decides: its spec and its policy set's metric queries.
+#[derive(Clone, Copy)]
+pub struct Variant<'a> {
+    /// The target.
+    pub spec: &'a TargetSpec,
+    /// The policy set's metric queries.
+    pub metrics: &'a [MetricQuery],
+    /// Periods of history per query.
+    pub history: &'a [u32],
+}
+
+/// What drives the endpoint's capacity.
+pub enum Driver<'a> {
+    /// The decision core, with a target spec and its policy set's metric queries.
+    Engine {
+        /// The target.
+        spec: &'a TargetSpec,
+        /// The policy set's metric queries.
+        metrics: &'a [MetricQuery],
+        /// Periods of history per query.
+        history: &'a [u32],
+    },
+    /// A schedule known in advance (the oracle), with its billed instance-seconds.
+    Scripted {
+        /// Instances in service per interval.
+        in_service: &'a [u32],
+        /// Instance-seconds paid.
+        billed_seconds: f64,
+    },
+}
+
+/// The arrivals and timing of a run.
+pub struct Replay<'a> {
+    /// Requests per interval.
+    pub arrivals: &'a [f64],
+    /// Multi-model endpoints: requests per interval for each model (sums to `arrivals`).
+    pub models: &'a [&'a [f64]],
+    /// Start of the first interval.
+    pub start: Timestamp,
+    /// Interval length, seconds.
+    pub dt: u32,
+    /// Seconds between evaluations.
+    pub evaluation_interval: u32,
+    /// CloudWatch model.
+    pub cloudwatch: CloudWatchModel,
+    /// Seed for this endpoint's random draws (shared by every policy: common random numbers).
+    pub seed: u64,
+}
+
+impl<'a> Replay<'a> {
+    /// Endpoint `i` of scenario `s`: its arrivals (and per-model arrivals), the scenario's
+    /// timing and CloudWatch model, and the endpoint's own seed.
+    #[must_use]
+    pub fn of(
+        s: &super::scenario::Scenario,
+        i: usize,
+        arrivals: &'a [f64],
+        models: &'a [&'a [f64]],
+    ) -> Self {
+        Self {
+            arrivals,
+            models,
+            start: s.trace.start,
+            dt: s.trace.step.0,
+            evaluation_interval: s.evaluation_interval,
+            cloudwatch: s.cloudwatch,
+            seed: super::compare::endpoint_seed(s.seed, i),
+        }
+    }
+}
+
+/// A run's sums and, if asked for, its timeline.
+pub struct RunOutput {
+    /// Sums.
+    pub acc: Accumulator,
+    /// Instances in service per interval (empty unless recorded).
+    pub in_service: Vec<u32>,
+    /// p99 latency per interval, ms (NaN without traffic).
+    pub p99_ms: Vec<f32>,
+}
+
+/// A fleet for `target` starting at `initial` instances, with its model cache if it has one.
+fn fleet_for(target: &SimTarget, replay: &Replay<'_>, initial: u32, seed: u64) -> Fleet {
+    let fleet = Fleet::new(&target.fleet, initial, seed, target.asynchronous);
+    let fleet = match target.cache {
+        Some(cache) => fleet.with_models(cache, replay.models.len()),
+        None => fleet,
+    };
+    match target.serverless_endpoint {
+        Some(spec) => fleet.with_serverless(spec, seed),
+        None => fleet,
+    }
+}
+
+/// One simulated variant: its fleet, the CloudWatch its policies read, and what Application
+/// Auto Scaling holds for it.
+struct Simulated {
+    fleet: Fleet,
+    cw: CloudWatch,
+    registration: Registration,
+    /// Its traffic weight, for a guarded pair; `None` for a lone target.
+    weight: Option<f64>,
+}
+
+impl Simulated {
+    fn new(fleet: Fleet, cw: CloudWatch, spec: &TargetSpec, weight: Option<f64>) -> Self {
+        Self {
+            fleet,
+            cw,
+            registration: Registration {
+                min: spec.min,
+                max: spec.max,
+                suspended: Suspension::default(),
+            },
+            weight,
+        }
+    }
+
+    /// What the daemon would read: the endpoint's status and counts, the registration and the
+    /// weight.
+    fn capacity(&self) -> TargetCapacity {
+        TargetCapacity {
+            status: self.fleet.status(),
+            current: self.fleet.in_service(),
+            desired: self.fleet.planned(),
+            registration: Some(self.registration),
+            weight: self.weight,
+        }
+    }
+
+    /// `RegisterScalableTarget`: hold the bounds, and push the desired count into them at once
+    /// (raising Min above it scales out, lowering Max below it scales in). Whether capacity
+    /// moved.
+    fn register(&mut self, min: Capacity, max: Capacity, now: Timestamp) -> bool {
+        self.registration.min = min;
+        self.registration.max = max;
+        let planned = self.fleet.planned();
+        let to = planned.clamp(min, max.max(min));
+        if to != planned {
+            self.fleet.set_desired(to, now);
+        }
+        to != planned
+    }
+}
+
+/// One interval through the world: each model's share (multi-model), then the fleet's service.
+struct World<'a> {
+    replay: &'a Replay<'a>,
+    per_model: Vec<f64>,
+}
+
+impl World<'_> {
+    fn serve(
+        &mut self,
+        fleet: &mut Fleet,
+        i: usize,
+        arrivals: f64,
+        now: Timestamp,
+    ) -> super::fleet::Service {
+        for (slot, series) in self.per_model.iter_mut().zip(self.replay.models) {
+            *slot = series[i];
+        }
+        fleet.serve(arrivals, &self.per_model, now, f64::from(self.replay.dt))
+    }
+}
+
+/// The run's sums and, if asked for, its timeline.
+struct Recorder<'a> {
+    out: RunOutput,
+    record: bool,
+    demand: &'a [u32],
+    target: &'a SimTarget,
+    dt: f64,
+}
+
+impl Recorder<'_> {
+    fn add(&mut self, i: usize, service: &super::fleet::Service, supply: u32, billed: u32) {
+        let demand = self.demand.get(i).copied().unwrap_or(0);
+        self.out
+            .acc
+            .add(self.dt, service, supply, billed, demand, &self.target.slo);
+        if self.record {
+            self.out.in_service.push(supply);
+            self.out.p99_ms.push((service.p99_s * 1000.0) as f32);
+        }
+    }
+}
+
+/// A guarded pair's quality series and what the run counts about it.
+struct Quality<'a> {
+    spec: &'a QualitySpec,
+    values: &'a [f64],
+    run: PairRun,
+}
+
+/// Drive `sims` (one target, or a guarded target and its fallback, `specs` index-aligned) with
+/// the decision core over the replay. The first variant's figures go to `rec`, the others'
+/// to `others`.
+fn drive(
+    specs: &[TargetSpec],
+    sims: &mut [Simulated],
+    replay: &Replay<'_>,
+    rec: &mut Recorder<'_>,
+    others: &mut [Accumulator],
+    mut quality: Option<&mut Quality<'_>>,
+) {
+    let dt = i64::from(replay.dt);
+    let dt_s = f64::from(replay.dt);
+    let mut world = World {
+        replay,
+        per_model: vec![
+            0.0;
+            if sims.len() == 1 {
+                replay.models.len()
+            } else {
+                0
+            }
+        ],
+    };
+    let mut core = DecisionCore::fresh(specs, EngineSettings::default());
+    let mut caps: Vec<Result<TargetCapacity, CapacityError>> =
+        sims.iter().map(|s| Ok(s.capacity())).collect();
+    let every = i64::from(replay.evaluation_interval.max(1));
+    let base_share = sims[0].weight.unwrap_or(1.0);
+    for i in 0..replay.arrivals.len() {
+        let now = Timestamp(replay.start.0 + i as i64 * dt);
+        let total = replay.arrivals[i];
+        let weights: f64 = sims.iter().map(|s| s.weight.unwrap_or(1.0)).sum();
+        for (k, sim) in sims.iter_mut().enumerate() {
+            sim.fleet.advance(now);
+            let share = if weights > 0.0 {
+                sim.weight.unwrap_or(1.0) / weights
+            } else {
+                0.0
+            };
+            let service = world.serve(&mut sim.fleet, i, total * share, now);
+            if k == 0 {
+                rec.add(i, &service, sim.fleet.in_service(), sim.fleet.billed());
+                if let Some(q) = quality.as_deref_mut() {
+                    let value = q.values.get(i).copied().unwrap_or(f64::NAN);
+                    if q.spec.degraded(value) {
+                        q.run.degraded_requests += service.arrivals;
+                        q.run.requests_during_degradation += total;
+                    }
+                    if share < base_share - 1e-9 {
+                        q.run.shifted_minutes += dt_s / 60.0;
+                    }
+                    sim.cw.set_quality(value);
+                }
+            } else {
+                others[k - 1].add(
+                    dt_s,
+                    &service,
+                    sim.fleet.in_service(),
+                    sim.fleet.billed(),
+                    0,
+                    &rec.target.slo,
+                );
+                if let Some(q) = quality.as_deref_mut() {
+                    q.run.fallback_peak = q.run.fallback_peak.max(sim.fleet.in_service());
+                }
+            }
+            let in_service = sim.fleet.in_service();
+            sim.cw.record(now, dt, &service, in_service);
+        }
+        let end = Timestamp(now.0 + dt);
+        // Evaluate at every evaluation boundary inside or at the end of this interval.
+        if end.0.div_euclid(every) == now.0.div_euclid(every) {
+            continue;
+        }
+        for (sim, cap) in sims.iter_mut().zip(caps.iter_mut()) {
+            sim.fleet.advance(end);
+            *cap = Ok(sim.capacity());
+        }
+        core.decide(specs, &caps, |k| &sims[k].cw, end, DEFAULT_PIN_TIMEOUT);
+        for k in 0..sims.len() {
+            if let Some(call) = core.call(k) {
+                if sims[k].register(call.min, call.max, end) && k == 0 {
+                    rec.out.acc.actions += 1;
+                }
+                core.applied(k, Applied::Made);
+            }
+            // A weights-only update is quick: it lands by the next interval.
+            if let Some(w) = core.weight_call(k) {
+                for v in &w.variants {
+                    if let Some(sim) = specs
+                        .iter()
+                        .position(|s| variant_of(s) == Some(v.variant.as_str()))
+                        .and_then(|j| sims.get_mut(j))
+                    {
+                        sim.weight = Some(v.weight);
+                    }
+                }
+                if let Some(q) = quality.as_deref_mut() {
+                    q.run.weight_changes += 1;
+                }
+            }
+        }
+    }
+}
+
+/// The variant name of an instance-count target's resource id (`endpoint/E/variant/V`).
+fn variant_of(spec: &TargetSpec) -> Option<&str> {
+    spec.resource_id.rsplit_once("/variant/").map(|(_, v)| v)
+}
+
+/// Run `driver` over the replay against `target`'s fleet, judged against `demand` (empty:
+/// no elasticity metrics, as in the throughput benchmark).
+pub fn run(
+    target: &SimTarget,
+    replay: &Replay<'_>,
+    demand: &[u32],
+    driver: &Driver<'_>,
+    record: bool,
+) -> RunOutput {
+    let dt = i64::from(replay.dt);
+    let cap = if record { replay.arrivals.len() } else { 0 };
+    let mut rec = Recorder {
+        out: RunOutput {
+            acc: Accumulator::default(),
+            in_service: Vec::with_capacity(cap),
+            p99_ms: Vec::with_capacity(cap),
+        },
+        record,
+        demand,
+        target,
+        dt: f64::from(replay.dt),
+    };
+    match driver {
+        Driver::Engine {
+            spec,
+            metrics,
+            history,
+        } => {
+            let fleet = fleet_for(
+                target,
+                replay,
+                target.initial.clamp(spec.min, spec.max),
+                replay.seed,
+            );
+            let cw = CloudWatch::new(
+                metrics,
+                history,
+                replay.start,
+                replay.cloudwatch,
+                replay.seed ^ 0x9e37_79b9_7f4a_7c15,
+            );
+            let mut sims = [Simulated::new(fleet, cw, spec, None)];
+            drive(
+                std::slice::from_ref(*spec),
+                &mut sims,
+                replay,
+                &mut rec,
+                &mut [],
+                None,
+            );
+        }
+        Driver::Scripted {
+            in_service,
+            billed_seconds,
+        } => {
+            // The oracle serves through the same world: a fleet whose size follows the script,
+            // launched ahead of need, so billing comes from the script.
+            let mut world = World {
+                replay,
+                per_model: vec![0.0; replay.models.len()],
+            };
+            let mut fleet = fleet_for(
+                target,
+                replay,
+                in_service.first().copied().unwrap_or(0),
+                replay.seed,
+            );
+            for (i, &n) in in_service.iter().enumerate().take(replay.arrivals.len()) {
+                fleet.force(n);
+                let now = Timestamp(replay.start.0 + i as i64 * dt);
+                let service = world.serve(&mut fleet, i, replay.arrivals[i], now);
+                rec.add(i, &service, n, 0);
+                if i > 0 && in_service[i - 1] != n {
+                    rec.out.acc.actions += 1;
+                }
+            }
+            rec.out.acc.billed_seconds = *billed_seconds;
+        }
+    }
+    rec.out
+}
+
+/// Run a quality-guarded pair over the replay: `guarded` and its `fallback` share the trace's
+/// traffic by weight, and `values[i]` is the guarded variant's quality over interval `i`.
+#[must_use]
+pub fn run_pair(
+    t: &SimTarget,
+    q: &QualitySpec,
+    values: &[f64],
+    replay: &Replay<'_>,
+    guarded: Variant<'_>,
+    fallback: Variant<'_>,
+) -> PairRun {
+    let specs = [guarded.spec.clone(), fallback.spec.clone()];
+    let fleet = |spec: &TargetSpec, initial: u32, seed: u64| {
+        Fleet::new(
+            &t.fleet,
+            initial.clamp(spec.min, spec.max),
+            seed,
+            t.asynchronous,
+        )
+    };
+    let cw = |v: Variant<'_>, seed: u64| {
+        CloudWatch::new(v.metrics, v.history, replay.start, replay.cloudwatch, seed)
+    };
+    let mut cg = cw(guarded, replay.seed ^ 0x9e37_79b9_7f4a_7c15);
+    cg.serve_quality(guarded.metrics, &q.metric);
+    let mut sims = [
+        Simulated::new(
+            fleet(guarded.spec, t.initial, replay.seed),
+            cg,
+            guarded.spec,
+            Some(q.weight),
+        ),
+        Simulated::new(
+            fleet(fallback.spec, q.fallback_initial, replay.seed ^ 0xfa11_bac4),
+            cw(fallback, replay.seed ^ 0x7f4a_7c15_9e37_79b9),
+            fallback.spec,
+            Some(1.0 - q.weight),
+        ),
+    ];
+    let mut rec = Recorder {
+        out: RunOutput {
+            acc: Accumulator::default(),
+            in_service: Vec::new(),
+            p99_ms: Vec::new(),
+        },
+        record: false,
+        demand: &[],
+        target: t,
+        dt: f64::from(replay.dt),
+    };
+    let mut others = [Accumulator::default()];
+    let mut quality = Quality {
+        spec: q,
+        values,
+        run: PairRun::default(),
+    };
+    drive(
+        &specs,
+        &mut sims,
+        replay,
+        &mut rec,
+        &mut others,
+        Some(&mut quality),
+    );
+    let (ag, af) = (&rec.out.acc, &others[0]);
+    let mut out = quality.run;
+    out.cost_usd = ag.cost_usd(t.fleet.price_per_hour) + af.cost_usd(t.fleet.price_per_hour);
+    out.slo_violation_minutes = (ag.violation_seconds + af.violation_seconds) / 60.0;
+    out.failed_requests = ag.failed + af.failed;
+    out
+}

@@ -1,0 +1,949 @@
+//! Scenario files: the trace, how its series map to simulated endpoints, each endpoint's fleet
+//! and SLO, and the policies to compare. Validated as strictly as policy files.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::cloudwatch::CloudWatchModel;
+use super::fleet::FleetSpec;
+use super::model_cache::CacheSpec;
+use super::oracle::Slo;
+use super::quality::QualitySpec;
+use super::serverless::ServerlessSpec;
+use super::trace::{self, Trace, TraceError, TraceOptions};
+use sagescale_files::diagnostic::{child, item};
+use sagescale_instances::instance_type;
+use sagescale_policy::document::WorkloadDoc;
+use sagescale_policy::{Diagnostic, Diagnostics, PolicySet};
+
+/// A scenario file.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDoc {
+    /// Title of the comparison.
+    pub name: String,
+    /// What the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of every random draw (provisioning delays, ingestion delays). Default 1.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The trace and how to read it.
+    pub trace: TraceOptions,
+    /// Simulation settings.
+    #[serde(default)]
+    pub simulation: SimulationDoc,
+    /// Simulated endpoints, one per trace series.
+    pub targets: Vec<SimTargetDoc>,
+    /// Policies to compare, besides the AWS target-tracking emulation and the oracle.
+    #[serde(default)]
+    pub policies: Vec<PolicyRefDoc>,
+}
+
+/// Simulation settings.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationDoc {
+    /// Seconds between policy evaluations. Default 60.
+    #[serde(default)]
+    pub evaluation_interval: Option<u32>,
+    /// Shortest CloudWatch ingestion delay, seconds. Default 60.
+    #[serde(default)]
+    pub cloudwatch_delay_min_s: Option<u32>,
+    /// Longest CloudWatch ingestion delay, seconds. Default 120.
+    #[serde(default)]
+    pub cloudwatch_delay_max_s: Option<u32>,
+}
+
+/// A simulated endpoint variant.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimTargetDoc {
+    /// Name; the compared policy files' target of this name drives it.
+    pub name: String,
+    /// Trace series. Default: the first. A multi-model endpoint takes `"*"`: every series is
+    /// one model.
+    #[serde(default)]
+    pub series: Option<String>,
+    /// `realtime` (default), `multi-model`, `async` or `serverless`. A serverless endpoint
+    /// scales its provisioned concurrency: `min`, `max` and `initial` count units of it, and
+    /// `serverless` gives its memory, `MaxConcurrency`, cold starts and prices.
+    #[serde(default)]
+    pub workload: Option<WorkloadDoc>,
+    /// Multi-model: memory of one model, GB. Default 1.
+    #[serde(default)]
+    pub model_size_gb: Option<f64>,
+    /// Multi-model: memory one instance gives to models, GB. Default 16.
+    #[serde(default)]
+    pub cache_gb_per_instance: Option<f64>,
+    /// Multi-model: seconds to load a model from S3. Default 5.
+    #[serde(default)]
+    pub model_load_s: Option<f64>,
+    /// `ml.*` instance type (not for serverless endpoints).
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    /// USD per instance-hour. Default: the built-in table's.
+    #[serde(default)]
+    pub price_per_hour: Option<f64>,
+    /// Mean model latency of one request, milliseconds.
+    pub latency_ms: f64,
+    /// Requests one instance serves at once. Default 1.
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// Median provisioning delay, seconds. Default: the built-in table's.
+    #[serde(default)]
+    pub provisioning_median_s: Option<f64>,
+    /// Log-normal shape of the provisioning delay. Default 0.35.
+    #[serde(default)]
+    pub provisioning_sigma: Option<f64>,
+    /// Seconds a removed instance drains. Default 30.
+    #[serde(default)]
+    pub drain_s: Option<u32>,
+    /// Request timeout, seconds. Default 60 (SageMaker real-time); 3600 for async, after
+    /// which a waiting request expires.
+    #[serde(default)]
+    pub timeout_s: Option<f64>,
+    /// Lower bound for the AWS emulation and the oracle.
+    pub min: u32,
+    /// Upper bound for the AWS emulation and the oracle.
+    pub max: u32,
+    /// Instances at the start. Default `min`.
+    #[serde(default)]
+    pub initial: Option<u32>,
+    /// The objective.
+    pub slo: SloDoc,
+    /// Real-time: also estimate serving this traffic on SageMaker Serverless Inference,
+    /// pay-per-use. Default: 4 GB of memory at $0.00002 per GB-second, for CPU instance types
+    /// (Serverless Inference has no accelerators; give this to estimate a GPU model anyway).
+    /// Serverless endpoints: the endpoint's configuration and prices.
+    #[serde(default)]
+    pub serverless: Option<ServerlessDoc>,
+    /// Target value for the AWS emulation: InvocationsPerInstance for real-time (default AWS's
+    /// load-testing guidance, 0.5 × the instance's maximum requests per second × 60),
+    /// ApproximateBacklogSizePerInstance for async (default 5, AWS's example),
+    /// ServerlessProvisionedConcurrencyUtilization for serverless (default 0.5).
+    #[serde(default)]
+    pub aws_target: Option<f64>,
+    /// A variant with a quality guard: its quality series and the fallback variant beside it.
+    #[serde(default)]
+    pub quality: Option<QualityDoc>,
+}
+
+/// A quality-guarded variant: the quality metric's recorded series, what counts as degraded,
+/// and how the endpoint's traffic splits with the fallback variant (same fleet model).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualityDoc {
+    /// CSV of `time,value` rows (e.g. a Model Monitor metric exported from CloudWatch),
+    /// relative to the scenario file.
+    pub path: String,
+    /// The metric name the compared policies' quality checks read (any namespace).
+    pub metric: String,
+    /// Requests are degraded while the value is above this (drift, error rate)...
+    #[serde(default)]
+    pub degraded_above: Option<f64>,
+    /// ...or below this (accuracy, precision). Give exactly one.
+    #[serde(default)]
+    pub degraded_below: Option<f64>,
+    /// This variant's share of the endpoint's traffic before any guard acts, in (0, 1); the
+    /// fallback takes the rest.
+    pub weight: f64,
+    /// The fallback target's name in the compared policy files.
+    pub fallback: String,
+    /// The fallback's instances at the start. Default 1.
+    #[serde(default)]
+    pub fallback_initial: Option<u32>,
+}
+
+/// Serverless Inference: memory and on-demand price (for the pay-per-use estimate and for
+/// serverless endpoints), and, for serverless endpoints, the rest of their configuration.
+/// Prices are approximate us-east-1 list prices; set your own.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerlessDoc {
+    /// Memory size, GB (1 to 6). Default 4.
+    #[serde(default)]
+    pub memory_gb: Option<f64>,
+    /// USD per GB-second of on-demand compute. Default 0.00002.
+    #[serde(default)]
+    pub price_per_gb_second: Option<f64>,
+    /// Serverless endpoints: `MaxConcurrency`, 1 to 200. Default 20.
+    #[serde(default)]
+    pub max_concurrency: Option<u32>,
+    /// Serverless endpoints: USD per GB-second of provisioned concurrency, busy or idle.
+    /// Default 0.000005.
+    #[serde(default)]
+    pub provisioned_price_per_gb_second: Option<f64>,
+    /// Serverless endpoints: USD per GB-second of compute served on provisioned concurrency.
+    /// Default 0.0000117.
+    #[serde(default)]
+    pub provisioned_inference_price_per_gb_second: Option<f64>,
+    /// Serverless endpoints: median cold start (model set-up), seconds. Default 5.
+    #[serde(default)]
+    pub cold_start_s: Option<f64>,
+    /// Serverless endpoints: log-normal shape of the cold start. Default 0.5.
+    #[serde(default)]
+    pub cold_start_sigma: Option<f64>,
+    /// Serverless endpoints: seconds an idle on-demand environment stays warm. Default 600.
+    #[serde(default)]
+    pub keep_warm_s: Option<u32>,
+}
+
+/// A latency and error objective.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloDoc {
+    /// Real-time: 99th-percentile latency bound, milliseconds.
+    #[serde(default)]
+    pub p99_latency_ms: Option<f64>,
+    /// Async: bound on the age of the oldest request, seconds.
+    #[serde(default)]
+    pub max_age_s: Option<f64>,
+    /// Largest acceptable failed fraction in a minute. Default 0.001.
+    #[serde(default)]
+    pub max_error_rate: Option<f64>,
+}
+
+/// A policy set to compare.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRefDoc {
+    /// Name in the report.
+    pub name: String,
+    /// Policy file or directory, relative to the scenario file.
+    pub path: String,
+}
+
+/// A simulated endpoint, resolved.
+#[derive(Clone, Debug)]
+pub struct SimTarget {
+    /// Name.
+    pub name: String,
+    /// Index of its series in the trace.
+    pub series: usize,
+    /// An asynchronous endpoint: requests queue; the SLO bounds the oldest request's age.
+    pub asynchronous: bool,
+    /// A multi-model endpoint: the model cache, and the series of each model.
+    pub cache: Option<CacheSpec>,
+    /// Multi-model endpoints: the trace series of each model (their sum is the traffic).
+    pub models: Vec<usize>,
+    /// Fleet model.
+    pub fleet: FleetSpec,
+    /// Lower bound (AWS emulation, oracle).
+    pub min: u32,
+    /// Upper bound (AWS emulation, oracle).
+    pub max: u32,
+    /// Instances at the start.
+    pub initial: u32,
+    /// The objective.
+    pub slo: Slo,
+    /// The AWS emulation's target value.
+    pub aws_target: f64,
+    /// Real-time and serverless: serverless memory (GB) and on-demand price per GB-second, for
+    /// the pay-per-use estimate.
+    pub serverless: Option<(f64, f64)>,
+    /// A serverless endpoint: capacity is provisioned concurrency.
+    pub serverless_endpoint: Option<ServerlessSpec>,
+    /// A quality-guarded variant: its quality series and fallback.
+    pub quality: Option<QualitySpec>,
+}
+
+/// A compared policy set, with the target that drives each simulated endpoint.
+#[derive(Debug)]
+pub struct ComparedPolicy {
+    /// Name in the report.
+    pub name: String,
+    /// The set.
+    pub set: PolicySet,
+    /// For each simulated endpoint, the index of its target in `set.targets`.
+    pub target_of: Vec<usize>,
+}
+
+/// A loaded, validated scenario.
+#[derive(Debug)]
+pub struct Scenario {
+    /// Title.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Seed.
+    pub seed: u64,
+    /// Trace file.
+    pub trace_path: PathBuf,
+    /// The trace.
+    pub trace: Trace,
+    /// Seconds between evaluations.
+    pub evaluation_interval: u32,
+    /// CloudWatch model.
+    pub cloudwatch: CloudWatchModel,
+    /// Simulated endpoints.
+    pub targets: Vec<SimTarget>,
+    /// Compared policies.
+    pub policies: Vec<ComparedPolicy>,
+}
+
+impl Scenario {
+    /// Requests per interval at `t`: its series, or the sum of its models' series.
+    #[must_use]
+    pub fn arrivals(&self, t: &SimTarget) -> std::borrow::Cow<'_, [f64]> {
+        if t.models.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.trace.series[t.series].counts);
+        }
+        let mut total = vec![0.0; self.trace.len()];
+        for &m in &t.models {
+            for (sum, c) in total.iter_mut().zip(&self.trace.series[m].counts) {
+                *sum += c;
+            }
+        }
+        std::borrow::Cow::Owned(total)
+    }
+
+    /// Multi-model endpoints: each model's requests per interval.
+    #[must_use]
+    pub fn model_arrivals(&self, t: &SimTarget) -> Vec<&[f64]> {
+        t.models
+            .iter()
+            .map(|&m| self.trace.series[m].counts.as_slice())
+            .collect()
+    }
+}
+
+/// What the command line overrides.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    /// Replay this trace instead (read as is: no slicing, scaling or column choice).
+    pub trace: Option<PathBuf>,
+    /// Compare these policy files or directories instead, each named by its file stem.
+    pub policies: Vec<PathBuf>,
+    /// Use this seed.
+    pub seed: Option<u64>,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug)]
+pub enum ScenarioError {
+    /// Problems in the scenario file.
+    Scenario(Diagnostics),
+    /// A trace problem.
+    Trace(TraceError),
+    /// Problems in a compared policy set.
+    Policy {
+        /// The compared policy's name.
+        name: String,
+        /// Its problems.
+        problems: Diagnostics,
+    },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Scenario(d) => write!(f, "{d}"),
+            Self::Trace(e) => write!(f, "{e}"),
+            Self::Policy { name, problems } => write!(f, "policy `{name}`:\n{problems}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Load and validate a scenario.
+pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
+    let mut out = Vec::new();
+    let Some((doc, file)) = sagescale_files::read::read_document::<ScenarioDoc>(path, &mut out)
+    else {
+        return Err(ScenarioError::Scenario(Diagnostics(out)));
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut err = |p: &str, m: String| out.push(file.diagnostic(p, m));
+
+    let mut options = doc.trace.clone();
+    let trace_path = match (&o.trace, &doc.trace.path) {
+        (Some(t), _) => {
+            options = TraceOptions::default();
+            t.clone()
+        }
+        (None, Some(p)) => base.join(p),
+        (None, None) => {
+            err("trace.path", "the trace file is missing".into());
+            PathBuf::new()
+        }
+    };
+    let sim = &doc.simulation;
+    let evaluation_interval = sim.evaluation_interval.unwrap_or(60);
+    if evaluation_interval == 0 || evaluation_interval % 10 != 0 {
+        err(
+            "simulation.evaluation_interval",
+            format!("{evaluation_interval} s: use a positive multiple of 10 s"),
+        );
+    }
+    let cloudwatch = CloudWatchModel {
+        delay_min_s: sim.cloudwatch_delay_min_s.unwrap_or(60),
+        delay_max_s: sim.cloudwatch_delay_max_s.unwrap_or(120),
+    };
+    if cloudwatch.delay_min_s > cloudwatch.delay_max_s {
+        err(
+            "simulation.cloudwatch_delay_min_s",
+            "the shortest delay exceeds the longest".into(),
+        );
+    }
+    if doc.targets.is_empty() {
+        err("targets", "a scenario needs at least one target".into());
+    }
+
+    let mut targets = Vec::new();
+    for (i, t) in doc.targets.iter().enumerate() {
+        let p = item("targets", i);
+        if let Some(resolved) = target(t, &p, &mut err) {
+            targets.push((resolved, t.series.clone()));
+        }
+    }
+    if doc.policies.is_empty() && o.policies.is_empty() {
+        err(
+            "policies",
+            "name at least one policy file to compare (or pass --policy)".into(),
+        );
+    }
+    if !out.is_empty() {
+        return Err(ScenarioError::Scenario(Diagnostics(out)));
+    }
+
+    let trace = trace::read(&trace_path, &options).map_err(ScenarioError::Trace)?;
+    for ((t, _), d) in targets.iter_mut().zip(&doc.targets) {
+        if let (Some(q), Some(qd)) = (t.quality.as_mut(), &d.quality) {
+            q.points = trace::read_values(&base.join(&qd.path)).map_err(ScenarioError::Trace)?;
+        }
+    }
+    let mut resolved = Vec::new();
+    for (mut t, series) in targets {
+        if t.cache.is_some() {
+            t.models = (0..trace.series.len()).collect();
+            resolved.push(t);
+            continue;
+        }
+        t.series = match &series {
+            Some(name) => trace
+                .series
+                .iter()
+                .position(|s| &s.name == name)
+                .ok_or_else(|| {
+                    let have: Vec<&str> = trace
+                        .series
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .take(20)
+                        .collect();
+                    ScenarioError::Trace(TraceError {
+                        file: trace_path.clone(),
+                        line: None,
+                        column: Some(name.clone()),
+                        message: format!("no such series; the trace has: {}", have.join(", ")),
+                    })
+                })?,
+            None => 0,
+        };
+        resolved.push(t);
+    }
+
+    let refs: Vec<(String, PathBuf)> = if o.policies.is_empty() {
+        doc.policies
+            .iter()
+            .map(|r| (r.name.clone(), base.join(&r.path)))
+            .collect()
+    } else {
+        o.policies
+            .iter()
+            .map(|p| {
+                (
+                    p.file_stem().map_or_else(
+                        || p.display().to_string(),
+                        |s| s.to_string_lossy().into_owned(),
+                    ),
+                    p.clone(),
+                )
+            })
+            .collect()
+    };
+    let mut policies = Vec::new();
+    for (name, p) in refs {
+        policies.push(compared_policy(name, &p, &resolved)?);
+    }
+
+    Ok(Scenario {
+        name: doc.name,
+        description: doc.description,
+        seed: o.seed.or(doc.seed).unwrap_or(1),
+        trace_path,
+        trace,
+        evaluation_interval,
+        cloudwatch,
+        targets: resolved,
+        policies,
+    })
+}
+
+/// Load the policy file or directory `p` as the contender `name`, and find the target that
+/// drives each of `targets` (by name; a lone target drives a lone endpoint).
+///
+/// # Errors
+/// The policy set's problems, or a simulated endpoint with no target to drive it.
+pub fn compared_policy(
+    name: String,
+    p: &Path,
+    targets: &[SimTarget],
+) -> Result<ComparedPolicy, ScenarioError> {
+    let (set, _) =
+        sagescale_policy::load(&[p.to_path_buf()]).map_err(|problems| ScenarioError::Policy {
+            name: name.clone(),
+            problems,
+        })?;
+    let mut target_of = Vec::new();
+    for t in targets {
+        let found = set
+            .targets
+            .iter()
+            .position(|s| s.name == t.name)
+            .or_else(|| (set.targets.len() == 1 && targets.len() == 1).then_some(0));
+        let Some(idx) = found else {
+            return Err(ScenarioError::Policy {
+                name,
+                problems: Diagnostics(vec![Diagnostic {
+                    file: p.to_path_buf(),
+                    path: "targets".into(),
+                    line: None,
+                    column: None,
+                    message: format!(
+                        "no target named `{}` to drive the simulated endpoint of that name",
+                        t.name
+                    ),
+                }]),
+            });
+        };
+        target_of.push(idx);
+        if let Some(q) = &t.quality {
+            if !set.targets.iter().any(|s| s.name == q.fallback) {
+                return Err(ScenarioError::Policy {
+                    name,
+                    problems: Diagnostics(vec![Diagnostic {
+                        file: p.to_path_buf(),
+                        path: "targets".into(),
+                        line: None,
+                        column: None,
+                        message: format!(
+                            "no target named `{}`: the simulated endpoint `{}` falls back to it",
+                            q.fallback, t.name
+                        ),
+                    }]),
+                });
+            }
+        }
+    }
+    Ok(ComparedPolicy {
+        name,
+        set,
+        target_of,
+    })
+}
+
+fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Option<SimTarget> {
+    let workload = t.workload.unwrap_or(WorkloadDoc::Realtime);
+    let asynchronous = workload == WorkloadDoc::Async;
+    let endpoint = (workload == WorkloadDoc::Serverless).then(|| serverless_endpoint(t, p, err));
+    let type_name = match (&t.instance_type, endpoint) {
+        (Some(name), None) => name.clone(),
+        (None, None) => {
+            err(
+                &child(p, "instance_type"),
+                "missing: give the `ml.*` instance type (only serverless endpoints go without)"
+                    .into(),
+            );
+            String::new()
+        }
+        (Some(_), Some(_)) => {
+            err(
+                &child(p, "instance_type"),
+                "a serverless endpoint has no instance type: remove it".into(),
+            );
+            String::new()
+        }
+        (None, Some(e)) => format!("serverless {} GB", e.memory_gb),
+    };
+    let known = instance_type(&type_name);
+    if endpoint.is_none()
+        && known.is_none()
+        && (t.price_per_hour.is_none() || t.provisioning_median_s.is_none())
+    {
+        err(
+            &child(p, "instance_type"),
+            format!(
+                "`{type_name}` is not in the built-in table: give price_per_hour and provisioning_median_s"
+            ),
+        );
+    }
+    let price = match endpoint {
+        Some(e) => e.pc_price_per_hour(),
+        None => t
+            .price_per_hour
+            .or(known.map(|k| k.price_per_hour))
+            .unwrap_or(0.0),
+    };
+    let median = t
+        .provisioning_median_s
+        .or(known.map(|k| k.provisioning_median_s))
+        .unwrap_or(120.0);
+    let positive = |v: f64| v.is_finite() && v > 0.0;
+    if !positive(price) {
+        err(
+            &child(p, "price_per_hour"),
+            format!("{price}: must be above 0"),
+        );
+    }
+    if !positive(t.latency_ms) {
+        err(
+            &child(p, "latency_ms"),
+            format!("{}: must be above 0", t.latency_ms),
+        );
+    }
+    if !positive(median) {
+        err(
+            &child(p, "provisioning_median_s"),
+            format!("{median}: must be above 0"),
+        );
+    }
+    let sigma = t.provisioning_sigma.unwrap_or(0.35);
+    if !(sigma.is_finite() && (0.0..=3.0).contains(&sigma)) {
+        err(
+            &child(p, "provisioning_sigma"),
+            format!("{sigma}: must lie between 0 and 3"),
+        );
+    }
+    let concurrency = t.concurrency.unwrap_or(1);
+    if concurrency == 0 {
+        err(&child(p, "concurrency"), "must be at least 1".into());
+    }
+    let cache = (workload == WorkloadDoc::MultiModel).then(|| CacheSpec {
+        model_size_gb: t.model_size_gb.unwrap_or(1.0),
+        cache_gb_per_instance: t.cache_gb_per_instance.unwrap_or(16.0),
+        load_s: t.model_load_s.unwrap_or(5.0),
+    });
+    if let Some(c) = cache {
+        for (field, v) in [
+            ("model_size_gb", c.model_size_gb),
+            ("cache_gb_per_instance", c.cache_gb_per_instance),
+            ("model_load_s", c.load_s),
+        ] {
+            if !positive(v) {
+                err(&child(p, field), format!("{v}: must be above 0"));
+            }
+        }
+        if t.series.as_deref() != Some("*") {
+            err(
+                &child(p, "series"),
+                "a multi-model endpoint takes `series = \"*\"`: every trace series is one model"
+                    .into(),
+            );
+        }
+    } else {
+        for (field, v) in [
+            ("model_size_gb", t.model_size_gb),
+            ("cache_gb_per_instance", t.cache_gb_per_instance),
+            ("model_load_s", t.model_load_s),
+        ] {
+            if v.is_some() {
+                err(
+                    &child(p, field),
+                    "only for `workload = \"multi-model\"`".into(),
+                );
+            }
+        }
+    }
+    let timeout = t
+        .timeout_s
+        .unwrap_or(if asynchronous { 3600.0 } else { 60.0 });
+    if !positive(timeout) {
+        err(
+            &child(p, "timeout_s"),
+            format!("{timeout}: must be above 0"),
+        );
+    }
+    if t.min > t.max || t.max == 0 || t.max > sagescale_policy::MAX_CAPACITY {
+        err(
+            &child(p, "max"),
+            format!(
+                "bounds {}..={}: need min <= max, and max between 1 and {}",
+                t.min,
+                t.max,
+                sagescale_policy::MAX_CAPACITY
+            ),
+        );
+    }
+    if t.min == 0 && !asynchronous {
+        err(&child(p, "min"), "min 0 is only for async endpoints".into());
+    }
+    let initial = t.initial.unwrap_or(t.min);
+    if initial < t.min || initial > t.max {
+        err(
+            &child(p, "initial"),
+            format!("{initial} is outside {}..={}", t.min, t.max),
+        );
+    }
+    let latency_s = t.latency_ms / 1000.0;
+    let slo_path = child(p, "slo");
+    let slo_s = match (asynchronous, t.slo.p99_latency_ms, t.slo.max_age_s) {
+        (false, Some(ms), None) => {
+            let s = ms / 1000.0;
+            // Even with unlimited instances the p99 of an exponential service time is
+            // ln(100) × mean. (Written so that NaN fails too.)
+            if s.partial_cmp(&(100f64.ln() * latency_s)) != Some(std::cmp::Ordering::Greater) {
+                err(&child(&slo_path, "p99_latency_ms"), format!(
+                    "{ms} ms cannot be met: with a mean latency of {} ms the service time alone has a p99 of {:.0} ms",
+                    t.latency_ms,
+                    100f64.ln() * t.latency_ms
+                ));
+            }
+            s
+        }
+        (true, None, Some(age)) => {
+            if !positive(age) {
+                err(
+                    &child(&slo_path, "max_age_s"),
+                    format!("{age}: must be above 0"),
+                );
+            }
+            age
+        }
+        (false, ..) => {
+            err(
+                &slo_path,
+                "a real-time SLO is `p99_latency_ms` (and `max_error_rate`)".into(),
+            );
+            1.0
+        }
+        (true, ..) => {
+            err(
+                &slo_path,
+                "an async SLO is `max_age_s`, the age of the oldest request (and `max_error_rate`)"
+                    .into(),
+            );
+            1.0
+        }
+    };
+    let max_error_rate = t.slo.max_error_rate.unwrap_or(0.001);
+    if !(0.0..1.0).contains(&max_error_rate) {
+        err(
+            &child(&slo_path, "max_error_rate"),
+            format!("{max_error_rate}: must lie in [0, 1)"),
+        );
+    }
+    if let Some(e) = endpoint {
+        if t.max > e.max_concurrency {
+            err(
+                &child(p, "max"),
+                format!(
+                    "{}: provisioned concurrency cannot exceed MaxConcurrency ({})",
+                    t.max, e.max_concurrency
+                ),
+            );
+        }
+    }
+    let fleet = FleetSpec {
+        instance_type: type_name,
+        price_per_hour: price,
+        concurrency,
+        latency_s,
+        provisioning_median_s: median,
+        provisioning_sigma: sigma,
+        // Provisioned concurrency stops billing once removed.
+        drain_s: if endpoint.is_some() {
+            0
+        } else {
+            t.drain_s.unwrap_or(30)
+        },
+        timeout_s: timeout,
+    };
+    let aws_target = t.aws_target.unwrap_or(if endpoint.is_some() {
+        0.5
+    } else {
+        0.5 * fleet.max_rps_per_instance() * 60.0
+    });
+    if !positive(aws_target) {
+        err(
+            &child(p, "aws_target"),
+            format!("{aws_target}: must be above 0"),
+        );
+    }
+    // Serverless Inference has no accelerators: a GPU model gets no pay-per-use estimate unless
+    // the scenario asks for one.
+    let accelerated = known.is_some_and(|k| k.accelerated);
+    let serverless = if asynchronous || (accelerated && t.serverless.is_none()) {
+        None
+    } else {
+        let doc = t.serverless.unwrap_or_default();
+        if endpoint.is_none() {
+            for (field, given) in [
+                ("max_concurrency", doc.max_concurrency.is_some()),
+                (
+                    "provisioned_price_per_gb_second",
+                    doc.provisioned_price_per_gb_second.is_some(),
+                ),
+                (
+                    "provisioned_inference_price_per_gb_second",
+                    doc.provisioned_inference_price_per_gb_second.is_some(),
+                ),
+                ("cold_start_s", doc.cold_start_s.is_some()),
+                ("cold_start_sigma", doc.cold_start_sigma.is_some()),
+                ("keep_warm_s", doc.keep_warm_s.is_some()),
+            ] {
+                if given {
+                    err(
+                        &child(&child(p, "serverless"), field),
+                        "only for `workload = \"serverless\"`: the pay-per-use estimate takes memory_gb and price_per_gb_second".into(),
+                    );
+                }
+            }
+        }
+        let memory = doc.memory_gb.unwrap_or(4.0);
+        let price = doc.price_per_gb_second.unwrap_or(0.00002);
+        if !(1.0..=6.0).contains(&memory) {
+            err(
+                &child(&child(p, "serverless"), "memory_gb"),
+                format!("{memory}: Serverless Inference offers 1 to 6 GB"),
+            );
+        }
+        if !positive(price) {
+            err(
+                &child(&child(p, "serverless"), "price_per_gb_second"),
+                format!("{price}: must be above 0"),
+            );
+        }
+        Some((memory, price))
+    };
+    Some(SimTarget {
+        name: t.name.clone(),
+        series: 0,
+        asynchronous,
+        cache,
+        models: Vec::new(),
+        fleet,
+        min: t.min,
+        max: t.max,
+        initial,
+        slo: Slo {
+            latency_s: slo_s,
+            percentile: 0.99,
+            max_error_rate,
+        },
+        aws_target,
+        serverless,
+        serverless_endpoint: endpoint,
+        quality: t
+            .quality
+            .as_ref()
+            .and_then(|q| quality(q, workload, &child(p, "quality"), err)),
+    })
+}
+
+/// A quality section's fields, checked; its series is read with the trace.
+fn quality(
+    q: &QualityDoc,
+    workload: WorkloadDoc,
+    p: &str,
+    err: &mut impl FnMut(&str, String),
+) -> Option<QualitySpec> {
+    if workload != WorkloadDoc::Realtime {
+        err(
+            p,
+            "quality guards are simulated on real-time endpoints".into(),
+        );
+    }
+    if q.degraded_above.is_some() == q.degraded_below.is_some() {
+        err(
+            &child(p, "degraded_above"),
+            "give exactly one of degraded_above and degraded_below".into(),
+        );
+    }
+    if !(q.weight > 0.0 && q.weight < 1.0) {
+        err(
+            &child(p, "weight"),
+            format!(
+                "{}: a share in (0, 1); the fallback takes the rest",
+                q.weight
+            ),
+        );
+    }
+    Some(QualitySpec {
+        points: Vec::new(),
+        metric: q.metric.clone(),
+        degraded_above: q.degraded_above,
+        degraded_below: q.degraded_below,
+        weight: q.weight,
+        fallback_initial: q.fallback_initial.unwrap_or(1),
+        fallback: q.fallback.clone(),
+    })
+}
+
+/// A serverless endpoint's configuration from its target, with every field checked, and the
+/// fields that make no sense for one refused.
+fn serverless_endpoint(
+    t: &SimTargetDoc,
+    p: &str,
+    err: &mut impl FnMut(&str, String),
+) -> ServerlessSpec {
+    for (field, given) in [
+        ("price_per_hour", t.price_per_hour.is_some()),
+        ("concurrency", t.concurrency.is_some()),
+        ("drain_s", t.drain_s.is_some()),
+    ] {
+        if given {
+            err(
+                &child(p, field),
+                "not for serverless endpoints: capacity is provisioned concurrency, priced by `serverless`".into(),
+            );
+        }
+    }
+    let doc = t.serverless.unwrap_or_default();
+    let sp = child(p, "serverless");
+    let spec = ServerlessSpec {
+        memory_gb: doc.memory_gb.unwrap_or(4.0),
+        max_concurrency: doc.max_concurrency.unwrap_or(20),
+        cold_start_median_s: doc.cold_start_s.unwrap_or(5.0),
+        cold_start_sigma: doc.cold_start_sigma.unwrap_or(0.5),
+        keep_warm_s: doc.keep_warm_s.unwrap_or(600),
+        on_demand_price_per_gb_second: doc.price_per_gb_second.unwrap_or(0.00002),
+        pc_price_per_gb_second: doc.provisioned_price_per_gb_second.unwrap_or(0.000_005),
+        pc_inference_price_per_gb_second: doc
+            .provisioned_inference_price_per_gb_second
+            .unwrap_or(0.000_011_7),
+    };
+    if !(1..=200).contains(&spec.max_concurrency) {
+        err(
+            &child(&sp, "max_concurrency"),
+            format!("{}: MaxConcurrency is 1 to 200", spec.max_concurrency),
+        );
+    }
+    for (field, v) in [
+        (
+            "provisioned_price_per_gb_second",
+            spec.pc_price_per_gb_second,
+        ),
+        (
+            "provisioned_inference_price_per_gb_second",
+            spec.pc_inference_price_per_gb_second,
+        ),
+        ("cold_start_s", spec.cold_start_median_s),
+    ] {
+        if !(v.is_finite() && v > 0.0) {
+            err(&child(&sp, field), format!("{v}: must be above 0"));
+        }
+    }
+    if !(spec.cold_start_sigma.is_finite() && (0.0..=3.0).contains(&spec.cold_start_sigma)) {
+        err(
+            &child(&sp, "cold_start_sigma"),
+            format!("{}: must lie between 0 and 3", spec.cold_start_sigma),
+        );
+    }
+    spec
+}

@@ -1,0 +1,43 @@
+//! Logging set-up for the daemon's commands: the filter, its caps on the SDK's own events,
+//! and the text or JSON format.
+
+use sagescale::daemon;
+
+/// The SDK's own debug and trace events print its whole request context, credentials
+/// identifiers included: they are capped at INFO whatever `RUST_LOG` asks (docs/security.md).
+const SDK_CAPS: [&str; 6] = [
+    "aws_smithy_runtime=info",
+    "aws_smithy_runtime_api=info",
+    "aws_smithy_http_client=info",
+    "aws_config=info",
+    "aws_credential_types=info",
+    "aws_runtime=info",
+];
+
+/// The filter: `RUST_LOG`, else `default`, with the SDK capped at INFO.
+pub fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    for cap in SDK_CAPS {
+        if let Ok(d) = cap.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    filter
+}
+
+/// Start logging to stderr in `format`.
+pub fn init_logs(format: daemon::config::LogFormat) {
+    let filter = log_filter("info");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        daemon::config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+        daemon::config::LogFormat::Text => builder.init(),
+    }
+}
