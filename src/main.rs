@@ -27,11 +27,15 @@ enum Command {
     /// Print the JSON Schema of a policy file (or of a scenario or plan-batch job file).
     Schema {
         /// The schema of simulator scenario files instead.
-        #[arg(long, conflicts_with = "batch_job")]
+        #[arg(long, conflicts_with_all = ["batch_job", "metrics"])]
         scenario: bool,
         /// The schema of `plan-batch` job files instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "metrics")]
         batch_job: bool,
+        /// The metric catalogue instead: every predefined metric, with what one value measures
+        /// (Markdown, as in docs/metrics.md).
+        #[arg(long)]
+        metrics: bool,
     },
     /// Replay a trace through each policy, the AWS target-tracking emulation and the oracle.
     Simulate {
@@ -151,7 +155,8 @@ fn main() -> ExitCode {
         Command::Schema {
             scenario,
             batch_job,
-        } => cli::schema::run(scenario, batch_job),
+            metrics,
+        } => cli::schema::run(scenario, batch_job, metrics),
         Command::Tune(args) => cli::tune::run(&args),
         Command::PlanBatch { job, all, json } => cli::plan_batch::run(&job, all, json.as_deref()),
         Command::TuneMerge {

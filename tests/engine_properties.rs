@@ -128,6 +128,7 @@ fn beyond_aws() -> Vec<(&'static str, sagescale::engine::PolicyKind)> {
             "burst",
             PolicyKind::BurstAware(sagescale::engine::burst::BurstSpec {
                 metric: MetricId(0),
+                per_unit: false,
                 target: 50.0,
                 stable_window: Seconds(180),
                 panic_window: Seconds(60),

@@ -514,6 +514,7 @@ fn every_decision_is_explained_with_policy_values_and_rules() {
 fn burst(metric: u32, target: f64) -> PolicyKind {
     PolicyKind::BurstAware(sagescale::engine::burst::BurstSpec {
         metric: sagescale::metrics::MetricId(metric),
+        per_unit: false,
         target,
         stable_window: Seconds(180),
         panic_window: Seconds(60),

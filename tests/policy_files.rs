@@ -302,7 +302,11 @@ fn burst_aware_policies_check_their_metric_windows_and_threshold() {
     let ds = problems(&[f]);
     let m = find(&ds, "targets[0].policies[0].metric");
     assert_eq!(m.line, Some(10));
-    assert!(m.message.contains("per instance"), "{}", m.message);
+    assert!(
+        m.message.contains("measures one instance") && m.message.contains("load = \"per-unit\""),
+        "{}",
+        m.message
+    );
     assert!(find(&ds, "targets[0].policies[0].panic_window_seconds")
         .message
         .contains("longer than the stable window"));
@@ -452,4 +456,136 @@ fn a_quality_guard_checks_its_thresholds_and_its_fallback_across_files() {
         ("fraud-scoring", "challenger", "champion")
     );
     assert_eq!(g.checks.len(), 2);
+}
+
+#[test]
+fn a_per_container_metric_is_refused_as_a_total_and_accepted_per_unit() {
+    let dir = tmpdir("per-unit");
+    let policy = |metric: &str, extra: &str, kind: &str| {
+        format!("[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"b\"\ntype = \"{kind}\"\nmetric = {{ predefined = \"{metric}\" }}\ntarget = 2.0\n{extra}")
+    };
+    // (metric, extra lines, kind, the field in error or None, words the message must hold)
+    type Row<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, &'a [&'a str]);
+    let rows: [Row<'_>; 7] = [
+        (
+            "ConcurrentRequestsPerModel",
+            "",
+            "burst-aware",
+            Some("metric"),
+            &[
+                "measures one model container",
+                "load = \"per-unit\"",
+                "Invocations",
+            ],
+        ),
+        (
+            "ConcurrentRequestsPerModel",
+            "load = \"total\"\n",
+            "burst-aware",
+            Some("metric"),
+            &["not the whole target's load"],
+        ),
+        (
+            "SageMakerVariantConcurrentRequestsPerModelHighResolution",
+            "load = \"per-unit\"\n",
+            "burst-aware",
+            None,
+            &[],
+        ),
+        ("Invocations", "", "burst-aware", None, &[]),
+        (
+            "Invocations",
+            "load = \"per-unit\"\n",
+            "burst-aware",
+            Some("load"),
+            &["already measures the whole variant", "drop"],
+        ),
+        (
+            "CPUUtilization",
+            "load = \"per-unit\"\n",
+            "burst-aware",
+            Some("metric"),
+            &["utilisation, not a load"],
+        ),
+        (
+            "ConcurrentRequestsPerModel",
+            "",
+            "predictive",
+            Some("metric"),
+            &["a forecast needs the whole target's load"],
+        ),
+    ];
+    for (i, (metric, extra, kind, field, words)) in rows.iter().enumerate() {
+        let f = write(&dir, &format!("p{i}.toml"), &policy(metric, extra, kind));
+        let out = sagescale::policy::load(std::slice::from_ref(&f));
+        match (field, out) {
+            (None, Ok(_)) => {}
+            (None, Err(ds)) => panic!("row {i}: {metric} {extra:?} should validate: {ds}"),
+            (Some(_), Ok(_)) => panic!("row {i}: {metric} {extra:?} should be refused"),
+            (Some(field), Err(ds)) => {
+                let d = find(&ds.0, &format!("targets[0].policies[0].{field}"));
+                for w in *words {
+                    assert!(
+                        d.message.contains(w),
+                        "row {i}: `{w}` not in: {}",
+                        d.message
+                    );
+                }
+                assert!(d.line.is_some(), "row {i}: no line");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_unknown_predefined_metric_suggests_the_nearest_name() {
+    let dir = tmpdir("did-you-mean");
+    let f = write(
+        &dir,
+        "p.toml",
+        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"t\"\ntype = \"target-tracking\"\nmetric = { predefined = \"InvocationPerInstance\" }\ntarget = 100.0\n",
+    );
+    let ds = problems(&[f]);
+    let m = find(&ds, "targets[0].policies[0].metric.predefined");
+    assert!(
+        m.message.contains("did you mean `InvocationsPerInstance`?"),
+        "{}",
+        m.message
+    );
+}
+
+#[test]
+fn docs_metrics_holds_the_catalogue_as_generated() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md")).unwrap();
+    let table = sagescale::metrics::catalogue::markdown_table();
+    assert!(
+        doc.contains(&table),
+        "docs/metrics.md is out of date with the catalogue: replace its table with the output of `sagescale schema --metrics`"
+    );
+    // The emulation section names every metric the catalogue has.
+    let emulation = doc
+        .split("## How the simulator emulates each metric")
+        .nth(1)
+        .unwrap();
+    for d in sagescale::metrics::catalogue::CATALOGUE {
+        let short = d
+            .name
+            .trim_start_matches("ServerlessProvisionedConcurrency");
+        let named = emulation.contains(&format!("`{}`", d.name))
+            || emulation.contains(&format!("`…{short}`"))
+            || (d.namespace == sagescale::metrics::catalogue::INFERENCE_COMPONENTS
+                && emulation.contains("the `/aws/sagemaker/InferenceComponents` metrics"));
+        assert!(
+            named,
+            "docs/metrics.md does not say how {} is emulated",
+            d.name
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["schema", "--metrics"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), table);
 }

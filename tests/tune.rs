@@ -41,7 +41,7 @@ fn scenario(dir: &Path) -> PathBuf {
     p
 }
 
-const TEMPLATE: &str = "[[targets]]\nname = \"worldcup\"\nresource_id = \"endpoint/worldcup/variant/AllTraffic\"\nmin = 2\nmax = 80\n\n[[targets.policies]]\nname = \"b\"\ntype = \"burst-aware\"\nmetric = { predefined = \"ConcurrentRequestsPerModel\" }\ntarget = {{target = 1.2..1.8 step 0.3}}\nstable_window_seconds = 60\ntolerance = {{tolerance = 0.0 | 1.5}}\n";
+const TEMPLATE: &str = "[[targets]]\nname = \"worldcup\"\nresource_id = \"endpoint/worldcup/variant/AllTraffic\"\nmin = 2\nmax = 80\n\n[[targets.policies]]\nname = \"b\"\ntype = \"burst-aware\"\nmetric = { predefined = \"ConcurrentRequestsPerModel\" }\nload = \"per-unit\"\ntarget = {{target = 1.2..1.8 step 0.3}}\nstable_window_seconds = 60\ntolerance = {{tolerance = 0.0 | 1.5}}\n";
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

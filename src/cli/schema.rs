@@ -1,11 +1,16 @@
-//! `sagescale schema`: the JSON Schema of a policy file, a scenario or a `plan-batch` job.
+//! `sagescale schema`: the JSON Schema of a policy file, a scenario or a `plan-batch` job; or
+//! the metric catalogue.
 
 use std::process::ExitCode;
 
 use super::out;
 
 /// Print the schema asked for.
-pub fn run(scenario: bool, batch_job: bool) -> ExitCode {
+pub fn run(scenario: bool, batch_job: bool, metrics: bool) -> ExitCode {
+    if metrics {
+        out(&sagescale::metrics::catalogue::markdown_table());
+        return ExitCode::SUCCESS;
+    }
     let text = if scenario {
         let schema = schemars::schema_for!(sagescale::sim::scenario::ScenarioDoc);
         serde_json::to_string_pretty(&schema).unwrap_or_default()

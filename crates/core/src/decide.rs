@@ -112,6 +112,7 @@ impl DecisionCore {
             self.before[i].clone_from(&self.states[i]);
             let input = CapacityInput {
                 current: engine_current(cap, self.pins[i]),
+                in_service: Some(cap.current),
                 status: cap.status,
                 suspended: cap.registration.map(|r| r.suspended).unwrap_or_default(),
                 traffic: self.guards.traffic(i, caps),

@@ -2,7 +2,14 @@
 //!
 //! The policy sizes capacity from the endpoint's total load, as Kubernetes' HPA does with an
 //! external metric and Knative's KPA with concurrency: `desired = ceil(load / target)`, where
-//! `target` is the load one unit should carry. Its parts:
+//! `target` is the load one unit should carry. The load is the metric itself when it is a total
+//! (`Invocations`), or its value × the capacity in service when it measures one unit
+//! (`per_unit`: `ConcurrentRequestsPerModel` measures one model container), as the HPA forms
+//! an AverageValue target's total. Each per-unit datapoint is multiplied by the capacity that
+//! was in service when its period ended (the policy remembers what it saw at its recent
+//! evaluations), not by today's: CloudWatch's datapoints arrive a minute or two late, and
+//! multiplying a datapoint measured on the old fleet by the new one would feed each change
+//! back into the next. Its parts:
 //! - **Stable window.** The load is the mean of the datapoints present in the newest
 //!   `stable_window` (at least one period).
 //! - **Panic window** (Knative): the mean of the newest `panic_window`. When it asks for at least
@@ -26,14 +33,24 @@ use sagescale_metrics::{MetricId, MetricWindow};
 /// Slots of the scale-in stabilisation window.
 pub const SLOTS: usize = 16;
 
+/// Capacities in service the policy remembers, one per evaluation, to multiply a per-unit
+/// datapoint by the units that produced it (16 one-minute evaluations cover a three-minute
+/// window and CloudWatch's two-minute lag many times over).
+pub const SEEN: usize = 16;
+
 /// Tolerance for float noise in `load / target` (10.000000001 is 10).
 const ROUNDING_SLACK: f64 = 1e-9;
 
 /// A burst-aware target-tracking policy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BurstSpec {
-    /// The endpoint's total load (e.g. `Invocations`, Sum).
+    /// The load: the endpoint's total (e.g. `Invocations`, Sum), or one unit's share when
+    /// `per_unit`.
     pub metric: MetricId,
+    /// The metric measures one unit of capacity (e.g. `ConcurrentRequestsPerModel`, one model
+    /// container): the load is its value × the capacity in service, as the Kubernetes HPA
+    /// forms an AverageValue target's total.
+    pub per_unit: bool,
     /// The load one unit of capacity should carry.
     pub target: f64,
     /// Window of the stable load.
@@ -52,12 +69,59 @@ pub struct BurstSpec {
 }
 
 /// What a burst-aware policy remembers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BurstState {
     /// Highest recommendation per slot of the stabilisation window: (slot number, capacity).
     pub slots: [(i64, Capacity); SLOTS],
     /// Panic mode lasts until this instant.
     pub panic_until: Option<Timestamp>,
+    /// Capacity in service at recent evaluations, `(time, capacity)`, oldest overwritten
+    /// first (`per_unit` policies only; `i64::MIN` marks an empty slot).
+    #[serde(default = "no_capacity_seen")]
+    pub seen: [(i64, Capacity); SEEN],
+    /// The slot of `seen` written next.
+    #[serde(default)]
+    pub seen_next: u8,
+}
+
+fn no_capacity_seen() -> [(i64, Capacity); SEEN] {
+    [(i64::MIN, 0); SEEN]
+}
+
+impl Default for BurstState {
+    fn default() -> Self {
+        Self {
+            slots: [(0, 0); SLOTS],
+            panic_until: None,
+            seen: no_capacity_seen(),
+            seen_next: 0,
+        }
+    }
+}
+
+impl BurstState {
+    /// Remember that `capacity` was in service at `now`.
+    fn saw(&mut self, now: Timestamp, capacity: Capacity) {
+        let last = (usize::from(self.seen_next) + SEEN - 1) % SEEN;
+        if self.seen[last].0 == now.0 {
+            self.seen[last].1 = capacity;
+            return;
+        }
+        self.seen[usize::from(self.seen_next)] = (now.0, capacity);
+        self.seen_next = u8::try_from((usize::from(self.seen_next) + 1) % SEEN).unwrap_or(0);
+    }
+
+    /// The capacity that served the period ending at `t`: the one seen at the first
+    /// evaluation at or after `t` (a change made before `t` shows there, and a datapoint
+    /// ending at an evaluation was served before that evaluation's decision); `now` (the
+    /// capacity serving now) when `t` is newer than every evaluation remembered.
+    fn in_service_at(&self, t: i64, now: Capacity) -> Capacity {
+        self.seen
+            .iter()
+            .filter(|(at, _)| *at != i64::MIN && *at >= t)
+            .min_by_key(|(at, _)| *at)
+            .map_or(now, |&(_, c)| c)
+    }
 }
 
 /// The outcome of one evaluation.
@@ -94,6 +158,25 @@ fn mean_of_newest(values: &[Option<f64>], n: usize) -> Option<f64> {
     (count > 0).then(|| sum / f64::from(count))
 }
 
+/// The mean of the newest `n` present datapoints of `w`, each multiplied by the capacity in
+/// service when its period ended: one unit's share made the whole target's load.
+fn mean_total_of_newest(
+    w: &MetricWindow<'_>,
+    n: usize,
+    state: &BurstState,
+    fallback: Capacity,
+) -> Option<f64> {
+    let (mut sum, mut count) = (0.0, 0u32);
+    let last = w.values.len().saturating_sub(1);
+    for (k, v) in w.values.iter().enumerate().rev().take(n) {
+        let Some(v) = v else { continue };
+        let end = w.end.0 - (last - k) as i64 * i64::from(w.period.0);
+        sum += v * f64::from(state.in_service_at(end, fallback));
+        count += 1;
+    }
+    (count > 0).then(|| sum / f64::from(count))
+}
+
 fn periods(window: Seconds, period: Seconds) -> usize {
     (window.0 / period.0.max(1)).max(1) as usize
 }
@@ -124,27 +207,42 @@ impl BurstSpec {
     }
 
     /// Evaluate at `now` against `window` (already checked for staleness by the caller:
-    /// `fresh_window` false means it is older than the maximum metric age).
+    /// `fresh_window` false means it is older than the maximum metric age). `in_service` is
+    /// the capacity serving now (below `current` while new capacity is launching).
+    #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &self,
         state: &mut BurstState,
         window: Option<MetricWindow<'_>>,
         fresh_window: bool,
         current: Capacity,
+        in_service: Capacity,
         now: Timestamp,
     ) -> BurstOutcome {
+        if self.per_unit {
+            state.saw(now, in_service);
+        }
         let Some(w) = window.filter(|_| fresh_window) else {
             return BurstOutcome::NoData {
                 stale: window.is_some(),
             };
         };
         let values = w.values;
-        let Some(stable_load) = mean_of_newest(values, periods(self.stable_window, w.period))
-        else {
+        let (ns, np) = (
+            periods(self.stable_window, w.period),
+            periods(self.panic_window, w.period),
+        );
+        let load = |n| {
+            if self.per_unit {
+                mean_total_of_newest(&w, n, state, in_service)
+            } else {
+                mean_of_newest(values, n)
+            }
+        };
+        let Some(stable_load) = load(ns) else {
             return BurstOutcome::NoData { stale: false };
         };
-        let panic_load =
-            mean_of_newest(values, periods(self.panic_window, w.period)).unwrap_or(stable_load);
+        let panic_load = load(np).unwrap_or(stable_load);
         let stable = self.desire(stable_load, current);
         let panicked = self.desire(panic_load, current);
         if f64::from(panicked) >= self.panic_threshold * f64::from(current.max(1))
@@ -200,6 +298,7 @@ mod tests {
     fn spec() -> BurstSpec {
         BurstSpec {
             metric: MetricId(0),
+            per_unit: false,
             target: 100.0,
             stable_window: Seconds(180),
             panic_window: Seconds(60),
@@ -228,24 +327,74 @@ mod tests {
     }
 
     #[test]
+    fn a_per_unit_datapoint_counts_the_units_that_were_in_service_when_it_was_measured() {
+        // One container's concurrency, 1.5 per container; target 1.5 a unit, no tolerance.
+        let s = BurstSpec {
+            per_unit: true,
+            target: 1.5,
+            stable_window: Seconds(60),
+            panic_window: Seconds(60),
+            tolerance: 0.0,
+            scale_in_stabilization: Seconds(0),
+            ..spec()
+        };
+        let mut st = BurstState::default();
+        // Ten units served at t = 60 and 120; the datapoints ending then read 1.5 each.
+        let steady = [Some(1.5), Some(1.5)];
+        assert_eq!(
+            wants(s.evaluate(&mut st, window(&steady, 120), true, 10, 10, Timestamp(60))).0,
+            10
+        );
+        assert_eq!(
+            wants(s.evaluate(&mut st, window(&steady, 120), true, 10, 10, Timestamp(120))).0,
+            10
+        );
+        // The fleet has grown to 14 since, but CloudWatch still shows the datapoint measured on
+        // ten: the load is 15, not 21, so the policy stays at 10 rather than chasing its tail.
+        assert_eq!(
+            wants(s.evaluate(&mut st, window(&steady, 120), true, 14, 14, Timestamp(180))).0,
+            10,
+            "a datapoint of the old fleet times the new fleet would ask for 14"
+        );
+        // A datapoint measured on the fourteen (period ending at 240) counts fourteen.
+        let later = [Some(1.5), Some(1.5), Some(1.5)];
+        assert_eq!(
+            wants(s.evaluate(&mut st, window(&later, 240), true, 14, 14, Timestamp(240))).0,
+            14
+        );
+    }
+
+    #[test]
+    fn a_total_metric_is_not_multiplied() {
+        let s = spec();
+        let mut st = BurstState::default();
+        let v = [Some(1000.0), Some(1000.0), Some(1000.0)];
+        // 3,000 a period at 100 a unit would be 30 if multiplied by the 3 in service.
+        assert_eq!(
+            wants(s.evaluate(&mut st, window(&v, 180), true, 10, 3, Timestamp(180))).0,
+            10
+        );
+    }
+
+    #[test]
     fn sizes_from_the_stable_mean_within_tolerance() {
         let s = spec();
         let mut st = BurstState::default();
         // Mean 1,000 over 3 periods: 10 units. At 10 units that is on target.
         let v = [Some(900.0), Some(1000.0), Some(1100.0)];
         assert_eq!(
-            wants(s.evaluate(&mut st, window(&v, 180), true, 10, Timestamp(180))).0,
+            wants(s.evaluate(&mut st, window(&v, 180), true, 10, 10, Timestamp(180))).0,
             10
         );
         // Within 10 %: hold at 11 rather than dropping to 10.
         assert_eq!(
-            wants(s.evaluate(&mut st, window(&v, 180), true, 11, Timestamp(180))).0,
+            wants(s.evaluate(&mut st, window(&v, 180), true, 11, 11, Timestamp(180))).0,
             11
         );
         // 1,250 on 10 units: 12.5 -> 13.
         let up = [Some(1250.0), Some(1250.0), Some(1250.0)];
         assert_eq!(
-            wants(s.evaluate(&mut st, window(&up, 240), true, 10, Timestamp(240))).0,
+            wants(s.evaluate(&mut st, window(&up, 240), true, 10, 10, Timestamp(240))).0,
             13
         );
     }
@@ -257,19 +406,22 @@ mod tests {
         // Stable mean (500 + 500 + 2,500)/3 = 1,167 asks 12; the panic window's 2,500 asks 25,
         // at least 2 × 10: panic.
         let burst = [Some(500.0), Some(500.0), Some(2500.0)];
-        let (n, panic) = wants(s.evaluate(&mut st, window(&burst, 180), true, 10, Timestamp(180)));
+        let (n, panic) =
+            wants(s.evaluate(&mut st, window(&burst, 180), true, 10, 10, Timestamp(180)));
         assert_eq!((n, panic), (25, true));
         // A minute later the burst is gone: still panicking, so no scale-in.
         let calm = [Some(500.0), Some(2500.0), Some(100.0)];
-        let (n, panic) = wants(s.evaluate(&mut st, window(&calm, 240), true, 25, Timestamp(240)));
+        let (n, panic) =
+            wants(s.evaluate(&mut st, window(&calm, 240), true, 25, 25, Timestamp(240)));
         assert_eq!((n, panic), (25, true));
         // After the stable window, panic is over; stabilisation still holds the highest
         // recommendation of the last 300 s (25).
         let quiet = [Some(100.0), Some(100.0), Some(100.0)];
-        let (n, panic) = wants(s.evaluate(&mut st, window(&quiet, 420), true, 25, Timestamp(420)));
+        let (n, panic) =
+            wants(s.evaluate(&mut st, window(&quiet, 420), true, 25, 25, Timestamp(420)));
         assert_eq!((n, panic), (25, false));
         // Once the window has passed, it scales in to what the load needs.
-        let (n, _) = wants(s.evaluate(&mut st, window(&quiet, 780), true, 25, Timestamp(780)));
+        let (n, _) = wants(s.evaluate(&mut st, window(&quiet, 780), true, 25, 25, Timestamp(780)));
         assert_eq!(n, 1);
     }
 
@@ -295,7 +447,8 @@ mod tests {
             (480, 600.0, 6),
         ] {
             let v = at(load);
-            let (n, _) = wants(s.evaluate(&mut st, window(&v, t), true, current, Timestamp(t)));
+            let (n, _) =
+                wants(s.evaluate(&mut st, window(&v, t), true, current, current, Timestamp(t)));
             assert_eq!(n, want, "t = {t}");
             current = n;
         }
@@ -307,17 +460,17 @@ mod tests {
         let mut st = BurstState::default();
         let none = [None, None, None];
         assert_eq!(
-            s.evaluate(&mut st, window(&none, 180), true, 5, Timestamp(180)),
+            s.evaluate(&mut st, window(&none, 180), true, 5, 5, Timestamp(180)),
             BurstOutcome::NoData { stale: false }
         );
         let v = [Some(100.0)];
         assert_eq!(
-            s.evaluate(&mut st, window(&v, 180), false, 5, Timestamp(900)),
+            s.evaluate(&mut st, window(&v, 180), false, 5, 5, Timestamp(900)),
             BurstOutcome::NoData { stale: true }
         );
         // The newest datapoint missing: a desire may be computed, but it is not fresh.
         let gap = [Some(100.0), Some(100.0), None];
-        match s.evaluate(&mut st, window(&gap, 180), true, 5, Timestamp(180)) {
+        match s.evaluate(&mut st, window(&gap, 180), true, 5, 5, Timestamp(180)) {
             BurstOutcome::Wants { fresh, .. } => assert!(!fresh),
             BurstOutcome::NoData { .. } => panic!("had data"),
         }

@@ -44,8 +44,13 @@ pub struct Suspension {
 /// What the driver knows about the target's capacity right now.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CapacityInput {
-    /// Current capacity (in service).
+    /// Current capacity: what Application Auto Scaling counts (the desired count, or the one a
+    /// change in flight moves to).
     pub current: Capacity,
+    /// Capacity serving now, below `current` while new capacity launches; `None`: the same as
+    /// `current`.
+    #[serde(default)]
+    pub in_service: Option<Capacity>,
     /// Endpoint status.
     pub status: EndpointStatus,
     /// Suspended scaling.
@@ -145,7 +150,8 @@ pub fn evaluate<O: Observations + ?Sized>(
                 step(settings, st, ps, obs, now, current, base_out, in_service, v);
             }
             PolicyKind::BurstAware(b) => {
-                burst(settings, b, ps, obs, now, current, v);
+                let in_service = input.in_service.unwrap_or(current);
+                burst(settings, b, ps, obs, now, current, in_service, v);
             }
             PolicyKind::Predictive(p) => predict(settings, p, obs, now, current, v),
             PolicyKind::BacklogDeadline(d) => deadline(settings, d, obs, now, current, v),
@@ -469,6 +475,7 @@ fn predict<O: Observations + ?Sized>(
     };
 }
 
+#[allow(clippy::too_many_arguments)]
 fn burst<O: Observations + ?Sized>(
     settings: &EngineSettings,
     b: &BurstSpec,
@@ -476,11 +483,12 @@ fn burst<O: Observations + ?Sized>(
     obs: &O,
     now: Timestamp,
     current: Capacity,
+    in_service: Capacity,
     v: &mut Verdict,
 ) {
     let window = obs.window(b.metric);
     let fresh = window.is_some_and(|w| w.is_fresh(now, i64::from(settings.max_metric_age.0)));
-    v.reason = match b.evaluate(&mut ps.burst, window, fresh, current, now) {
+    v.reason = match b.evaluate(&mut ps.burst, window, fresh, current, in_service, now) {
         BurstOutcome::NoData { stale } => Reason::NoData { stale },
         BurstOutcome::Wants {
             capacity,

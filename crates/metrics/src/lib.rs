@@ -1,11 +1,13 @@
-//! Metric series as the engine sees them, the canonical metric queries a policy set needs, and
-//! the units every layer counts in (`Capacity`, `Seconds`, `Timestamp`).
+//! Metric series as the engine sees them, the canonical metric queries a policy set needs, the
+//! metric catalogue (every CloudWatch metric sagescale knows, defined once), and the units
+//! every layer counts in (`Capacity`, `Seconds`, `Timestamp`).
 //!
 //! Architecture invariant: plain data, no I/O and no AWS types; depends on no other sagescale
 //! crate. The daemon fills
 //! [`Observations`] from CloudWatch and the simulator from its emulated CloudWatch; the engine
 //! only reads them.
 
+pub mod catalogue;
 pub mod expression;
 mod observation;
 mod query;

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use super::document::{
     AdjustmentTypeDoc, AlarmDoc, BacklogDeadlineDoc, BurstAwareDoc, ComparisonDoc, DimensionDoc,
-    PolicyDoc, PredictiveDoc, PredictiveModeDoc, QualityGuardDoc, ScheduledDoc, StepDoc, TargetDoc,
-    TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
+    LoadDoc, PolicyDoc, PredictiveDoc, PredictiveModeDoc, QualityGuardDoc, ScheduledDoc, StepDoc,
+    TargetDoc, TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
 };
 use super::load::LoadedFile;
 use super::metric::{self, MetricTable, Resource};
@@ -24,6 +24,7 @@ use sagescale_engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use sagescale_engine::target_tracking::{AlarmShape, TargetTrackingSpec};
 use sagescale_engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
 use sagescale_files::diagnostic::{child, item, Diagnostic};
+use sagescale_metrics::catalogue::{self, Unit};
 use sagescale_metrics::{MetricId, MetricQuery};
 
 /// The largest capacity a target may have: a sanity ceiling against typos such as an extra
@@ -547,41 +548,74 @@ fn target_tracking(
     ))
 }
 
-/// Predefined metrics that are per instance or a utilisation: a burst-aware policy sizes from
-/// the total load instead.
-const NOT_A_LOAD: [&str; 7] = [
-    "InvocationsPerInstance",
-    "CPUUtilization",
-    "GPUUtilization",
-    "MemoryUtilization",
-    "GPUMemoryUtilization",
-    "ApproximateBacklogSizePerInstance",
-    "ServerlessProvisionedConcurrencyUtilization",
-];
+/// How a policy that sizes capacity from the load reads its metric.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LoadUse {
+    /// Predictive: forecasts the history, so the metric must be a total.
+    TotalOnly,
+    /// Burst-aware: a total, or one unit's share × the capacity in service.
+    Burst(Option<LoadDoc>),
+}
 
-/// A total-load metric for a burst-aware or predictive policy at `path`, or an error.
+/// A load metric for a burst-aware or predictive policy at `path`, or an error; and whether
+/// its value is one unit's share (the load is value × capacity). The metric catalogue says what
+/// one value measures: a utilisation is no load, and a per-unit metric is a total only when
+/// multiplied out.
 fn load_metric(
     ctx: &mut Ctx<'_>,
     doc: &super::document::MetricDoc,
     path: &str,
     resource: Option<&Resource>,
     what: &str,
-) -> Option<MetricQuery> {
+    usage: LoadUse,
+) -> (Option<MetricQuery>, bool) {
     let mut errs = Vec::new();
-    let query = metric::resolve(doc, resource, &child(path, "metric"), &mut errs);
+    let mpath = child(path, "metric");
+    let query = metric::resolve(doc, resource, &mpath, &mut errs);
     ctx.errors(errs);
-    if let Some(MetricQuery::Stat(s)) = &query {
-        if NOT_A_LOAD.contains(&s.name.as_str()) {
-            ctx.error(
-                &child(path, "metric"),
-                format!(
-                    "{} is per instance or a utilisation; {what} sizes from the total load (e.g. Invocations), or use target-tracking",
-                    s.name
-                ),
-            );
-        }
+    let declared = match usage {
+        LoadUse::Burst(l) => l,
+        LoadUse::TotalOnly => None,
+    };
+    let per_unit = declared == Some(LoadDoc::PerUnit);
+    let known = match &query {
+        Some(MetricQuery::Stat(s)) => catalogue::lookup(&s.namespace, &s.name),
+        _ => None,
+    };
+    let Some(def) = known else {
+        // A custom metric or an expression: what one value is, the file says.
+        return (query, per_unit);
+    };
+    let name = def.name;
+    if matches!(def.unit, Unit::Percent | Unit::Ratio) {
+        ctx.error(
+            &mpath,
+            format!("{name} is a utilisation, not a load; {what} sizes from a load (e.g. Invocations), or use target-tracking"),
+        );
+    } else if def.measures.is_per_unit() && !per_unit {
+        let measures = def.measures.describe();
+        let fix = match usage {
+            LoadUse::TotalOnly => {
+                "a forecast needs the whole target's load: use a total such as Invocations"
+            }
+            LoadUse::Burst(_) => {
+                "set `load = \"per-unit\"` to size from its value × the capacity in service (as the Kubernetes HPA does for an AverageValue target), or use a total such as Invocations"
+            }
+        };
+        ctx.error(
+            &mpath,
+            format!("{name} measures {measures}, not the whole target's load, so {what} would read it as a total and shrink the fleet; {fix}"),
+        );
+    } else if per_unit && !def.measures.is_per_unit() {
+        ctx.error(
+            &child(path, "load"),
+            format!(
+                "{name} already measures {}: it is a total, so drop `load = \"per-unit\"` (or set `load = \"total\"`)",
+                def.measures.describe()
+            ),
+        );
     }
-    query
+    (query, per_unit)
 }
 
 fn backlog_deadline(
@@ -677,7 +711,14 @@ fn predictive(
     metrics: &mut MetricTable,
 ) -> Option<PredictiveSpec> {
     let before = ctx.out.len();
-    let query = load_metric(ctx, &p.metric, path, resource, "predictive");
+    let (query, _) = load_metric(
+        ctx,
+        &p.metric,
+        path,
+        resource,
+        "predictive",
+        LoadUse::TotalOnly,
+    );
     if !(p.target.is_finite() && p.target > 0.0) {
         ctx.error(
             &child(path, "target"),
@@ -740,7 +781,14 @@ fn burst_aware(
     metrics: &mut MetricTable,
 ) -> Option<BurstSpec> {
     let before = ctx.out.len();
-    let query = load_metric(ctx, &b.metric, path, resource, "burst-aware");
+    let (query, per_unit) = load_metric(
+        ctx,
+        &b.metric,
+        path,
+        resource,
+        "burst-aware",
+        LoadUse::Burst(b.load),
+    );
     if !(b.target.is_finite() && b.target > 0.0) {
         ctx.error(
             &child(path, "target"),
@@ -793,6 +841,7 @@ fn burst_aware(
     }
     let mut spec = BurstSpec {
         metric: MetricId(0),
+        per_unit,
         target: b.target,
         stable_window: Seconds(stable),
         panic_window: Seconds(panic_window),

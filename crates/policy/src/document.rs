@@ -150,9 +150,16 @@ pub struct TargetTrackingDoc {
 pub struct BurstAwareDoc {
     /// Name, unique within the target.
     pub name: String,
-    /// The endpoint's total load, e.g. `Invocations` (Sum) or the 10-second
-    /// `ConcurrentRequestsPerModel`. Not a per-instance or utilisation metric.
+    /// The load: a total such as `Invocations` (Sum), or, with `load = "per-unit"`, one unit's
+    /// share such as the 10-second `ConcurrentRequestsPerModel` (one model container). Not a
+    /// utilisation metric.
     pub metric: MetricDoc,
+    /// What one value of `metric` is: `total` (default: the whole variant's load) or
+    /// `per-unit` (one container, copy or instance: the load is the value × the capacity in
+    /// service, as the Kubernetes HPA forms an AverageValue target's total). A catalogue
+    /// metric that measures one unit must say `per-unit`.
+    #[serde(default)]
+    pub load: Option<LoadDoc>,
     /// The load one unit of capacity should carry (> 0), in the metric's unit per period.
     pub target: f64,
     /// Seconds of datapoints averaged for the stable load. Default 180.
@@ -277,8 +284,18 @@ pub struct QualityCheckDoc {
     pub datapoints_to_alarm: Option<u16>,
 }
 
-/// What a predictive policy does with its forecast.
+/// What one value of a burst-aware policy's metric is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadDoc {
+    /// One value is the whole target's load.
+    Total,
+    /// One value is one unit of capacity's share: the load is value × capacity in service.
+    PerUnit,
+}
+
+/// Whether a predictive policy only forecasts or also scales.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PredictiveModeDoc {
     /// Log and publish the forecast; change nothing.

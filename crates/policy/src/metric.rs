@@ -1,11 +1,13 @@
-//! Metric definitions in policy files: predefined SageMaker metrics, custom CloudWatch metrics
-//! and metric-math expressions, resolved into canonical [`MetricQuery`]s.
+//! Metric definitions in policy files: predefined metrics (the metric catalogue's, by
+//! CloudWatch name or Application Auto Scaling alias), custom CloudWatch metrics and
+//! metric-math expressions, resolved into canonical [`MetricQuery`]s.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::document::MetricDoc;
 use sagescale_engine::Seconds;
 use sagescale_files::diagnostic::child;
+use sagescale_metrics::catalogue::{self, Scope};
 use sagescale_metrics::{MetricId, MetricQuery, MetricStat, Statistic};
 
 /// What a target's resource id says, for filling predefined metrics' dimensions.
@@ -23,228 +25,6 @@ pub enum Resource {
         /// Component name.
         name: String,
     },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Scope {
-    Variant,
-    Endpoint,
-    InferenceComponent,
-}
-
-struct Predefined {
-    names: &'static [&'static str],
-    metric: &'static str,
-    namespace: &'static str,
-    scope: Scope,
-    statistic: Statistic,
-    period: u32,
-}
-
-const SAGEMAKER: &str = "AWS/SageMaker";
-const ENDPOINTS: &str = "/aws/sagemaker/Endpoints";
-
-/// Predefined metrics, by the names users may write (CloudWatch's, and Application Auto
-/// Scaling's predefined metric types where one exists).
-const PREDEFINED: &[Predefined] = &[
-    p(
-        &[
-            "InvocationsPerInstance",
-            "SageMakerVariantInvocationsPerInstance",
-        ],
-        "InvocationsPerInstance",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Sum,
-        60,
-    ),
-    p(
-        &["Invocations"],
-        "Invocations",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Sum,
-        60,
-    ),
-    p(
-        &["ModelLatency"],
-        "ModelLatency",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["OverheadLatency"],
-        "OverheadLatency",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["Invocation4XXErrors"],
-        "Invocation4XXErrors",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Sum,
-        60,
-    ),
-    p(
-        &["Invocation5XXErrors"],
-        "Invocation5XXErrors",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Sum,
-        60,
-    ),
-    p(
-        &[
-            "ConcurrentRequestsPerModel",
-            "SageMakerVariantConcurrentRequestsPerModelHighResolution",
-        ],
-        "ConcurrentRequestsPerModel",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Maximum,
-        10,
-    ),
-    p(
-        &[
-            "ServerlessProvisionedConcurrencyUtilization",
-            "SageMakerVariantProvisionedConcurrencyUtilization",
-        ],
-        "ServerlessProvisionedConcurrencyUtilization",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["ModelCacheHit"],
-        "ModelCacheHit",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["ModelLoadingWaitTime"],
-        "ModelLoadingWaitTime",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["LoadedModelCount"],
-        "LoadedModelCount",
-        SAGEMAKER,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["ApproximateBacklogSize"],
-        "ApproximateBacklogSize",
-        SAGEMAKER,
-        Scope::Endpoint,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["ApproximateBacklogSizePerInstance"],
-        "ApproximateBacklogSizePerInstance",
-        SAGEMAKER,
-        Scope::Endpoint,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["ApproximateAgeOfOldestRequest"],
-        "ApproximateAgeOfOldestRequest",
-        SAGEMAKER,
-        Scope::Endpoint,
-        Statistic::Maximum,
-        60,
-    ),
-    p(
-        &["HasBacklogWithoutCapacity"],
-        "HasBacklogWithoutCapacity",
-        SAGEMAKER,
-        Scope::Endpoint,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &[
-            "InvocationsPerCopy",
-            "SageMakerInferenceComponentInvocationsPerCopy",
-        ],
-        "InvocationsPerCopy",
-        SAGEMAKER,
-        Scope::InferenceComponent,
-        Statistic::Sum,
-        60,
-    ),
-    p(
-        &["CPUUtilization"],
-        "CPUUtilization",
-        ENDPOINTS,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["MemoryUtilization"],
-        "MemoryUtilization",
-        ENDPOINTS,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["GPUUtilization"],
-        "GPUUtilization",
-        ENDPOINTS,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["GPUMemoryUtilization"],
-        "GPUMemoryUtilization",
-        ENDPOINTS,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-    p(
-        &["DiskUtilization"],
-        "DiskUtilization",
-        ENDPOINTS,
-        Scope::Variant,
-        Statistic::Average,
-        60,
-    ),
-];
-
-const fn p(
-    names: &'static [&'static str],
-    metric: &'static str,
-    namespace: &'static str,
-    scope: Scope,
-    statistic: Statistic,
-    period: u32,
-) -> Predefined {
-    Predefined {
-        names,
-        metric,
-        namespace,
-        scope,
-        statistic,
-        period,
-    }
 }
 
 /// The longest period a single datapoint may cover here: one day.
@@ -356,12 +136,20 @@ pub fn resolve(
     let (namespace, name, mut dimensions, default_stat, default_period) = if let Some(pre) =
         &doc.predefined
     {
-        let Some(def) = PREDEFINED.iter().find(|d| d.names.contains(&pre.as_str())) else {
-            let known: Vec<&str> = PREDEFINED.iter().map(|d| d.names[0]).collect();
+        let Some(def) = catalogue::by_name(pre) else {
+            let known: Vec<&str> = catalogue::names().collect();
+            let hint = closest(
+                pre,
+                catalogue::CATALOGUE
+                    .iter()
+                    .flat_map(|d| std::iter::once(d.name).chain(d.aliases.iter().copied())),
+            )
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
             errors.push((
                 child(path, "predefined"),
                 format!(
-                    "unknown predefined metric `{pre}`; known: {}",
+                    "unknown predefined metric `{pre}`; {hint}known: {}",
                     known.join(", ")
                 ),
             ));
@@ -403,7 +191,7 @@ pub fn resolve(
         };
         (
             def.namespace.to_string(),
-            def.metric.to_string(),
+            def.name.to_string(),
             dims,
             def.statistic,
             def.period,
@@ -459,6 +247,34 @@ pub fn resolve(
         statistic,
         period: Seconds(period),
     }))
+}
+
+/// The candidate nearest to `word` by edit distance, if it is near enough to be a typo
+/// (at most a third of its length, and never more than 4 edits).
+#[must_use]
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 4);
+    candidates
+        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// CloudWatch periods: 10 s and 30 s (high resolution) or any multiple of 60 s.

@@ -1,6 +1,8 @@
 //! Emulated CloudWatch for one simulated endpoint: the datapoints a policy's metrics would
 //! have, per period, readable only after an ingestion delay, and missing where SageMaker
-//! publishes nothing (no instances, or no traffic).
+//! publishes nothing (no instances, or no traffic). Every metric of the catalogue
+//! (`sagescale_metrics::catalogue`) is emulated for what one value measures there: per
+//! container, per instance, or the whole variant or endpoint.
 
 use std::collections::VecDeque;
 
@@ -9,95 +11,30 @@ use rand::{RngExt, SeedableRng};
 
 use super::fleet::Service;
 use sagescale_engine::{Seconds, Timestamp};
+use sagescale_metrics::catalogue::{self, Known};
 use sagescale_metrics::expression::{self, Expr};
 use sagescale_metrics::{MetricId, MetricQuery, MetricWindow, Observations, Statistic};
 
-/// What the simulator can produce for a metric.
+/// What the simulator produces for a query: a catalogue metric, emulated as CloudWatch defines
+/// it (docs/metrics.md), a scenario's quality series, or nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantity {
-    /// `Invocations`
-    Invocations,
-    /// `InvocationsPerInstance`
-    InvocationsPerInstance,
-    /// `ModelLatency` (µs)
-    ModelLatency,
-    /// `OverheadLatency` (µs)
-    OverheadLatency,
-    /// `Invocation5XXErrors`
-    Errors5xx,
-    /// `Invocation4XXErrors`
-    Errors4xx,
-    /// `ConcurrentRequestsPerModel`
-    ConcurrentRequests,
-    /// `CPUUtilization` / `GPUUtilization` (percent of the serving capacity)
-    Utilisation,
-    /// `ApproximateBacklogSize` (async)
-    BacklogSize,
-    /// `ApproximateBacklogSizePerInstance` (async)
-    BacklogPerInstance,
-    /// `ApproximateAgeOfOldestRequest` (async, seconds)
-    AgeOfOldestRequest,
-    /// `HasBacklogWithoutCapacity` (async: 1 when requests wait and no instance runs)
-    HasBacklogWithoutCapacity,
-    /// `ModelCacheHit` (multi-model: share of requests whose model was loaded)
-    ModelCacheHit,
-    /// `ModelLoadingWaitTime` (multi-model, µs)
-    ModelLoadingWaitTime,
-    /// `LoadedModelCount` (multi-model, per instance)
-    LoadedModelCount,
-    /// `ServerlessProvisionedConcurrencyUtilization` (serverless: busy share of the PC, 0 to 1)
-    PcUtilisation,
-    /// `ServerlessProvisionedConcurrencyExecutions` (serverless: concurrent executions on PC)
-    PcExecutions,
-    /// `ServerlessProvisionedConcurrencyInvocations` (serverless: requests served on PC)
-    PcInvocations,
-    /// `ServerlessProvisionedConcurrencySpilloverInvocations` (serverless: served on demand)
-    PcSpillover,
-    /// `ServerlessConcurrentExecutionsUtilization` (serverless: executions / MaxConcurrency)
-    ConcurrentExecutionsUtilisation,
-    /// `ModelSetupTime` (serverless cold starts, µs)
-    ModelSetupTime,
+    /// A metric of the catalogue.
+    Metric(Known),
     /// A model-quality metric replayed from a scenario's quality series.
     Quality,
-    /// Anything the real-time model does not produce: always missing.
+    /// A metric the catalogue does not know: always missing.
     Unmodelled,
 }
 
 impl Quantity {
-    /// What a query measures, as far as the simulator knows.
+    /// What a query measures, as far as the catalogue knows.
     #[must_use]
     pub fn of(q: &MetricQuery) -> Self {
         let MetricQuery::Stat(s) = q else {
             return Self::Unmodelled;
         };
-        match (s.namespace.as_str(), s.name.as_str()) {
-            ("AWS/SageMaker", "Invocations") => Self::Invocations,
-            ("AWS/SageMaker", "InvocationsPerInstance") => Self::InvocationsPerInstance,
-            ("AWS/SageMaker", "ModelLatency") => Self::ModelLatency,
-            ("AWS/SageMaker", "OverheadLatency") => Self::OverheadLatency,
-            ("AWS/SageMaker", "Invocation5XXErrors") => Self::Errors5xx,
-            ("AWS/SageMaker", "Invocation4XXErrors") => Self::Errors4xx,
-            ("AWS/SageMaker", "ConcurrentRequestsPerModel") => Self::ConcurrentRequests,
-            ("/aws/sagemaker/Endpoints", "CPUUtilization" | "GPUUtilization") => Self::Utilisation,
-            ("AWS/SageMaker", "ApproximateBacklogSize") => Self::BacklogSize,
-            ("AWS/SageMaker", "ApproximateBacklogSizePerInstance") => Self::BacklogPerInstance,
-            ("AWS/SageMaker", "ApproximateAgeOfOldestRequest") => Self::AgeOfOldestRequest,
-            ("AWS/SageMaker", "HasBacklogWithoutCapacity") => Self::HasBacklogWithoutCapacity,
-            ("AWS/SageMaker", "ModelCacheHit") => Self::ModelCacheHit,
-            ("AWS/SageMaker", "ModelLoadingWaitTime") => Self::ModelLoadingWaitTime,
-            ("AWS/SageMaker", "LoadedModelCount") => Self::LoadedModelCount,
-            ("AWS/SageMaker", "ServerlessProvisionedConcurrencyUtilization") => Self::PcUtilisation,
-            ("AWS/SageMaker", "ServerlessProvisionedConcurrencyExecutions") => Self::PcExecutions,
-            ("AWS/SageMaker", "ServerlessProvisionedConcurrencyInvocations") => Self::PcInvocations,
-            ("AWS/SageMaker", "ServerlessProvisionedConcurrencySpilloverInvocations") => {
-                Self::PcSpillover
-            }
-            ("AWS/SageMaker", "ServerlessConcurrentExecutionsUtilization") => {
-                Self::ConcurrentExecutionsUtilisation
-            }
-            ("AWS/SageMaker", "ModelSetupTime") => Self::ModelSetupTime,
-            _ => Self::Unmodelled,
-        }
+        catalogue::lookup(&s.namespace, &s.name).map_or(Self::Unmodelled, |d| Self::Metric(d.id))
     }
 }
 
@@ -313,9 +250,12 @@ impl CloudWatch {
                     a.latency_weighted += service.mean_s * service.arrivals * share;
                     a.p50_max = a.p50_max.max(service.p50_s);
                     a.p99_max = a.p99_max.max(service.p99_s);
+                    // In flight (Little's law: arrival rate × response time, queued requests
+                    // included), spread evenly over the containers: one per instance.
+                    let in_flight = service.arrivals / dt as f64 * service.mean_s;
                     a.concurrency_max = a
                         .concurrency_max
-                        .max(service.arrivals / dt as f64 * service.mean_s);
+                        .max(in_flight / f64::from(instances.max(1)));
                 }
                 a.utilisation_sum += service.utilisation;
                 a.backlog_sum += service.backlog;
@@ -396,15 +336,8 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
         Statistic::Maximum => a.backlog_max,
         _ => a.backlog_sum / ticks,
     };
-    match q {
-        Quantity::BacklogSize => return Some(backlog),
-        Quantity::AgeOfOldestRequest => return Some(a.age_max),
-        Quantity::HasBacklogWithoutCapacity => {
-            return Some(if a.without_capacity { 1.0 } else { 0.0 })
-        }
-        Quantity::BacklogPerInstance if instances > 0 => {
-            return Some(backlog / f64::from(instances))
-        }
+    let m = match q {
+        Quantity::Unmodelled => return None,
         // Model Monitor publishes from captured data, whatever the instance count.
         Quantity::Quality => {
             return (a.quality_n > 0).then(|| match stat {
@@ -414,32 +347,45 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
                 _ => a.quality_sum / f64::from(a.quality_n),
             })
         }
+        Quantity::Metric(m) => m,
+    };
+    match m {
+        Known::ApproximateBacklogSize => return Some(backlog),
+        Known::ApproximateAgeOfOldestRequest => return Some(a.age_max),
+        Known::HasBacklogWithoutCapacity => {
+            return Some(if a.without_capacity { 1.0 } else { 0.0 })
+        }
+        Known::ApproximateBacklogSizePerInstance if instances > 0 => {
+            return Some(backlog / f64::from(instances))
+        }
         _ => {}
     }
-    if instances == 0 || q == Quantity::Unmodelled {
+    if instances == 0 {
         return None;
     }
     let busy = a.arrivals > 0.0;
     let n = f64::from(instances);
-    match q {
-        Quantity::Utilisation => Some(100.0 * a.utilisation_sum / f64::from(a.ticks.max(1))),
+    match m {
+        Known::CpuUtilization | Known::GpuUtilization => {
+            Some(100.0 * a.utilisation_sum / f64::from(a.ticks.max(1)))
+        }
         // Provisioned concurrency is there, busy or idle: its utilisation is published.
-        Quantity::PcUtilisation => Some(a.utilisation_sum / ticks),
-        Quantity::PcExecutions => Some(a.pc_executions_sum / ticks),
+        Known::PcUtilization => Some(a.utilisation_sum / ticks),
+        Known::PcExecutions => Some(a.pc_executions_sum / ticks),
         _ if !busy => None,
-        Quantity::PcInvocations => Some(a.pc_invocations),
-        Quantity::PcSpillover => Some(a.spillover),
-        Quantity::ConcurrentExecutionsUtilisation => Some(a.executions_utilisation_sum / ticks),
-        Quantity::ModelSetupTime => {
+        Known::PcInvocations => Some(a.pc_invocations),
+        Known::PcSpilloverInvocations => Some(a.spillover),
+        Known::ConcurrentExecutionsUtilization => Some(a.executions_utilisation_sum / ticks),
+        Known::ModelSetupTime => {
             (a.cold_starts > 0.0).then(|| 1e6 * a.setup_weighted / a.cold_starts)
         }
-        Quantity::Invocations => Some(a.arrivals),
-        Quantity::InvocationsPerInstance => Some(a.arrivals / n),
-        Quantity::Errors5xx => Some(a.failed),
-        Quantity::Errors4xx => Some(0.0),
-        Quantity::OverheadLatency => Some(5_000.0),
-        Quantity::ConcurrentRequests => Some(a.concurrency_max),
-        Quantity::ModelLatency => Some(
+        Known::Invocations => Some(a.arrivals),
+        Known::InvocationsPerInstance => Some(a.arrivals / n),
+        Known::Invocation5XXErrors => Some(a.failed),
+        Known::Invocation4XXErrors => Some(0.0),
+        Known::OverheadLatency => Some(5_000.0),
+        Known::ConcurrentRequestsPerModel => Some(a.concurrency_max),
+        Known::ModelLatency => Some(
             1e6 * match stat {
                 Statistic::Percentile(p) if p >= 90.0 => a.p99_max,
                 Statistic::Percentile(_) => a.p50_max,
@@ -447,20 +393,29 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
                 _ => a.latency_weighted / a.arrivals,
             },
         ),
-        Quantity::ModelCacheHit => Some(match stat {
+        Known::ModelCacheHit => Some(match stat {
             Statistic::Sum => a.cache_hits,
             _ => a.cache_hits / a.arrivals,
         }),
-        Quantity::ModelLoadingWaitTime => {
+        Known::ModelLoadingWaitTime => {
             (a.loading_waiters > 0.0).then(|| 1e6 * a.loading_wait_weighted / a.loading_waiters)
         }
-        Quantity::LoadedModelCount => Some(a.loaded_sum / ticks),
-        Quantity::Unmodelled
-        | Quantity::Quality
-        | Quantity::BacklogSize
-        | Quantity::BacklogPerInstance
-        | Quantity::AgeOfOldestRequest
-        | Quantity::HasBacklogWithoutCapacity => None,
+        Known::LoadedModelCount => Some(a.loaded_sum / ticks),
+        // Not modelled: the fleet has no memory or disk model.
+        Known::MemoryUtilization | Known::GpuMemoryUtilization | Known::DiskUtilization => None,
+        // Not modelled: the simulator has no inference-component endpoints yet.
+        Known::InvocationsPerCopy
+        | Known::ConcurrentRequestsPerCopy
+        | Known::NoCapacityInvocationFailures
+        | Known::IcCpuUtilizationNormalized
+        | Known::IcGpuUtilizationNormalized
+        | Known::IcGpuMemoryUtilizationNormalized
+        | Known::IcCpuMemoryUtilizationNormalized => None,
+        // Answered above.
+        Known::ApproximateBacklogSize
+        | Known::ApproximateBacklogSizePerInstance
+        | Known::ApproximateAgeOfOldestRequest
+        | Known::HasBacklogWithoutCapacity => None,
     }
 }
 
@@ -498,6 +453,58 @@ mod tests {
             p99_s: 0.4,
             ..Service::default()
         }
+    }
+
+    #[test]
+    fn concurrent_requests_per_model_is_one_containers_not_the_variants() {
+        use crate::fleet::{Fleet, FleetSpec};
+        let spec = FleetSpec {
+            instance_type: "ml.c5.xlarge".into(),
+            price_per_hour: 0.2,
+            concurrency: 4,
+            latency_s: 0.05,
+            provisioning_median_s: 180.0,
+            provisioning_sigma: 0.2,
+            drain_s: 30,
+            timeout_s: 60.0,
+        };
+        let q = |name: &str, statistic, period| {
+            MetricQuery::Stat(MetricStat {
+                namespace: "AWS/SageMaker".into(),
+                name: name.into(),
+                dimensions: vec![],
+                statistic,
+                period: Seconds(period),
+            })
+        };
+        let queries = [
+            q("ConcurrentRequestsPerModel", Statistic::Maximum, 10),
+            q("Invocations", Statistic::Sum, 60),
+        ];
+        let model = CloudWatchModel {
+            delay_min_s: 0,
+            delay_max_s: 0,
+        };
+        // A fixed fleet of 8 with constant traffic: 600 requests a minute.
+        let mut fleet = Fleet::new(&spec, 8, 7, false);
+        let mut cw = CloudWatch::new(&queries, &[30, 5], Timestamp(0), model, 1);
+        let mut total_in_flight = 0.0;
+        for i in 0..5 {
+            let now = Timestamp(i * 60);
+            let s = fleet.serve(600.0, &[], now, 60.0);
+            total_in_flight = s.arrivals / 60.0 * s.mean_s;
+            cw.record(now, 60, &s, fleet.in_service());
+        }
+        let w = cw.window(MetricId(0)).unwrap();
+        let per_container = w.values.last().copied().flatten().unwrap();
+        assert!(total_in_flight > 0.4, "{total_in_flight}");
+        assert!(
+            (per_container - total_in_flight / 8.0).abs() < 1e-9,
+            "one container's {per_container}, the variant's {total_in_flight}"
+        );
+        // The variant's total is a different metric: Invocations.
+        let inv = cw.window(MetricId(1)).unwrap();
+        assert_eq!(inv.values.last().copied().flatten(), Some(600.0));
     }
 
     #[test]

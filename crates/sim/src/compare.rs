@@ -244,8 +244,9 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
 /// - `k8s-hpa`: Kubernetes HPA on the per-minute `Invocations` through a CloudWatch metrics
 ///   adapter, at the AWS emulation's per-instance target: tolerance 0.1, 300 s scale-down
 ///   stabilisation, no panic.
-/// - `knative-kpa`: Knative's KPA on concurrency (the 10-second `ConcurrentRequestsPerModel`)
-///   at 70 % of an instance's concurrency: 60 s stable window, panic window of one 10 s
+/// - `knative-kpa`: Knative's KPA on concurrency (the 10-second `ConcurrentRequestsPerModel`,
+///   one model container's, times the containers in service, as the KPA sums its pods') at
+///   70 % of an instance's concurrency: 60 s stable window, panic window of one 10 s
 ///   period (Knative: 6 s), panic at 2×, no tolerance, no scale-down delay.
 /// - `keda-cloudwatch`: KEDA's CloudWatch scaler with its defaults (metricStatPeriod and
 ///   metricCollectionTime 300 s: the newest five-minute datapoint), `Invocations` summed (its
@@ -266,6 +267,7 @@ pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
             MetricQuery::sagemaker("Invocations", Statistic::Sum, Seconds(60)),
             BurstSpec {
                 metric: MetricId(0),
+                per_unit: false,
                 target: per_minute,
                 stable_window: Seconds(60),
                 panic_window: Seconds(60),
@@ -284,6 +286,8 @@ pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
             ),
             BurstSpec {
                 metric: MetricId(0),
+                // Knative sums its pods' concurrency: one container's × the containers.
+                per_unit: true,
                 target: kpa_target,
                 stable_window: Seconds(60),
                 panic_window: Seconds(10),
@@ -298,6 +302,7 @@ pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
             MetricQuery::sagemaker("Invocations", Statistic::Sum, Seconds(300)),
             BurstSpec {
                 metric: MetricId(0),
+                per_unit: false,
                 target: per_minute * 5.0,
                 stable_window: Seconds(300),
                 panic_window: Seconds(300),
