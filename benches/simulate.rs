@@ -122,6 +122,7 @@ fn main() {
                             evaluation_interval: 60,
                             cloudwatch: CloudWatchModel::default(),
                             seed: endpoint_seed(7, i),
+                            emit: false,
                         };
                         let out = run_aws(&t, &replay, &[], false);
                         actions += u64::from(out.acc.actions);
@@ -169,6 +170,7 @@ fn main() {
         evaluation_interval: 60,
         cloudwatch: CloudWatchModel::default(),
         seed: 1,
+        emit: false,
     };
     let t3 = Instant::now();
     let out = run_aws(&t, &replay, &[], false);

@@ -56,6 +56,10 @@ enum Command {
         /// Write a self-contained HTML report with charts here.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Write every datapoint each contender's policies saw, as CloudWatch GetMetricData
+        /// JSON (each result's Label is the metric name), with the calls each made.
+        #[arg(long)]
+        emit_metrics: Option<PathBuf>,
     },
     /// Run the daemon: read CloudWatch, decide, move capacity through Application Auto Scaling.
     Run {
@@ -172,13 +176,17 @@ fn main() -> ExitCode {
             seed,
             json,
             report,
+            emit_metrics,
         } => cli::simulate::simulate(
             &scenario,
             trace,
             policies,
             seed,
-            json.as_deref(),
-            report.as_deref(),
+            cli::simulate::Outputs {
+                json: json.as_deref(),
+                report: report.as_deref(),
+                emit_metrics: emit_metrics.as_deref(),
+            },
         ),
         Command::Healthcheck { url } => cli::healthcheck::healthcheck(&url),
         #[cfg(feature = "aws")]

@@ -73,6 +73,7 @@ fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
             delay_max_s: 0,
         },
         seed: 3,
+        emit: false,
     };
     let out = run_aws(&t, &replay, &[], true);
     let s = &out.in_service;

@@ -1,19 +1,33 @@
 //! `sagescale simulate`: replay a trace through every contender and print the comparison.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::out;
 
-/// Simulate the scenario at `path`, with its overrides, writing JSON and HTML if asked.
+/// Where `simulate` writes beside the terminal table.
+pub struct Outputs<'a> {
+    /// The results as JSON.
+    pub json: Option<&'a Path>,
+    /// The HTML report.
+    pub report: Option<&'a Path>,
+    /// The datapoints each contender's policies saw, as `GetMetricData` JSON.
+    pub emit_metrics: Option<&'a Path>,
+}
+
+/// Simulate the scenario at `path`, with its overrides, writing what `outputs` asks for.
 pub fn simulate(
-    path: &std::path::Path,
+    path: &Path,
     trace: Option<PathBuf>,
     policies: Vec<PathBuf>,
     seed: Option<u64>,
-    json: Option<&std::path::Path>,
-    report: Option<&std::path::Path>,
+    outputs: Outputs<'_>,
 ) -> ExitCode {
+    let Outputs {
+        json,
+        report,
+        emit_metrics,
+    } = outputs;
     use std::io::IsTerminal;
 
     use sagescale::sim::{compare, report as rep, scenario};
@@ -30,7 +44,7 @@ pub fn simulate(
         }
     };
     let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let comparison = compare::compare(&s, progress);
+    let comparison = compare::compare_emitting(&s, progress, emit_metrics.is_some());
     let summary = rep::summarise(&s, &comparison);
     out(&rep::table(&summary));
     if let Some(p) = json {
@@ -45,6 +59,14 @@ pub fn simulate(
             eprintln!("{}: cannot write: {e}", p.display());
             return ExitCode::FAILURE;
         }
+    }
+    if let Some(p) = emit_metrics {
+        let text = serde_json::to_string(&rep::emitted_json(&s, &comparison)).unwrap_or_default();
+        if let Err(e) = std::fs::write(p, text + "\n") {
+            eprintln!("{}: cannot write: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("datapoints and calls written to {}", p.display());
     }
     if let Some(p) = report {
         if let Err(e) = std::fs::write(p, rep::html(&s, &comparison, &summary)) {

@@ -148,6 +148,8 @@ pub struct CloudWatch {
     rng: StdRng,
     /// The quality series' value over the interval being recorded (NaN: none).
     quality: f64,
+    /// Every datapoint published, `(metric, period end, value)`, when asked to keep them.
+    log: Option<Vec<(u32, Timestamp, f64)>>,
 }
 
 impl CloudWatch {
@@ -212,6 +214,7 @@ impl CloudWatch {
             model,
             rng: StdRng::seed_from_u64(seed),
             quality: f64::NAN,
+            log: None,
         }
     }
 
@@ -231,6 +234,8 @@ impl CloudWatch {
 
     /// Record an interval `[now, now + dt)` of service by `instances`, publish the periods it
     /// completes, and make readable what has passed its ingestion delay by `now + dt`.
+    ///
+    /// With [`Self::keep_datapoints`], every datapoint published is also logged.
     pub fn record(&mut self, now: Timestamp, dt: i64, service: &Service, instances: u32) {
         let end = now.0 + dt;
         for (id, t) in self.tracks.iter_mut().enumerate() {
@@ -313,6 +318,13 @@ impl CloudWatch {
                     self.last_visible = visible;
                     self.pending
                         .push_back((visible, id, Timestamp(t.period_end), value));
+                    if let (Some(log), Some(v)) = (self.log.as_mut(), value) {
+                        log.push((
+                            u32::try_from(id).unwrap_or(u32::MAX),
+                            Timestamp(t.period_end),
+                            v,
+                        ));
+                    }
                     t.acc = Accum::default();
                     t.period_end += t.period;
                 }
@@ -416,6 +428,19 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
         | Known::ApproximateBacklogSizePerInstance
         | Known::ApproximateAgeOfOldestRequest
         | Known::HasBacklogWithoutCapacity => None,
+    }
+}
+
+impl CloudWatch {
+    /// Keep every datapoint published from now on (for `simulate --emit-metrics`).
+    pub fn keep_datapoints(&mut self) {
+        self.log.get_or_insert_with(Vec::new);
+    }
+
+    /// The datapoints kept, `(metric, period end, value)`, in publication order; missing
+    /// periods are absent, as in `GetMetricData`.
+    pub fn take_datapoints(&mut self) -> Vec<(u32, Timestamp, f64)> {
+        self.log.take().unwrap_or_default()
     }
 }
 

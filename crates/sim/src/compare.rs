@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::oracle::{need, need_async, schedule};
 use super::quality::{without_guard, PairRun};
 use super::results::Accumulator;
-use super::run::{run, Driver, Replay, RunOutput};
+use super::run::{run, Driver, Emitted, Replay, RunOutput};
 use super::run::{run_pair, Variant};
 use super::scenario::{Scenario, SimTarget};
 use super::serverless::oracle_schedule;
@@ -47,6 +47,8 @@ pub struct EndpointRun {
     pub in_service: Vec<u32>,
     /// p99 per interval, ms.
     pub p99_ms: Vec<f32>,
+    /// With `--emit-metrics`: the contender's metric queries, and what it saw and did.
+    pub emitted: Option<(Vec<MetricQuery>, Emitted)>,
 }
 
 /// One contender over all endpoints.
@@ -437,6 +439,13 @@ pub fn endpoint_seed(seed: u64, index: usize) -> u64 {
 /// Run the comparison. `progress` shows a bar on a terminal.
 #[must_use]
 pub fn compare(s: &Scenario, progress: bool) -> Comparison {
+    compare_emitting(s, progress, false)
+}
+
+/// Run the comparison, keeping with `emit` every datapoint each contender's policies saw and
+/// every call they made (`simulate --emit-metrics`).
+#[must_use]
+pub fn compare_emitting(s: &Scenario, progress: bool, emit: bool) -> Comparison {
     let dt = s.trace.step.0;
     let peers: Vec<Vec<Baseline>> = s.targets.iter().map(peer_baselines).collect();
     let runs_total =
@@ -505,7 +514,10 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     }
 
     let models: Vec<Vec<&[f64]>> = s.targets.iter().map(|t| s.model_arrivals(t)).collect();
-    let replay = |i: usize| Replay::of(s, i, &arrivals[i], &models[i]);
+    let replay = |i: usize| Replay {
+        emit,
+        ..Replay::of(s, i, &arrivals[i], &models[i])
+    };
     let mut contenders = Vec::new();
     for p in &s.policies {
         let mut runs = Vec::new();
@@ -519,6 +531,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
             runs.push(endpoint_run(
                 t,
                 run(t, &replay(i), &demand[i], &driver, true),
+                &p.set.metrics,
             ));
             bar.inc(1);
         }
@@ -530,7 +543,12 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     }
     let mut runs = Vec::new();
     for (i, t) in s.targets.iter().enumerate() {
-        runs.push(endpoint_run(t, run_aws(t, &replay(i), &demand[i], true)));
+        let (_, aws_metrics, _) = aws_baseline(t);
+        runs.push(endpoint_run(
+            t,
+            run_aws(t, &replay(i), &demand[i], true),
+            &aws_metrics,
+        ));
         bar.inc(1);
     }
     contenders.push(Contender {
@@ -562,6 +580,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
             runs.push(endpoint_run(
                 t,
                 run(t, &replay(i), &demand[i], &driver, true),
+                &b.metrics,
             ));
             bar.inc(1);
         }
@@ -577,6 +596,7 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
         runs.push(endpoint_run(
             t,
             run(t, &replay(i), &demand[i], &driver, true),
+            &[],
         ));
         bar.inc(1);
     }
@@ -612,12 +632,13 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
     }
 }
 
-fn endpoint_run(t: &SimTarget, o: RunOutput) -> EndpointRun {
+fn endpoint_run(t: &SimTarget, o: RunOutput, queries: &[MetricQuery]) -> EndpointRun {
     EndpointRun {
         target: t.name.clone(),
         acc: o.acc,
         price_per_hour: t.fleet.price_per_hour,
         in_service: o.in_service,
         p99_ms: o.p99_ms,
+        emitted: o.emitted.map(|e| (queries.to_vec(), e)),
     }
 }

@@ -65,6 +65,8 @@ pub struct Replay<'a> {
     pub cloudwatch: CloudWatchModel,
     /// Seed for this endpoint's random draws (shared by every policy: common random numbers).
     pub seed: u64,
+    /// Keep the datapoints the policies saw and the calls they made (`--emit-metrics`).
+    pub emit: bool,
 }
 
 impl<'a> Replay<'a> {
@@ -85,6 +87,7 @@ impl<'a> Replay<'a> {
             evaluation_interval: s.evaluation_interval,
             cloudwatch: s.cloudwatch,
             seed: super::compare::endpoint_seed(s.seed, i),
+            emit: false,
         }
     }
 }
@@ -97,6 +100,33 @@ pub struct RunOutput {
     pub in_service: Vec<u32>,
     /// p99 latency per interval, ms (NaN without traffic).
     pub p99_ms: Vec<f32>,
+    /// What the policies saw and did, when the replay asked to emit it.
+    pub emitted: Option<Emitted>,
+}
+
+/// What one target's policies saw and did over a run: for `simulate --emit-metrics`, and for
+/// checking a replay against the daemon.
+#[derive(Clone, Debug, Default)]
+pub struct Emitted {
+    /// Every datapoint published, `(metric id in the policy set, period end, value)`.
+    pub datapoints: Vec<(u32, Timestamp, f64)>,
+    /// Every `RegisterScalableTarget` call the decision core made.
+    pub calls: Vec<EmittedCall>,
+}
+
+/// One call the decision core made in a simulated run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct EmittedCall {
+    /// When (the evaluation instant).
+    pub at: Timestamp,
+    /// The capacity the engine started from (Application Auto Scaling's current).
+    pub current: Capacity,
+    /// `MinCapacity` registered.
+    pub min: Capacity,
+    /// `MaxCapacity` registered.
+    pub max: Capacity,
+    /// Why.
+    pub purpose: sagescale_core::actuation::Purpose,
 }
 
 /// A fleet for `target` starting at `initial` instances, with its model cache if it has one.
@@ -242,6 +272,10 @@ fn drive(
         sims.iter().map(|s| Ok(s.capacity())).collect();
     let every = i64::from(replay.evaluation_interval.max(1));
     let base_share = sims[0].weight.unwrap_or(1.0);
+    let mut calls = Vec::new();
+    if replay.emit {
+        sims[0].cw.keep_datapoints();
+    }
     for i in 0..replay.arrivals.len() {
         let now = Timestamp(replay.start.0 + i as i64 * dt);
         let total = replay.arrivals[i];
@@ -295,6 +329,15 @@ fn drive(
         core.decide(specs, &caps, |k| &sims[k].cw, end, DEFAULT_PIN_TIMEOUT);
         for k in 0..sims.len() {
             if let Some(call) = core.call(k) {
+                if replay.emit && k == 0 {
+                    calls.push(EmittedCall {
+                        at: end,
+                        current: core.decision(0).current,
+                        min: call.min,
+                        max: call.max,
+                        purpose: call.purpose,
+                    });
+                }
                 if sims[k].register(call.min, call.max, end) && k == 0 {
                     rec.out.acc.actions += 1;
                 }
@@ -316,6 +359,12 @@ fn drive(
                 }
             }
         }
+    }
+    if replay.emit {
+        rec.out.emitted = Some(Emitted {
+            datapoints: sims[0].cw.take_datapoints(),
+            calls,
+        });
     }
 }
 
@@ -340,6 +389,7 @@ pub fn run(
             acc: Accumulator::default(),
             in_service: Vec::with_capacity(cap),
             p99_ms: Vec::with_capacity(cap),
+            emitted: None,
         },
         record,
         demand,
@@ -450,6 +500,7 @@ pub fn run_pair(
             acc: Accumulator::default(),
             in_service: Vec::new(),
             p99_ms: Vec::new(),
+            emitted: None,
         },
         record: false,
         demand: &[],

@@ -1,6 +1,7 @@
 //! What a comparison reports: a summary with a stable JSON schema (docs/simulator.md), the
 //! terminal table, and a self-contained HTML page with SVG charts.
 
+mod emitted;
 mod html;
 mod table;
 mod tune;
@@ -11,6 +12,7 @@ use super::compare::{Comparison, Contender, GuardComparison, Kind};
 use super::results::{Accumulator, Elasticity};
 use super::scenario::Scenario;
 
+pub use emitted::emitted_json;
 pub use html::html;
 pub use table::table;
 pub use tune::{tune_html, tune_table};
