@@ -112,6 +112,9 @@ pub struct Emitted {
     pub datapoints: Vec<(u32, Timestamp, f64)>,
     /// Every `RegisterScalableTarget` call the decision core made.
     pub calls: Vec<EmittedCall>,
+    /// At every evaluation, the capacity the decision core was given (what the daemon would
+    /// have read from SageMaker and Application Auto Scaling).
+    pub capacities: Vec<(Timestamp, TargetCapacity)>,
 }
 
 /// One call the decision core made in a simulated run.
@@ -273,6 +276,7 @@ fn drive(
     let every = i64::from(replay.evaluation_interval.max(1));
     let base_share = sims[0].weight.unwrap_or(1.0);
     let mut calls = Vec::new();
+    let mut capacities = Vec::new();
     if replay.emit {
         sims[0].cw.keep_datapoints();
     }
@@ -326,6 +330,9 @@ fn drive(
             sim.fleet.advance(end);
             *cap = Ok(sim.capacity());
         }
+        if replay.emit {
+            capacities.push((end, sims[0].capacity()));
+        }
         core.decide(specs, &caps, |k| &sims[k].cw, end, DEFAULT_PIN_TIMEOUT);
         for k in 0..sims.len() {
             if let Some(call) = core.call(k) {
@@ -364,6 +371,7 @@ fn drive(
         rec.out.emitted = Some(Emitted {
             datapoints: sims[0].cw.take_datapoints(),
             calls,
+            capacities,
         });
     }
 }
