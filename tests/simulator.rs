@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sagescale::engine::Timestamp;
+use sagescale::sim::baselines::run_aws;
 use sagescale::sim::cloudwatch::CloudWatchModel;
-use sagescale::sim::compare::{compare, run_aws, Kind};
+use sagescale::sim::compare::{compare, Kind};
 use sagescale::sim::fleet::FleetSpec;
 use sagescale::sim::oracle::Slo;
 use sagescale::sim::report::{summarise, table};

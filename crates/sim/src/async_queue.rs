@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::fleet::{FleetSpec, Service};
+use super::service::{FleetSpec, Service};
 
 /// The backlog: chunks of requests by arrival time, oldest first.
 #[derive(Clone, Debug, Default)]

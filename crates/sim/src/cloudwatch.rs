@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use super::fleet::Service;
+use super::service::Service;
 use sagescale_engine::{Seconds, Timestamp};
 use sagescale_metrics::catalogue::{self, Known};
 use sagescale_metrics::expression::{self, Expr};

@@ -5,8 +5,11 @@
 //! generators owned by the run; nothing reads the wall clock.
 
 pub mod async_queue;
+pub mod baselines;
 pub mod cloudwatch;
 pub mod compare;
+pub mod contender;
+pub mod demand;
 pub mod fleet;
 pub mod model_cache;
 pub mod oracle;
@@ -17,5 +20,7 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod serverless;
+pub mod service;
+pub mod slo;
 pub mod trace;
 pub mod tune;

@@ -9,19 +9,10 @@
 //! (the gap) and relaunching it (the lead time). Levels do not interact, so the sum of each
 //! level's optimum is the optimum.
 
-use super::fleet::FleetSpec;
 use super::queueing::ResponseTime;
+use super::service::FleetSpec;
 
-/// A latency and error-rate objective.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Slo {
-    /// Latency bound at the percentile, seconds.
-    pub latency_s: f64,
-    /// The percentile, e.g. 0.99.
-    pub percentile: f64,
-    /// Largest acceptable fraction of failed requests in an interval.
-    pub max_error_rate: f64,
-}
+pub use super::slo::Slo;
 
 /// The least number of instances serving `arrivals` over `dt` seconds within the SLO, at
 /// least `floor`, at most `cap`.

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::fleet::Service;
-use super::oracle::Slo;
+use super::service::Service;
+use super::slo::Slo;
 
 /// Log-spaced latency histogram, 1 ms to 100 s, weighted by requests.
 #[derive(Clone, Debug)]

@@ -86,7 +86,7 @@ impl<'a> Replay<'a> {
             dt: s.trace.step.0,
             evaluation_interval: s.evaluation_interval,
             cloudwatch: s.cloudwatch,
-            seed: super::compare::endpoint_seed(s.seed, i),
+            seed: endpoint_seed(s.seed, i),
             emit: false,
         }
     }
@@ -535,4 +535,13 @@ pub fn run_pair(
     out.slo_violation_minutes = (ag.violation_seconds + af.violation_seconds) / 60.0;
     out.failed_requests = ag.failed + af.failed;
     out
+}
+
+/// Mix a seed with an endpoint index (splitmix64), so endpoints draw independently.
+#[must_use]
+pub fn endpoint_seed(seed: u64, index: usize) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(index as u64 + 1));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }

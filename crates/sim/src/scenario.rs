@@ -500,6 +500,31 @@ pub fn compared_policy(
             name: name.clone(),
             problems,
         })?;
+    compared_set(name, set, p, targets)
+}
+
+/// A policy given as text (reported under `p`, whose extension gives the format), matched to
+/// the scenario's targets: what `tune` compiles each candidate with, in memory.
+pub fn compared_policy_text(
+    name: String,
+    p: &Path,
+    text: &str,
+    targets: &[SimTarget],
+) -> Result<ComparedPolicy, ScenarioError> {
+    let set = sagescale_policy::load_text(p, text).map_err(|problems| ScenarioError::Policy {
+        name: name.clone(),
+        problems,
+    })?;
+    compared_set(name, set, p, targets)
+}
+
+/// Match a compiled set's targets to the scenario's.
+fn compared_set(
+    name: String,
+    set: PolicySet,
+    p: &Path,
+    targets: &[SimTarget],
+) -> Result<ComparedPolicy, ScenarioError> {
     let mut target_of = Vec::new();
     for t in targets {
         let found = set

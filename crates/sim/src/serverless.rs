@@ -24,7 +24,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use statrs::distribution::LogNormal;
 
-use super::fleet::Service;
+use super::service::Service;
 
 /// The Erlang B loss below which a concurrency is taken as the endpoint's peak.
 const PEAK_LOSS: f64 = 0.001;
@@ -263,7 +263,7 @@ impl ServerlessPool {
         } else {
             0.0
         };
-        s.serverless = Some(super::fleet::ServerlessService {
+        s.serverless = Some(super::service::ServerlessService {
             pc_invocations: sp.on_pc,
             spillover: sp.spillover,
             pc_executions: sp.pc_executions,
@@ -285,7 +285,7 @@ impl ServerlessPool {
 pub fn oracle_schedule(
     spec: &ServerlessSpec,
     latency_s: f64,
-    slo: &super::oracle::Slo,
+    slo: &super::slo::Slo,
     arrivals: &[f64],
     dt: f64,
     floor: u32,

@@ -16,9 +16,9 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::compare::run_aws;
+use super::baselines::run_aws;
 use super::run::{run, Driver, Replay};
-use super::scenario::{compared_policy, Scenario};
+use super::scenario::{compared_policy_text, Scenario};
 
 /// One placeholder: its name and the values it takes, as text.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -192,13 +192,17 @@ impl Template {
         out
     }
 
-    fn extension(&self) -> &str {
-        self.path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.rsplit('.').next())
-            .filter(|e| matches!(*e, "yaml" | "yml"))
-            .unwrap_or("toml")
+    /// The name candidates are compiled under: the template's path, with `.toml` added when
+    /// its name gives no format (a YAML template must end in `.yaml` or `.yml`).
+    fn candidate_name(&self) -> PathBuf {
+        match self.path.extension().and_then(|e| e.to_str()) {
+            Some("toml" | "yaml" | "yml") => self.path.clone(),
+            _ => {
+                let mut name = self.path.clone().into_os_string();
+                name.push(".toml");
+                PathBuf::from(name)
+            }
+        }
     }
 }
 
@@ -375,8 +379,6 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
     }
     let grid = template.grid_size();
     let todo = plan(grid, o.budget, s.seed, o.shard);
-    let dir = std::env::temp_dir().join(format!("sagescale-tune-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
 
     let bar = if o.progress {
         let b = indicatif::ProgressBar::with_draw_target(
@@ -403,7 +405,7 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&index) = todo.get(k) else { break };
-                        mine.push(candidate(s, template, index, &dir, &arrivals, &models));
+                        mine.push(candidate(s, template, index, &arrivals, &models));
                         bar.inc(1);
                     }
                     mine
@@ -416,7 +418,6 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
             .collect()
     });
     bar.finish_and_clear();
-    let _ = std::fs::remove_dir_all(&dir);
     results.sort_by_key(|c| c.index);
     // A shard may hold only invalid candidates; the merged search decides.
     if o.shard.is_none() && !results.is_empty() && results.iter().all(|c| c.error.is_some()) {
@@ -440,7 +441,6 @@ fn candidate(
     s: &Scenario,
     template: &Template,
     index: usize,
-    dir: &Path,
     arrivals: &[Vec<f64>],
     models: &[Vec<&[f64]>],
 ) -> Candidate {
@@ -453,21 +453,17 @@ fn candidate(
         failed_requests: f64::NAN,
         error: None,
     };
-    let path = dir.join(format!("candidate-{index}.{}", template.extension()));
-    if let Err(e) = std::fs::write(&path, template.render(index)) {
-        c.error = Some(format!("{}: {e}", path.display()));
-        return c;
-    }
-    let policy = compared_policy(format!("candidate-{index}"), &path, &s.targets);
-    let _ = std::fs::remove_file(&path);
+    // Compiled from text, reported under the template's own path: no file is written.
+    let policy = compared_policy_text(
+        format!("candidate-{index}"),
+        &template.candidate_name(),
+        &template.render(index),
+        &s.targets,
+    );
     let policy = match policy {
         Ok(p) => p,
         Err(e) => {
-            let shown = e.to_string().replace(
-                &path.display().to_string(),
-                &template.path.display().to_string(),
-            );
-            c.error = Some(shown);
+            c.error = Some(e.to_string());
             return c;
         }
     };

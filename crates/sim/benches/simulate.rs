@@ -5,17 +5,17 @@
 
 use std::time::Instant;
 
-use sagescale::engine::{
+use sagescale_engine::{
     evaluate, CapacityInput, Decision, EngineSettings, Seconds, TargetState, Timestamp,
 };
-use sagescale::metrics::{MetricId, ObservationSet};
-use sagescale::sim::cloudwatch::CloudWatchModel;
-use sagescale::sim::compare::{aws_baseline, endpoint_seed, run_aws};
-use sagescale::sim::fleet::FleetSpec;
-use sagescale::sim::oracle::Slo;
-use sagescale::sim::run::Replay;
-use sagescale::sim::scenario::SimTarget;
-use sagescale::sim::trace::{self, TraceOptions};
+use sagescale_metrics::{MetricId, ObservationSet};
+use sagescale_sim::baselines::{aws_baseline, run_aws};
+use sagescale_sim::cloudwatch::CloudWatchModel;
+use sagescale_sim::fleet::FleetSpec;
+use sagescale_sim::oracle::Slo;
+use sagescale_sim::run::{endpoint_seed, Replay};
+use sagescale_sim::scenario::SimTarget;
+use sagescale_sim::trace::{self, TraceOptions};
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -145,7 +145,10 @@ fn main() {
     println!("peak RSS: {:.0} MiB", peak_rss_mib());
 
     // Replay against parse, on the real World Cup 98 trace (125,310 minutes).
-    let path = std::path::Path::new("simulations/traces/worldcup98_requests_per_minute.csv.gz");
+    // Benches run in the package's directory; the trace is at the repository root.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../simulations/traces/worldcup98_requests_per_minute.csv.gz");
+    let path = path.as_path();
     let t2 = Instant::now();
     let wc = match trace::read(
         path,
