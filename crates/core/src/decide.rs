@@ -45,6 +45,9 @@ pub enum Applied {
 #[derive(Debug)]
 pub struct DecisionCore {
     settings: EngineSettings,
+    /// Keep each target's state from before its decision, so a call that is not made can be
+    /// undone (the daemon). A driver whose calls cannot fail (the simulator) skips it.
+    undoable: bool,
     guards: Guards,
     states: Vec<TargetState>,
     before: Vec<TargetState>,
@@ -67,6 +70,7 @@ impl DecisionCore {
         let n = targets.len();
         Self {
             settings,
+            undoable: true,
             guards: Guards::new(targets),
             before: states.clone(),
             states,
@@ -82,6 +86,16 @@ impl DecisionCore {
     pub fn fresh(targets: &[TargetSpec], settings: EngineSettings) -> Self {
         let states = targets.iter().map(TargetState::new).collect();
         Self::new(targets, states, vec![None; targets.len()], settings)
+    }
+
+    /// For a driver whose calls cannot fail or be refused (the simulator, whose Application
+    /// Auto Scaling always accepts them): no state is kept to undo a call with, which saves
+    /// copying every target's state at every evaluation. Such a driver reports only
+    /// [`Applied::Made`] and [`Applied::DryRun`].
+    #[must_use]
+    pub fn without_undo(mut self) -> Self {
+        self.undoable = false;
+        self
     }
 
     /// Decide every target at `now`. `caps[i]` is target `i`'s capacity as read this cycle (an
@@ -109,14 +123,19 @@ impl DecisionCore {
             let Ok(cap) = &caps[i] else {
                 continue;
             };
-            self.before[i].clone_from(&self.states[i]);
+            if self.undoable {
+                self.before[i].clone_from(&self.states[i]);
+            }
+            let guarded = self.guards.any();
             let input = CapacityInput {
                 current: engine_current(cap, self.pins[i]),
                 in_service: Some(cap.current),
                 status: cap.status,
                 suspended: cap.registration.map(|r| r.suspended).unwrap_or_default(),
-                traffic: self.guards.traffic(i, caps),
-                guard_floor: self.guards.floor(i, &self.decisions),
+                traffic: guarded.then(|| self.guards.traffic(i, caps)).flatten(),
+                guard_floor: guarded
+                    .then(|| self.guards.floor(i, &self.decisions))
+                    .flatten(),
             };
             evaluate(
                 &self.settings,
@@ -134,6 +153,10 @@ impl DecisionCore {
                 now,
                 pin_timeout,
             ));
+        }
+        if !self.guards.any() {
+            // No quality guard: no weight call can arise (the cells stay `None`).
+            return;
         }
         for (i, spec) in targets.iter().enumerate() {
             self.weight_calls[i] = self
@@ -174,10 +197,15 @@ impl DecisionCore {
         &self.decisions[i]
     }
 
-    /// Target `i`'s engine state before this cycle's decision.
+    /// Target `i`'s engine state before this cycle's decision (this cycle's, for a core
+    /// without undo).
     #[must_use]
     pub fn state_before(&self, i: usize) -> &TargetState {
-        &self.before[i]
+        if self.undoable {
+            &self.before[i]
+        } else {
+            &self.states[i]
+        }
     }
 
     /// Every target's engine state.
@@ -215,13 +243,17 @@ impl DecisionCore {
                     self.pins[i] = p.pin;
                 }
             }
-            Applied::Undone => self.states[i].clone_from(&self.before[i]),
+            Applied::Undone => {
+                debug_assert!(self.undoable, "a core without undo was asked to undo");
+                self.states[i].clone_from(&self.before[i]);
+            }
             Applied::DryRun => {}
         }
     }
 
     /// Forget this cycle's decisions (a follower, which decides only to keep its caches warm).
     pub fn discard(&mut self) {
+        debug_assert!(self.undoable, "a core without undo was asked to discard");
         for (s, b) in self.states.iter_mut().zip(&self.before) {
             s.clone_from(b);
         }

@@ -49,6 +49,12 @@ impl Guards {
         Self { order, pairs }
     }
 
+    /// Whether any target has a quality guard.
+    #[must_use]
+    pub fn any(&self) -> bool {
+        !self.pairs.is_empty()
+    }
+
     /// Target `i`'s guard's fallback, if it has a guard.
     fn fallback(&self, i: usize) -> Option<usize> {
         self.pairs.iter().find(|&&(g, _)| g == i).map(|&(_, f)| f)

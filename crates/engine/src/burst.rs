@@ -6,8 +6,8 @@
 //! (`Invocations`), or its value × the capacity in service when it measures one unit
 //! (`per_unit`: `ConcurrentRequestsPerModel` measures one model container), as the HPA forms
 //! an AverageValue target's total. Each per-unit datapoint is multiplied by the capacity that
-//! was in service when its period ended (the policy remembers what it saw at its recent
-//! evaluations), not by today's: CloudWatch's datapoints arrive a minute or two late, and
+//! was in service when its period ended (the target remembers what it saw at its recent
+//! evaluations, [`CapacitySeen`]), not by today's: CloudWatch's datapoints arrive a minute or two late, and
 //! multiplying a datapoint measured on the old fleet by the new one would feed each change
 //! back into the next. Its parts:
 //! - **Stable window.** The load is the mean of the datapoints present in the newest
@@ -69,54 +69,64 @@ pub struct BurstSpec {
 }
 
 /// What a burst-aware policy remembers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BurstState {
     /// Highest recommendation per slot of the stabilisation window: (slot number, capacity).
     pub slots: [(i64, Capacity); SLOTS],
     /// Panic mode lasts until this instant.
     pub panic_until: Option<Timestamp>,
-    /// Capacity in service at recent evaluations, `(time, capacity)`, oldest overwritten
-    /// first (`per_unit` policies only; `i64::MIN` marks an empty slot).
-    #[serde(default = "no_capacity_seen")]
-    pub seen: [(i64, Capacity); SEEN],
-    /// The slot of `seen` written next.
-    #[serde(default)]
-    pub seen_next: u8,
 }
 
-fn no_capacity_seen() -> [(i64, Capacity); SEEN] {
-    [(i64::MIN, 0); SEEN]
+/// The capacity a target had in service at its recent evaluations, so a per-unit datapoint is
+/// multiplied by the units that produced it. Target-level (capacity in service is the
+/// target's); empty, and never written, unless the target has a per-unit policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapacitySeen {
+    /// `(time, capacity)`, [`SEEN`] slots once sized, oldest overwritten first (`i64::MIN`
+    /// marks an empty slot).
+    ring: Vec<(i64, Capacity)>,
+    /// The slot written next.
+    next: u8,
 }
 
-impl Default for BurstState {
-    fn default() -> Self {
+impl CapacitySeen {
+    /// A ring with room for [`SEEN`] evaluations.
+    #[must_use]
+    pub fn with_room() -> Self {
         Self {
-            slots: [(0, 0); SLOTS],
-            panic_until: None,
-            seen: no_capacity_seen(),
-            seen_next: 0,
+            ring: vec![(i64::MIN, 0); SEEN],
+            next: 0,
         }
     }
-}
 
-impl BurstState {
+    /// Whether the ring is sized (the target has a per-unit policy).
+    #[must_use]
+    pub fn is_kept(&self) -> bool {
+        self.ring.len() == SEEN
+    }
+
     /// Remember that `capacity` was in service at `now`.
-    fn saw(&mut self, now: Timestamp, capacity: Capacity) {
-        let last = (usize::from(self.seen_next) + SEEN - 1) % SEEN;
-        if self.seen[last].0 == now.0 {
-            self.seen[last].1 = capacity;
+    pub fn saw(&mut self, now: Timestamp, capacity: Capacity) {
+        if !self.is_kept() {
             return;
         }
-        self.seen[usize::from(self.seen_next)] = (now.0, capacity);
-        self.seen_next = u8::try_from((usize::from(self.seen_next) + 1) % SEEN).unwrap_or(0);
+        let next = usize::from(self.next) % SEEN;
+        let last = (next + SEEN - 1) % SEEN;
+        if self.ring[last].0 == now.0 {
+            self.ring[last].1 = capacity;
+            return;
+        }
+        self.ring[next] = (now.0, capacity);
+        self.next = u8::try_from((next + 1) % SEEN).unwrap_or(0);
     }
 
     /// The capacity that served the period ending at `t`: the one seen at the first
     /// evaluation at or after `t` (a change made before `t` shows there, and a datapoint
     /// ending at an evaluation was served before that evaluation's decision); `now` (the
     /// capacity serving now) when `t` is newer than every evaluation remembered.
-    fn in_service_at(&self, t: i64, now: Capacity) -> Capacity {
-        self.seen
+    #[must_use]
+    pub fn in_service_at(&self, t: i64, now: Capacity) -> Capacity {
+        self.ring
             .iter()
             .filter(|(at, _)| *at != i64::MIN && *at >= t)
             .min_by_key(|(at, _)| *at)
@@ -163,7 +173,7 @@ fn mean_of_newest(values: &[Option<f64>], n: usize) -> Option<f64> {
 fn mean_total_of_newest(
     w: &MetricWindow<'_>,
     n: usize,
-    state: &BurstState,
+    seen: &CapacitySeen,
     fallback: Capacity,
 ) -> Option<f64> {
     let (mut sum, mut count) = (0.0, 0u32);
@@ -171,7 +181,7 @@ fn mean_total_of_newest(
     for (k, v) in w.values.iter().enumerate().rev().take(n) {
         let Some(v) = v else { continue };
         let end = w.end.0 - (last - k) as i64 * i64::from(w.period.0);
-        sum += v * f64::from(state.in_service_at(end, fallback));
+        sum += v * f64::from(seen.in_service_at(end, fallback));
         count += 1;
     }
     (count > 0).then(|| sum / f64::from(count))
@@ -208,20 +218,19 @@ impl BurstSpec {
 
     /// Evaluate at `now` against `window` (already checked for staleness by the caller:
     /// `fresh_window` false means it is older than the maximum metric age). `in_service` is
-    /// the capacity serving now (below `current` while new capacity is launching).
+    /// the capacity serving now (below `current` while new capacity is launching); `seen`, the
+    /// target's capacity at its recent evaluations, this one included (for `per_unit`).
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &self,
         state: &mut BurstState,
+        seen: &CapacitySeen,
         window: Option<MetricWindow<'_>>,
         fresh_window: bool,
         current: Capacity,
         in_service: Capacity,
         now: Timestamp,
     ) -> BurstOutcome {
-        if self.per_unit {
-            state.saw(now, in_service);
-        }
         let Some(w) = window.filter(|_| fresh_window) else {
             return BurstOutcome::NoData {
                 stale: window.is_some(),
@@ -234,7 +243,7 @@ impl BurstSpec {
         );
         let load = |n| {
             if self.per_unit {
-                mean_total_of_newest(&w, n, state, in_service)
+                mean_total_of_newest(&w, n, seen, in_service)
             } else {
                 mean_of_newest(values, n)
             }
@@ -339,29 +348,25 @@ mod tests {
             ..spec()
         };
         let mut st = BurstState::default();
+        let mut seen = CapacitySeen::with_room();
+        let mut eval = |st: &mut BurstState, w, current, now: i64| {
+            seen.saw(Timestamp(now), current);
+            wants(s.evaluate(st, &seen, w, true, current, current, Timestamp(now))).0
+        };
         // Ten units served at t = 60 and 120; the datapoints ending then read 1.5 each.
         let steady = [Some(1.5), Some(1.5)];
-        assert_eq!(
-            wants(s.evaluate(&mut st, window(&steady, 120), true, 10, 10, Timestamp(60))).0,
-            10
-        );
-        assert_eq!(
-            wants(s.evaluate(&mut st, window(&steady, 120), true, 10, 10, Timestamp(120))).0,
-            10
-        );
+        assert_eq!(eval(&mut st, window(&steady, 120), 10, 60), 10);
+        assert_eq!(eval(&mut st, window(&steady, 120), 10, 120), 10);
         // The fleet has grown to 14 since, but CloudWatch still shows the datapoint measured on
         // ten: the load is 15, not 21, so the policy stays at 10 rather than chasing its tail.
         assert_eq!(
-            wants(s.evaluate(&mut st, window(&steady, 120), true, 14, 14, Timestamp(180))).0,
+            eval(&mut st, window(&steady, 120), 14, 180),
             10,
             "a datapoint of the old fleet times the new fleet would ask for 14"
         );
         // A datapoint measured on the fourteen (period ending at 240) counts fourteen.
         let later = [Some(1.5), Some(1.5), Some(1.5)];
-        assert_eq!(
-            wants(s.evaluate(&mut st, window(&later, 240), true, 14, 14, Timestamp(240))).0,
-            14
-        );
+        assert_eq!(eval(&mut st, window(&later, 240), 14, 240), 14);
     }
 
     #[test]
@@ -371,7 +376,16 @@ mod tests {
         let v = [Some(1000.0), Some(1000.0), Some(1000.0)];
         // 3,000 a period at 100 a unit would be 30 if multiplied by the 3 in service.
         assert_eq!(
-            wants(s.evaluate(&mut st, window(&v, 180), true, 10, 3, Timestamp(180))).0,
+            wants(s.evaluate(
+                &mut st,
+                &CapacitySeen::default(),
+                window(&v, 180),
+                true,
+                10,
+                3,
+                Timestamp(180)
+            ))
+            .0,
             10
         );
     }
@@ -383,18 +397,45 @@ mod tests {
         // Mean 1,000 over 3 periods: 10 units. At 10 units that is on target.
         let v = [Some(900.0), Some(1000.0), Some(1100.0)];
         assert_eq!(
-            wants(s.evaluate(&mut st, window(&v, 180), true, 10, 10, Timestamp(180))).0,
+            wants(s.evaluate(
+                &mut st,
+                &CapacitySeen::default(),
+                window(&v, 180),
+                true,
+                10,
+                10,
+                Timestamp(180)
+            ))
+            .0,
             10
         );
         // Within 10 %: hold at 11 rather than dropping to 10.
         assert_eq!(
-            wants(s.evaluate(&mut st, window(&v, 180), true, 11, 11, Timestamp(180))).0,
+            wants(s.evaluate(
+                &mut st,
+                &CapacitySeen::default(),
+                window(&v, 180),
+                true,
+                11,
+                11,
+                Timestamp(180)
+            ))
+            .0,
             11
         );
         // 1,250 on 10 units: 12.5 -> 13.
         let up = [Some(1250.0), Some(1250.0), Some(1250.0)];
         assert_eq!(
-            wants(s.evaluate(&mut st, window(&up, 240), true, 10, 10, Timestamp(240))).0,
+            wants(s.evaluate(
+                &mut st,
+                &CapacitySeen::default(),
+                window(&up, 240),
+                true,
+                10,
+                10,
+                Timestamp(240)
+            ))
+            .0,
             13
         );
     }
@@ -406,22 +447,51 @@ mod tests {
         // Stable mean (500 + 500 + 2,500)/3 = 1,167 asks 12; the panic window's 2,500 asks 25,
         // at least 2 × 10: panic.
         let burst = [Some(500.0), Some(500.0), Some(2500.0)];
-        let (n, panic) =
-            wants(s.evaluate(&mut st, window(&burst, 180), true, 10, 10, Timestamp(180)));
+        let (n, panic) = wants(s.evaluate(
+            &mut st,
+            &CapacitySeen::default(),
+            window(&burst, 180),
+            true,
+            10,
+            10,
+            Timestamp(180),
+        ));
         assert_eq!((n, panic), (25, true));
         // A minute later the burst is gone: still panicking, so no scale-in.
         let calm = [Some(500.0), Some(2500.0), Some(100.0)];
-        let (n, panic) =
-            wants(s.evaluate(&mut st, window(&calm, 240), true, 25, 25, Timestamp(240)));
+        let (n, panic) = wants(s.evaluate(
+            &mut st,
+            &CapacitySeen::default(),
+            window(&calm, 240),
+            true,
+            25,
+            25,
+            Timestamp(240),
+        ));
         assert_eq!((n, panic), (25, true));
         // After the stable window, panic is over; stabilisation still holds the highest
         // recommendation of the last 300 s (25).
         let quiet = [Some(100.0), Some(100.0), Some(100.0)];
-        let (n, panic) =
-            wants(s.evaluate(&mut st, window(&quiet, 420), true, 25, 25, Timestamp(420)));
+        let (n, panic) = wants(s.evaluate(
+            &mut st,
+            &CapacitySeen::default(),
+            window(&quiet, 420),
+            true,
+            25,
+            25,
+            Timestamp(420),
+        ));
         assert_eq!((n, panic), (25, false));
         // Once the window has passed, it scales in to what the load needs.
-        let (n, _) = wants(s.evaluate(&mut st, window(&quiet, 780), true, 25, 25, Timestamp(780)));
+        let (n, _) = wants(s.evaluate(
+            &mut st,
+            &CapacitySeen::default(),
+            window(&quiet, 780),
+            true,
+            25,
+            25,
+            Timestamp(780),
+        ));
         assert_eq!(n, 1);
     }
 
@@ -447,8 +517,15 @@ mod tests {
             (480, 600.0, 6),
         ] {
             let v = at(load);
-            let (n, _) =
-                wants(s.evaluate(&mut st, window(&v, t), true, current, current, Timestamp(t)));
+            let (n, _) = wants(s.evaluate(
+                &mut st,
+                &CapacitySeen::default(),
+                window(&v, t),
+                true,
+                current,
+                current,
+                Timestamp(t),
+            ));
             assert_eq!(n, want, "t = {t}");
             current = n;
         }
@@ -460,17 +537,41 @@ mod tests {
         let mut st = BurstState::default();
         let none = [None, None, None];
         assert_eq!(
-            s.evaluate(&mut st, window(&none, 180), true, 5, 5, Timestamp(180)),
+            s.evaluate(
+                &mut st,
+                &CapacitySeen::default(),
+                window(&none, 180),
+                true,
+                5,
+                5,
+                Timestamp(180)
+            ),
             BurstOutcome::NoData { stale: false }
         );
         let v = [Some(100.0)];
         assert_eq!(
-            s.evaluate(&mut st, window(&v, 180), false, 5, 5, Timestamp(900)),
+            s.evaluate(
+                &mut st,
+                &CapacitySeen::default(),
+                window(&v, 180),
+                false,
+                5,
+                5,
+                Timestamp(900)
+            ),
             BurstOutcome::NoData { stale: true }
         );
         // The newest datapoint missing: a desire may be computed, but it is not fresh.
         let gap = [Some(100.0), Some(100.0), None];
-        match s.evaluate(&mut st, window(&gap, 180), true, 5, 5, Timestamp(180)) {
+        match s.evaluate(
+            &mut st,
+            &CapacitySeen::default(),
+            window(&gap, 180),
+            true,
+            5,
+            5,
+            Timestamp(180),
+        ) {
             BurstOutcome::Wants { fresh, .. } => assert!(!fresh),
             BurstOutcome::NoData { .. } => panic!("had data"),
         }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::alarm::AlarmState;
-use super::burst::{BurstOutcome, BurstSpec};
+use super::burst::{BurstOutcome, BurstSpec, CapacitySeen};
 use super::deadline::{DeadlineOutcome, DeadlineSpec};
 use super::decision::{BoundSource, Bounds, Decision, Direction, Reason, Rule, Verdict};
 use super::predictive::{Forecast, PredictiveMode, PredictiveSpec};
@@ -126,6 +126,9 @@ pub fn evaluate<O: Observations + ?Sized>(
         }
     }
 
+    // The capacity serving now, remembered for per-unit metrics (a no-op without one).
+    let serving = input.in_service.unwrap_or(current);
+    state.seen.saw(now, serving);
     let in_service = input.status == EndpointStatus::InService;
     let cooling_out = state.cooldown.scale_out_at(now);
     let base_out = cooling_out.map_or(current, |c| c.base);
@@ -150,8 +153,7 @@ pub fn evaluate<O: Observations + ?Sized>(
                 step(settings, st, ps, obs, now, current, base_out, in_service, v);
             }
             PolicyKind::BurstAware(b) => {
-                let in_service = input.in_service.unwrap_or(current);
-                burst(settings, b, ps, obs, now, current, in_service, v);
+                burst(settings, b, ps, &state.seen, obs, now, current, serving, v);
             }
             PolicyKind::Predictive(p) => predict(settings, p, obs, now, current, v),
             PolicyKind::BacklogDeadline(d) => deadline(settings, d, obs, now, current, v),
@@ -480,6 +482,7 @@ fn burst<O: Observations + ?Sized>(
     settings: &EngineSettings,
     b: &BurstSpec,
     ps: &mut PolicyState,
+    seen: &CapacitySeen,
     obs: &O,
     now: Timestamp,
     current: Capacity,
@@ -488,7 +491,7 @@ fn burst<O: Observations + ?Sized>(
 ) {
     let window = obs.window(b.metric);
     let fresh = window.is_some_and(|w| w.is_fresh(now, i64::from(settings.max_metric_age.0)));
-    v.reason = match b.evaluate(&mut ps.burst, window, fresh, current, in_service, now) {
+    v.reason = match b.evaluate(&mut ps.burst, seen, window, fresh, current, in_service, now) {
         BurstOutcome::NoData { stale } => Reason::NoData { stale },
         BurstOutcome::Wants {
             capacity,

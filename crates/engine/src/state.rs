@@ -4,10 +4,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::alarm::AlarmState;
-use super::burst::BurstState;
+use super::burst::{BurstState, CapacitySeen};
 use super::quality::GuardState;
 use super::schedule::ScheduleCache;
-use super::spec::TargetSpec;
+use super::spec::{PolicyKind, TargetSpec};
 use sagescale_metrics::{Capacity, Timestamp};
 
 /// A scale-out cooldown in progress.
@@ -77,7 +77,7 @@ pub struct LastAction {
 }
 
 /// Everything the engine remembers about one target.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TargetState {
     /// Cooldown clocks.
     pub cooldown: Cooldowns,
@@ -87,14 +87,49 @@ pub struct TargetState {
     pub last_action: Option<LastAction>,
     /// Bounds in force after the last evaluation (kept while scheduled scaling is suspended).
     pub bounds: Option<(Capacity, Capacity)>,
+    /// Capacity in service at recent evaluations, kept only for a target with a per-unit
+    /// policy (empty otherwise).
+    #[serde(default)]
+    pub seen: CapacitySeen,
+}
+
+impl Clone for TargetState {
+    fn clone(&self) -> Self {
+        Self {
+            cooldown: self.cooldown,
+            policies: self.policies.clone(),
+            last_action: self.last_action,
+            bounds: self.bounds,
+            seen: self.seen.clone(),
+        }
+    }
+
+    /// Copies into the existing allocation: the decision core snapshots every target's state
+    /// each cycle, and the derived `clone_from` would allocate a new vector every time.
+    fn clone_from(&mut self, source: &Self) {
+        self.cooldown = source.cooldown;
+        self.policies.clone_from(&source.policies);
+        self.last_action = source.last_action;
+        self.bounds = source.bounds;
+        self.seen.clone_from(&source.seen);
+    }
 }
 
 impl TargetState {
     /// A fresh state for `spec`.
     #[must_use]
     pub fn new(spec: &TargetSpec) -> Self {
+        let per_unit = spec
+            .policies
+            .iter()
+            .any(|p| matches!(&p.kind, PolicyKind::BurstAware(b) if b.per_unit));
         Self {
             policies: vec![PolicyState::default(); spec.policies.len()],
+            seen: if per_unit {
+                CapacitySeen::with_room()
+            } else {
+                CapacitySeen::default()
+            },
             ..Self::default()
         }
     }
@@ -126,6 +161,13 @@ pub struct PersistedTarget {
     pub last_action: Option<PersistedAction>,
     /// Bounds in force.
     pub bounds: Option<(Capacity, Capacity)>,
+    /// Capacity in service at recent evaluations (targets with a per-unit policy).
+    #[serde(default, skip_serializing_if = "capacity_not_kept")]
+    pub seen: CapacitySeen,
+}
+
+fn capacity_not_kept(seen: &CapacitySeen) -> bool {
+    !seen.is_kept()
 }
 
 /// [`LastAction`] with the policy named.
@@ -170,6 +212,7 @@ impl PersistedState {
                     policies,
                     last_action,
                     bounds: st.bounds,
+                    seen: st.seen.clone(),
                 };
                 (spec.name.clone(), t)
             })
@@ -196,6 +239,10 @@ impl PersistedState {
                 if let Some(saved) = self.targets.get(&spec.name) {
                     st.cooldown = saved.cooldown;
                     st.bounds = saved.bounds;
+                    // Kept only while the target still has a per-unit policy.
+                    if st.seen.is_kept() && saved.seen.is_kept() {
+                        st.seen = saved.seen.clone();
+                    }
                     for (p, ps) in spec.policies.iter().zip(st.policies.iter_mut()) {
                         if let Some(s) = saved.policies.get(&p.name) {
                             *ps = *s;
@@ -216,5 +263,62 @@ impl PersistedState {
                 st
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::burst::BurstSpec;
+    use crate::spec::{PolicySpec, ScalableDimension, Workload};
+    use sagescale_metrics::{MetricId, Seconds};
+
+    fn target(per_unit: bool) -> TargetSpec {
+        TargetSpec {
+            name: "t".into(),
+            resource_id: "endpoint/e/variant/v".into(),
+            dimension: ScalableDimension::InstanceCount,
+            workload: Workload::Realtime,
+            min: 1,
+            max: 10,
+            policies: vec![PolicySpec {
+                name: "b".into(),
+                kind: PolicyKind::BurstAware(BurstSpec {
+                    metric: MetricId(0),
+                    per_unit,
+                    target: 1.5,
+                    stable_window: Seconds(60),
+                    panic_window: Seconds(60),
+                    panic_threshold: 2.0,
+                    scale_in_stabilization: Seconds(300),
+                    tolerance: 0.0,
+                    disable_scale_in: false,
+                }),
+            }],
+        }
+    }
+
+    #[test]
+    fn the_capacity_seen_is_kept_only_for_per_unit_targets_and_survives_a_restart() {
+        let spec = target(true);
+        let mut st = TargetState::new(&spec);
+        assert!(st.seen.is_kept());
+        st.seen.saw(Timestamp(60), 10);
+        st.seen.saw(Timestamp(120), 14);
+        let saved = PersistedState::snapshot(std::slice::from_ref(&spec), &[st.clone()]);
+        let restored = saved.restore(std::slice::from_ref(&spec)).unwrap();
+        assert_eq!(restored[0].seen, st.seen);
+        assert_eq!(restored[0].seen.in_service_at(100, 3), 14);
+        // A target without a per-unit policy keeps nothing, and writes nothing for it.
+        let plain = target(false);
+        let st = TargetState::new(&plain);
+        assert!(!st.seen.is_kept());
+        let saved = PersistedState::snapshot(std::slice::from_ref(&plain), &[st]);
+        assert!(saved.targets["t"].seen == CapacitySeen::default());
+        // A policy that stops being per-unit drops what was seen.
+        let from_per_unit =
+            PersistedState::snapshot(std::slice::from_ref(&spec), &[TargetState::new(&spec)]);
+        let restored = from_per_unit.restore(std::slice::from_ref(&plain)).unwrap();
+        assert!(!restored[0].seen.is_kept());
     }
 }

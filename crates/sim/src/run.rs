@@ -270,11 +270,13 @@ fn drive(
             }
         ],
     };
-    let mut core = DecisionCore::fresh(specs, EngineSettings::default());
+    // The simulated Application Auto Scaling accepts every call: nothing is ever undone.
+    let mut core = DecisionCore::fresh(specs, EngineSettings::default()).without_undo();
     let mut caps: Vec<Result<TargetCapacity, CapacityError>> =
         sims.iter().map(|s| Ok(s.capacity())).collect();
     let every = i64::from(replay.evaluation_interval.max(1));
     let base_share = sims[0].weight.unwrap_or(1.0);
+    let sims_len = sims.len();
     let mut calls = Vec::new();
     let mut capacities = Vec::new();
     if replay.emit {
@@ -283,10 +285,16 @@ fn drive(
     for i in 0..replay.arrivals.len() {
         let now = Timestamp(replay.start.0 + i as i64 * dt);
         let total = replay.arrivals[i];
-        let weights: f64 = sims.iter().map(|s| s.weight.unwrap_or(1.0)).sum();
+        let weights: f64 = if sims.len() == 1 {
+            1.0
+        } else {
+            sims.iter().map(|s| s.weight.unwrap_or(1.0)).sum()
+        };
         for (k, sim) in sims.iter_mut().enumerate() {
             sim.fleet.advance(now);
-            let share = if weights > 0.0 {
+            let share = if sims_len == 1 {
+                1.0
+            } else if weights > 0.0 {
                 sim.weight.unwrap_or(1.0) / weights
             } else {
                 0.0
