@@ -662,3 +662,35 @@ fn a_quality_section_is_checked_and_its_series_errors_name_the_line() {
         .to_string();
     assert!(e.contains("no target named `worldcup-champion`"), "{e}");
 }
+
+#[test]
+fn a_trace_spanning_millennia_is_refused_with_its_span_not_allocated() {
+    // Found by cargo-fuzz: one mistyped year made the request-log reader allocate 30 GB and
+    // abort. Every reader that sizes a series by the trace's span now refuses such a trace.
+    let dir = tmpdir("millennia");
+    for (name, text) in [
+        (
+            "requests.csv",
+            "Time,TIMESTAMP\n9176-05-10 00:00:00,146\n2024-05-10 00:00:10,238\n2024-05-10 00:00:20,268\n",
+        ),
+        (
+            "counts.csv",
+            "period,count\n2024-05-10 00:00:00,1\n2024-05-10 00:01:00,2\n9176-05-10 00:02:00,3\n",
+        ),
+        (
+            "export.json",
+            r#"{"MetricDataResults":[{"Id":"a","Label":"Invocations","Timestamps":["2024-05-10T00:00:00Z","2024-05-10T00:01:00Z","9176-05-10T00:02:00Z"],"Values":[1,2,3]}]}"#,
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let err = match trace::read(&path, &TraceOptions::default()) {
+            Ok(t) => panic!("{name}: read {} intervals", t.len()),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains(name) && err.contains("a wrong year?") && err.contains("9176-05-10"),
+            "{name}: {err}"
+        );
+    }
+}

@@ -61,7 +61,7 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Trace, At> {
         .filter(|&d| d > 0)
         .min()
         .unwrap_or(60);
-    let len = usize::try_from((last.0 - first.0) / step).unwrap_or(0) + 1;
+    let len = super::intervals(first, last, step)?;
     let mut series = Vec::new();
     for (name, pts) in points {
         // A period CloudWatch returned nothing for had no invocations.

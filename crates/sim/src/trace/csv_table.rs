@@ -133,7 +133,7 @@ fn build(
         }
     };
     let start = stamps[0];
-    let len = usize::try_from((stamps[stamps.len() - 1].0 - start.0) / step).unwrap_or(0) + 1;
+    let len = super::intervals(start, stamps[stamps.len() - 1], step)?;
     let mut series: Vec<Series> = cols
         .iter()
         .map(|&c| Series {
@@ -201,7 +201,7 @@ fn long_form(
         60
     };
     let start = distinct[0];
-    let len = usize::try_from((distinct[distinct.len() - 1].0 - start.0) / step).unwrap_or(0) + 1;
+    let len = super::intervals(start, distinct[distinct.len() - 1], step)?;
     let mut series: Vec<Series> = Vec::new();
     for ((line, rec), ts) in t.rows.iter().zip(stamps) {
         if (ts.0 - start.0) % step != 0 {
@@ -238,7 +238,7 @@ fn aggregate_requests(stamps: &[Timestamp], o: &TraceOptions) -> Result<Trace, A
     let first = stamps.iter().min().copied().unwrap_or_default();
     let last = stamps.iter().max().copied().unwrap_or_default();
     let start = Timestamp(first.0.div_euclid(step) * step);
-    let len = usize::try_from((last.0 - start.0) / step).unwrap_or(0) + 1;
+    let len = super::intervals(start, last, step)?;
     let mut counts = vec![0.0; len];
     for ts in stamps {
         counts[usize::try_from((ts.0 - start.0) / step).unwrap_or(0)] += 1.0;

@@ -171,6 +171,24 @@ impl At {
     }
 }
 
+/// The most intervals a trace may span: 20 M (160 MB per series), 38 years of minutes or
+/// seven months of seconds. More is a typo in a timestamp far more often than real traffic,
+/// and allocating it would abort the process instead of reporting the file.
+pub const MAX_INTERVALS: i64 = 20_000_000;
+
+/// The intervals of `step` seconds from `first` to `last`, both included, or an error that
+/// names the span when it exceeds [`MAX_INTERVALS`].
+pub(crate) fn intervals(first: Timestamp, last: Timestamp, step: i64) -> Result<usize, At> {
+    let step = step.max(1);
+    let n = (last.0 - first.0).max(0) / step + 1;
+    if n > MAX_INTERVALS {
+        return Err(At::whole(format!(
+            "the trace runs from {first} to {last}: {n} intervals of {step} s, more than the {MAX_INTERVALS} a trace may span; check the timestamps (a wrong year?) or read it with a longer step"
+        )));
+    }
+    usize::try_from(n).map_err(|_| At::whole("the trace's span does not fit this machine"))
+}
+
 /// Turns a position in `path` into the error that names the file.
 fn attach(path: &Path) -> impl Fn(At) -> TraceError + Copy + '_ {
     move |at: At| TraceError {
