@@ -1,12 +1,10 @@
 //! Entry points for fuzzing and for the corpus replay in the test suite: each takes raw bytes
 //! as a user would put them in a file and runs the same reader the commands use. They return
 //! whether the input was accepted; what matters is that they never panic, hang or abort.
-//! `fuzz/` (cargo-fuzz, nightly) and `tests/fuzz_corpus.rs` (stable, every CI run) call them.
+//! `tests/fuzz_corpus.rs` (stable, every CI run) replays the corpus through them; the
+//! cargo-fuzz packages under `fuzz/` call the same crates' entry points directly.
 
-use std::io::Write;
-use std::path::PathBuf;
-
-use sagescale_sim::trace::{self, TraceFormat, TraceOptions};
+use sagescale_sim::trace::TraceFormat;
 
 /// The inputs one fuzz target reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,68 +60,23 @@ impl Target {
     }
 }
 
-thread_local! {
-    static DIR: tempfile_dir::Dir = tempfile_dir::Dir::new();
-}
-
-mod tempfile_dir {
-    /// A private scratch directory for this thread, removed when the thread ends.
-    pub struct Dir(pub std::path::PathBuf);
-
-    impl Dir {
-        pub fn new() -> Self {
-            let p = std::env::temp_dir().join(format!(
-                "sagescale-fuzz-{}-{:?}",
-                std::process::id(),
-                std::thread::current().id()
-            ));
-            let _ = std::fs::create_dir_all(&p);
-            Self(p)
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn file(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = DIR.with(|d| d.0.join(name));
-    if let Ok(mut f) = std::fs::File::create(&path) {
-        let _ = f.write_all(bytes);
-    }
-    path
-}
-
-/// Run `target` on `bytes`: `true` if the input was accepted.
+/// Run `target` on `bytes`: `true` if the input was accepted. Each target is its crate's own
+/// entry point (`sagescale_policy::fuzzing`, `sagescale_sim::fuzzing`, ...), the ones the
+/// cargo-fuzz packages under `fuzz/` call.
 pub fn run(target: Target, bytes: &[u8]) -> bool {
     match target {
-        Target::PolicyToml => sagescale_policy::load(&[file("p.toml", bytes)]).is_ok(),
-        Target::PolicyYaml => sagescale_policy::load(&[file("p.yaml", bytes)]).is_ok(),
-        Target::Scenario => {
-            sagescale_sim::scenario::load(&file("s.toml", bytes), &Default::default()).is_ok()
-        }
-        Target::Trace(format) => {
-            let options = TraceOptions {
-                format,
-                ..TraceOptions::default()
-            };
-            trace::read(&file("t.csv", bytes), &options).is_ok()
-        }
+        Target::PolicyToml => sagescale_policy::fuzzing::policy(bytes, false),
+        Target::PolicyYaml => sagescale_policy::fuzzing::policy(bytes, true),
+        Target::Scenario => sagescale_sim::fuzzing::scenario(bytes),
+        Target::Trace(format) => sagescale_sim::fuzzing::trace(bytes, format),
         #[cfg(feature = "aws")]
-        Target::StateFile => sagescale_daemon::state_file::load(&file("state.json", bytes)).is_ok(),
+        Target::StateFile => sagescale_daemon::fuzzing::state_file(bytes),
         #[cfg(feature = "aws")]
-        Target::Config => sagescale_daemon::config::load(&file("c.toml", bytes), []).is_ok(),
+        Target::Config => sagescale_daemon::fuzzing::config(bytes),
         // The daemon's files are read only by the default build.
         #[cfg(not(feature = "aws"))]
         Target::StateFile | Target::Config => false,
-        Target::BatchJob => sagescale_batch::job::load(&file("job.toml", bytes))
-            .map(|(job, profiles)| sagescale_batch::transform::plan(&job, &profiles))
-            .is_ok(),
-        Target::QualityValues => trace::read_values(&file("q.csv", bytes))
-            .map(|points| trace::sample(&points, points[0].0, 60, 1000))
-            .is_ok(),
+        Target::BatchJob => sagescale_batch::fuzzing::batch_job(bytes),
+        Target::QualityValues => sagescale_sim::fuzzing::quality_values(bytes),
     }
 }

@@ -1,7 +1,8 @@
 //! The `sagescale` command's handlers: one file per subcommand, plus what several share.
 //!
-//! `run`, `plan`, `explain` and `iam-policy` need the AWS SDKs and exist only in the default
-//! build (feature `aws`); without it, [`needs_aws`] says how to get them.
+//! `run`, `plan`, `explain` and `iam-policy` are the daemon's (crate `sagescale-daemon`, which
+//! builds the AWS SDKs) and exist only in the default build (feature `aws`); without it,
+//! [`needs_aws`] says how to get them.
 
 pub mod healthcheck;
 pub mod plan_batch;
@@ -33,8 +34,8 @@ pub fn out(text: &str) {
 #[cfg(not(feature = "aws"))]
 pub fn needs_aws(command: &str) -> std::process::ExitCode {
     eprintln!(
-        "sagescale {command} talks to AWS, and this sagescale was built without the AWS SDKs \
-         (--no-default-features). Build the default one: cargo build --release"
+        "sagescale {command} is part of the daemon, which this sagescale was built without (it \
+         has no AWS SDK: --no-default-features). Build the default one: cargo build --release"
     );
     std::process::ExitCode::FAILURE
 }

@@ -8,6 +8,8 @@
 //!
 //! Architecture invariant: no engine and no simulator. A batch job is sized, not scaled.
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod job;
 pub mod table;
 pub mod transform;

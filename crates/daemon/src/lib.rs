@@ -15,6 +15,8 @@ pub mod controller;
 pub mod decision_log;
 pub mod explain;
 pub mod failpoint;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod iam;
 pub mod leadership;
 pub mod service;

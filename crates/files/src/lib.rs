@@ -11,6 +11,8 @@
 //! sagescale crate.
 
 pub mod diagnostic;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod locate;
 pub mod read;
 

@@ -6,6 +6,8 @@
 
 mod compile;
 pub mod document;
+#[doc(hidden)]
+pub mod fuzzing;
 mod load;
 pub mod metric;
 pub mod schema;

@@ -11,6 +11,8 @@ pub mod compare;
 pub mod contender;
 pub mod demand;
 pub mod fleet;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model_cache;
 pub mod oracle;
 pub mod quality;

@@ -1,7 +1,6 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sagescale::fuzzing::{run, Target};
 
 fuzz_target!(|data: &[u8]| {
-    run(Target::Scenario, data);
+    sagescale_sim::fuzzing::scenario(data);
 });
