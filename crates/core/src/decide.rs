@@ -103,7 +103,7 @@ impl DecisionCore {
     /// older than `pin_timeout` is restored even if its change has not landed.
     ///
     /// Guarded targets go first, so their fallbacks see this cycle's floors. Afterwards
-    /// [`Self::plan`] and [`Self::weight_call`] say which calls to make.
+    /// [`Self::call`] and [`Self::weight_call`] say which calls to make.
     pub fn decide<'o, O, F>(
         &mut self,
         targets: &[TargetSpec],
@@ -171,12 +171,6 @@ impl DecisionCore {
     pub fn wants_calls(&self) -> bool {
         self.plans.iter().flatten().any(|p| p.call.is_some())
             || self.weight_calls.iter().any(Option::is_some)
-    }
-
-    /// Target `i`'s plan this cycle; `None` when it was not decided (unreadable).
-    #[must_use]
-    pub fn plan(&self, i: usize) -> Option<Plan> {
-        self.plans[i]
     }
 
     /// The `RegisterScalableTarget` call target `i` needs this cycle, if any.
