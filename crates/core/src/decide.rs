@@ -118,6 +118,7 @@ impl DecisionCore {
         for p in &mut self.plans {
             *p = None;
         }
+        let guarded = self.guards.any();
         for k in 0..self.guards.order.len() {
             let i = self.guards.order[k];
             let Ok(cap) = &caps[i] else {
@@ -126,7 +127,6 @@ impl DecisionCore {
             if self.undoable {
                 self.before[i].clone_from(&self.states[i]);
             }
-            let guarded = self.guards.any();
             let input = CapacityInput {
                 current: engine_current(cap, self.pins[i]),
                 in_service: Some(cap.current),
@@ -154,7 +154,7 @@ impl DecisionCore {
                 pin_timeout,
             ));
         }
-        if !self.guards.any() {
+        if !guarded {
             // No quality guard: no weight call can arise (the cells stay `None`).
             return;
         }

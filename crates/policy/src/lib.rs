@@ -51,9 +51,16 @@ pub fn load(paths: &[PathBuf]) -> Result<(PolicySet, usize), Diagnostics> {
         .iter()
         .filter_map(|f| load::load_file(f, &mut problems))
         .collect();
-    let set = compile::compile(&loaded, &mut problems);
-    match set {
-        Some(set) if problems.is_empty() => Ok((set, files.len())),
+    compiled(&loaded, problems).map(|set| (set, files.len()))
+}
+
+/// Compile what was read: the set, or every problem found reading and compiling it.
+fn compiled(
+    loaded: &[load::LoadedFile],
+    mut problems: Vec<Diagnostic>,
+) -> Result<PolicySet, Diagnostics> {
+    match compile::compile(loaded, &mut problems) {
+        Some(set) if problems.is_empty() => Ok(set),
         _ => Err(Diagnostics(problems)),
     }
 }
@@ -66,9 +73,5 @@ pub fn load_text(name: &std::path::Path, text: &str) -> Result<PolicySet, Diagno
     let loaded: Vec<_> = load::load_text(name, text, &mut problems)
         .into_iter()
         .collect();
-    let set = compile::compile(&loaded, &mut problems);
-    match set {
-        Some(set) if problems.is_empty() => Ok(set),
-        _ => Err(Diagnostics(problems)),
-    }
+    compiled(&loaded, problems)
 }

@@ -259,16 +259,11 @@ fn drive(
 ) {
     let dt = i64::from(replay.dt);
     let dt_s = f64::from(replay.dt);
+    // A lone target takes all the traffic (and its per-model split); a pair shares it by weight.
+    let alone = sims.len() == 1;
     let mut world = World {
         replay,
-        per_model: vec![
-            0.0;
-            if sims.len() == 1 {
-                replay.models.len()
-            } else {
-                0
-            }
-        ],
+        per_model: vec![0.0; if alone { replay.models.len() } else { 0 }],
     };
     // The simulated Application Auto Scaling accepts every call: nothing is ever undone.
     let mut core = DecisionCore::fresh(specs, EngineSettings::default()).without_undo();
@@ -276,7 +271,6 @@ fn drive(
         sims.iter().map(|s| Ok(s.capacity())).collect();
     let every = i64::from(replay.evaluation_interval.max(1));
     let base_share = sims[0].weight.unwrap_or(1.0);
-    let sims_len = sims.len();
     let mut calls = Vec::new();
     let mut capacities = Vec::new();
     if replay.emit {
@@ -285,14 +279,14 @@ fn drive(
     for i in 0..replay.arrivals.len() {
         let now = Timestamp(replay.start.0 + i as i64 * dt);
         let total = replay.arrivals[i];
-        let weights: f64 = if sims.len() == 1 {
+        let weights: f64 = if alone {
             1.0
         } else {
             sims.iter().map(|s| s.weight.unwrap_or(1.0)).sum()
         };
         for (k, sim) in sims.iter_mut().enumerate() {
             sim.fleet.advance(now);
-            let share = if sims_len == 1 {
+            let share = if alone {
                 1.0
             } else if weights > 0.0 {
                 sim.weight.unwrap_or(1.0) / weights
@@ -338,8 +332,8 @@ fn drive(
             sim.fleet.advance(end);
             *cap = Ok(sim.capacity());
         }
-        if replay.emit {
-            capacities.push((end, sims[0].capacity()));
+        if let (true, Ok(cap)) = (replay.emit, &caps[0]) {
+            capacities.push((end, *cap));
         }
         core.decide(specs, &caps, |k| &sims[k].cw, end, DEFAULT_PIN_TIMEOUT);
         for k in 0..sims.len() {
