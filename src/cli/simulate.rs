@@ -35,6 +35,7 @@ pub fn simulate(
         trace,
         policies,
         seed,
+        ..scenario::Overrides::default()
     };
     let s = match scenario::load(path, &overrides) {
         Ok(s) => s,

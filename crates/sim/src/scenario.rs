@@ -13,7 +13,8 @@ use super::model_cache::CacheSpec;
 use super::oracle::Slo;
 use super::quality::QualitySpec;
 use super::serverless::ServerlessSpec;
-use super::trace::{self, Trace, TraceError, TraceOptions};
+use super::trace::{self, parse_timestamp, Trace, TraceError, TraceOptions};
+use sagescale_engine::Timestamp;
 use sagescale_files::diagnostic::{child, item};
 use sagescale_instances::instance_type;
 use sagescale_policy::document::WorkloadDoc;
@@ -41,6 +42,68 @@ pub struct ScenarioDoc {
     /// Policies to compare, besides the AWS target-tracking emulation and the oracle.
     #[serde(default)]
     pub policies: Vec<PolicyRefDoc>,
+    /// Walk-forward evaluation: the window the baselines (and `tune`) are tuned on, before the
+    /// `[trace]` window everything is scored on.
+    #[serde(default)]
+    pub evaluation: Option<EvaluationDoc>,
+}
+
+/// Walk-forward evaluation: tune on `train`, score on the `[trace]` window (`from`..`until`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationDoc {
+    /// The train window: it must end at or before the test window (the trace's `from`) starts.
+    pub train: WindowDoc,
+    /// Why the windows are what they are (e.g. a short trace split in two); shown in reports.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A window of the trace: `from` included, `until` excluded (RFC 3339, or as the trace writes
+/// its timestamps).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowDoc {
+    /// First instant.
+    pub from: String,
+    /// End (excluded).
+    pub until: String,
+}
+
+impl WindowDoc {
+    /// Parse `FROM..UNTIL`.
+    ///
+    /// # Errors
+    /// Not two instants joined by `..`, or either is not a timestamp, or `until` is not after
+    /// `from`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (from, until) = text.split_once("..").ok_or_else(|| {
+            format!("`{text}`: write FROM..UNTIL, e.g. 1998-06-17T00:00:00Z..1998-06-24T00:00:00Z")
+        })?;
+        let w = Self {
+            from: from.trim().to_string(),
+            until: until.trim().to_string(),
+        };
+        let (a, b) = w.instants().map_err(|e| format!("`{text}`: {e}"))?;
+        if b.0 <= a.0 {
+            return Err(format!("`{text}`: UNTIL must be after FROM"));
+        }
+        Ok(w)
+    }
+
+    /// The two instants.
+    ///
+    /// # Errors
+    /// Either is not a timestamp.
+    pub fn instants(&self) -> Result<(Timestamp, Timestamp), String> {
+        Ok((parse_timestamp(&self.from)?, parse_timestamp(&self.until)?))
+    }
+}
+
+impl fmt::Display for WindowDoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.from, self.until)
+    }
 }
 
 /// Simulation settings.
@@ -283,6 +346,13 @@ pub struct Scenario {
     pub targets: Vec<SimTarget>,
     /// Compared policies.
     pub policies: Vec<ComparedPolicy>,
+    /// The window scored (`None`: the whole trace).
+    pub window: Option<WindowDoc>,
+    /// Walk-forward evaluation: the same scenario over the train window, where the baselines
+    /// and `tune` choose their settings. `None`: no train window, so tuning is in-sample.
+    pub train: Option<Box<Scenario>>,
+    /// Why the windows are what they are.
+    pub evaluation_note: Option<String>,
 }
 
 impl Scenario {
@@ -320,6 +390,10 @@ pub struct Overrides {
     pub policies: Vec<PathBuf>,
     /// Use this seed.
     pub seed: Option<u64>,
+    /// Score on this window instead of the trace's `from`..`until`.
+    pub test: Option<WindowDoc>,
+    /// Tune on this window instead of the scenario's `[evaluation] train`.
+    pub train: Option<WindowDoc>,
 }
 
 /// Why a scenario could not be loaded.
@@ -350,8 +424,12 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Load and validate a scenario.
+/// Load and validate a scenario, and its train window when it has one.
 pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
+    load_window(path, o, true)
+}
+
+fn load_window(path: &Path, o: &Overrides, with_train: bool) -> Result<Scenario, ScenarioError> {
     let mut out = Vec::new();
     let Some((doc, file)) = sagescale_files::read::read_document::<ScenarioDoc>(path, &mut out)
     else {
@@ -406,6 +484,55 @@ pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
             "policies",
             "name at least one policy file to compare (or pass --policy)".into(),
         );
+    }
+    // The test window: asked for, or the trace's own; the train window must end before it.
+    if let Some(w) = &o.test {
+        options.from = Some(w.from.clone());
+        options.until = Some(w.until.clone());
+    }
+    let window = match (&options.from, &options.until) {
+        (Some(from), Some(until)) => Some(WindowDoc {
+            from: from.clone(),
+            until: until.clone(),
+        }),
+        _ => None,
+    };
+    // A replacement trace has its own times: the scenario's train window is not its.
+    let train = if with_train {
+        o.train.clone().or_else(|| {
+            o.trace
+                .is_none()
+                .then(|| doc.evaluation.as_ref().map(|e| e.train.clone()))
+                .flatten()
+        })
+    } else {
+        None
+    };
+    if let Some(tw) = &train {
+        let field = if o.train.is_some() {
+            "--train"
+        } else {
+            "evaluation.train"
+        };
+        match (tw.instants(), options.from.as_deref().map(parse_timestamp)) {
+            (Err(e), _) => err(field, e),
+            (Ok((a, b)), _) if b.0 <= a.0 => {
+                err(field, format!("{tw}: `until` must be after `from`"));
+            }
+            (Ok(_), None) => err(
+                field,
+                "the test window has no start: give `trace.from` (or --test) so the train window can end before it".into(),
+            ),
+            (Ok(_), Some(Err(e))) => err("trace.from", e),
+            (Ok((_, until)), Some(Ok(test_from))) if until.0 > test_from.0 => err(
+                field,
+                format!(
+                    "{tw} overlaps the test window starting {}: the train window must end at or before it (a policy tuned on what it is scored on is in-sample)",
+                    options.from.as_deref().unwrap_or_default()
+                ),
+            ),
+            _ => {}
+        }
     }
     if !out.is_empty() {
         return Err(ScenarioError::Scenario(Diagnostics(out)));
@@ -472,6 +599,28 @@ pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
         policies.push(compared_policy(name, &p, &resolved)?);
     }
 
+    let train = match train {
+        Some(w) => {
+            let o = Overrides {
+                test: Some(w),
+                train: None,
+                trace: o.trace.clone(),
+                policies: o.policies.clone(),
+                seed: o.seed,
+            };
+            let label = o.test.as_ref().map(ToString::to_string).unwrap_or_default();
+            Some(Box::new(load_window(path, &o, false).map_err(
+                |e| match e {
+                    ScenarioError::Trace(mut t) => {
+                        t.message = format!("train window {label}: {}", t.message);
+                        ScenarioError::Trace(t)
+                    }
+                    other => other,
+                },
+            )?))
+        }
+        None => None,
+    };
     Ok(Scenario {
         name: doc.name,
         description: doc.description,
@@ -482,6 +631,9 @@ pub fn load(path: &Path, o: &Overrides) -> Result<Scenario, ScenarioError> {
         cloudwatch,
         targets: resolved,
         policies,
+        window,
+        train,
+        evaluation_note: doc.evaluation.and_then(|e| e.note),
     })
 }
 
