@@ -1,14 +1,16 @@
 //! The baselines every comparison includes beside the compared policies: the AWS emulation
-//! (target tracking as AWS documents it per workload, and step scaling), and the peers users
-//! would otherwise pick (Kubernetes HPA, Knative KPA, KEDA's CloudWatch scaler), each played by
-//! the engine with the peer's documented defaults.
+//! (target tracking as AWS documents it per workload, on the standard and the high-resolution
+//! metric, and step scaling), and the peers users would otherwise pick (Kubernetes HPA, Knative
+//! KPA, KEDA's CloudWatch scaler), each played by the engine with the peer's documented
+//! defaults. Each is a [`Family`] with one tunable value, its target; `baseline_search.rs`
+//! tunes it on the train window.
 
 use super::run::{run, Driver, Replay, RunOutput};
 use super::scenario::SimTarget;
 use sagescale_engine::alarm::{AlarmSpec, Comparison as AlarmComparison, TreatMissingData};
 use sagescale_engine::burst::BurstSpec;
 use sagescale_engine::step::{AdjustmentType, StepAdjustment, StepSpec};
-use sagescale_engine::target_tracking::TargetTrackingSpec;
+use sagescale_engine::target_tracking::{AlarmShape, TargetTrackingSpec};
 use sagescale_engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
 use sagescale_metrics::{MetricId, MetricQuery, Statistic};
 
@@ -21,6 +23,12 @@ use super::contender::Kind;
 /// provisioned concurrency on SageMakerVariantProvisionedConcurrencyUtilization.
 #[must_use]
 pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
+    aws_baseline_at(t, t.aws_target)
+}
+
+/// The AWS emulation's target tracking at target value `target`.
+#[must_use]
+pub fn aws_baseline_at(t: &SimTarget, target: f64) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
     let stat = |name: &str, statistic| MetricQuery::sagemaker(name, statistic, Seconds(60));
     let serverless = t.serverless_endpoint.is_some();
     let tracked = if t.asynchronous {
@@ -32,10 +40,7 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
     };
     let mut policies = vec![PolicySpec {
         name: "aws-target-tracking".into(),
-        kind: PolicyKind::TargetTracking(TargetTrackingSpec::aws_default(
-            MetricId(0),
-            t.aws_target,
-        )),
+        kind: PolicyKind::TargetTracking(TargetTrackingSpec::aws_default(MetricId(0), target)),
     }];
     let mut queries = vec![stat(
         tracked,
@@ -93,6 +98,169 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
     (spec, queries, history)
 }
 
+/// A baseline family: one way of scaling that a comparison includes, with the one value a
+/// user would tune, its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// AWS target tracking on the workload's standard metric (`aws_baseline`).
+    AwsTargetTracking,
+    /// AWS target tracking on the high-resolution `ConcurrentRequestsPerModel`.
+    AwsHighRes,
+    /// AWS step scaling in the shape of AWS's examples.
+    AwsStepScaling,
+    /// Kubernetes HPA through a CloudWatch metrics adapter.
+    Hpa,
+    /// Knative's KPA.
+    Kpa,
+    /// KEDA's CloudWatch scaler.
+    Keda,
+}
+
+impl Family {
+    /// The peers.
+    pub const PEERS: [Self; 3] = [Self::Hpa, Self::Kpa, Self::Keda];
+
+    /// The row's name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AwsTargetTracking => "aws-target-tracking",
+            Self::AwsHighRes => "aws-target-tracking-high-res",
+            Self::AwsStepScaling => "aws-step-scaling",
+            Self::Hpa => "k8s-hpa",
+            Self::Kpa => "knative-kpa",
+            Self::Keda => "keda-cloudwatch",
+        }
+    }
+
+    /// The row's kind.
+    #[must_use]
+    pub fn kind(self) -> Kind {
+        match self {
+            Self::AwsTargetTracking => Kind::AwsTargetTracking,
+            Self::AwsHighRes => Kind::AwsTargetTrackingHighRes,
+            Self::AwsStepScaling => Kind::AwsStepScaling,
+            Self::Hpa | Self::Kpa | Self::Keda => Kind::Peer,
+        }
+    }
+
+    /// Whether the family applies to endpoint `t`: AWS target tracking everywhere; the
+    /// high-resolution metric, step scaling and the peers on real-time and multi-model
+    /// endpoints (async and serverless peers would scale queues and concurrency by other
+    /// means, and neither publishes `ConcurrentRequestsPerModel`).
+    #[must_use]
+    pub fn applies(self, t: &SimTarget) -> bool {
+        self == Self::AwsTargetTracking || !(t.asynchronous || t.serverless_endpoint.is_some())
+    }
+
+    /// The target value the family uses untuned: AWS's documented guidance or the peer's
+    /// documented default (see each baseline), in the unit of the family's metric.
+    #[must_use]
+    pub fn default_target(self, t: &SimTarget) -> f64 {
+        let concurrency = f64::from(t.fleet.concurrency);
+        match self {
+            Self::AwsTargetTracking | Self::AwsStepScaling | Self::Hpa => t.aws_target,
+            // The same half-of-capacity guidance as InvocationsPerInstance's, in one
+            // container's in-flight requests (docs/semantics.md).
+            Self::AwsHighRes => 0.5 * concurrency,
+            Self::Kpa => 0.7 * concurrency,
+            Self::Keda => t.aws_target * 5.0,
+        }
+    }
+
+    /// The engine target that plays the family on `t` at target value `target`.
+    #[must_use]
+    pub fn baseline(self, t: &SimTarget, target: f64) -> Baseline {
+        match self {
+            Self::AwsTargetTracking => {
+                let (spec, metrics, history) = aws_baseline_at(t, target);
+                Baseline {
+                    name: self.name().into(),
+                    kind: self.kind(),
+                    spec,
+                    metrics,
+                    history,
+                }
+            }
+            Self::AwsHighRes => aws_high_res(t, target),
+            Self::AwsStepScaling => aws_step_scaling(t, target),
+            Self::Hpa | Self::Kpa | Self::Keda => peer(self, t, target),
+        }
+    }
+}
+
+/// The peers and AWS step scaling on `t`, at their defaults (none on async and serverless
+/// endpoints).
+#[must_use]
+pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
+    [
+        Family::AwsStepScaling,
+        Family::Hpa,
+        Family::Kpa,
+        Family::Keda,
+    ]
+    .into_iter()
+    .filter(|f| f.applies(t))
+    .map(|f| f.baseline(t, f.default_target(t)))
+    .collect()
+}
+
+/// A real-time target spec for `t` with `policies`.
+fn realtime(t: &SimTarget, policies: Vec<PolicySpec>) -> TargetSpec {
+    TargetSpec {
+        name: t.name.clone(),
+        resource_id: format!("endpoint/{}/variant/AllTraffic", t.name),
+        dimension: ScalableDimension::InstanceCount,
+        workload: Workload::Realtime,
+        min: t.min,
+        max: t.max,
+        policies,
+    }
+}
+
+/// AWS target tracking on `ConcurrentRequestsPerModel` (predefined
+/// `SageMakerVariantConcurrentRequestsPerModelHighResolution`): one model container's
+/// in-flight requests, the Maximum of 10-second datapoints. AWS documents that such a policy
+/// scales out much faster than on a one-minute metric and scales in at the standard speed,
+/// not the alarm shapes; the emulation's (docs/semantics.md): scale out on 3 of 3 10-second
+/// datapoints above the target (30 s), scale in on 90 of 90 below 90 % of it (15 minutes, as
+/// the standard policy's 15 of 15 minutes); SageMaker's 300 s cooldowns.
+fn aws_high_res(t: &SimTarget, target: f64) -> Baseline {
+    let spec = TargetTrackingSpec::new(
+        MetricId(0),
+        target,
+        AlarmShape {
+            evaluation_periods: 3,
+            datapoints_to_alarm: 3,
+        },
+        AlarmShape {
+            evaluation_periods: 90,
+            datapoints_to_alarm: 90,
+        },
+        0.9,
+        Seconds(300),
+        Seconds(300),
+        false,
+    );
+    Baseline {
+        name: Family::AwsHighRes.name().into(),
+        kind: Kind::AwsTargetTrackingHighRes,
+        spec: realtime(
+            t,
+            vec![PolicySpec {
+                name: Family::AwsHighRes.name().into(),
+                kind: PolicyKind::TargetTracking(spec),
+            }],
+        ),
+        metrics: vec![MetricQuery::sagemaker(
+            "ConcurrentRequestsPerModel",
+            Statistic::Maximum,
+            Seconds(10),
+        )],
+        history: vec![180],
+    }
+}
+
 /// The peers users would otherwise pick, emulated with their documented defaults
 /// (DESIGN §4), on real-time and multi-model endpoints; each sizes from the total load as
 /// `ceil(load / per-instance target)`, through the engine's burst-aware policy:
@@ -106,34 +274,9 @@ pub fn aws_baseline(t: &SimTarget) -> (TargetSpec, Vec<MetricQuery>, Vec<u32>) {
 /// - `keda-cloudwatch`: KEDA's CloudWatch scaler with its defaults (metricStatPeriod and
 ///   metricCollectionTime 300 s: the newest five-minute datapoint), `Invocations` summed (its
 ///   default Average means nothing for a count), handed to the HPA with its defaults.
-///
-/// Async and serverless endpoints get none: their peers would scale queues and concurrency
-/// by other means.
-#[must_use]
-pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
-    if t.asynchronous || t.serverless_endpoint.is_some() {
-        return Vec::new();
-    }
-    let per_minute = t.aws_target;
-    let kpa_target = 0.7 * f64::from(t.fleet.concurrency);
-    let peers = [
-        (
-            "k8s-hpa",
-            MetricQuery::sagemaker("Invocations", Statistic::Sum, Seconds(60)),
-            BurstSpec {
-                metric: MetricId(0),
-                per_unit: false,
-                target: per_minute,
-                stable_window: Seconds(60),
-                panic_window: Seconds(60),
-                panic_threshold: f64::INFINITY,
-                scale_in_stabilization: Seconds(300),
-                tolerance: 0.1,
-                disable_scale_in: false,
-            },
-        ),
-        (
-            "knative-kpa",
+fn peer(which: Family, t: &SimTarget, target: f64) -> Baseline {
+    let (query, spec) = match which {
+        Family::Kpa => (
             MetricQuery::sagemaker(
                 "ConcurrentRequestsPerModel",
                 Statistic::Maximum,
@@ -143,7 +286,7 @@ pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
                 metric: MetricId(0),
                 // Knative sums its pods' concurrency: one container's × the containers.
                 per_unit: true,
-                target: kpa_target,
+                target,
                 stable_window: Seconds(60),
                 panic_window: Seconds(10),
                 panic_threshold: 2.0,
@@ -152,13 +295,12 @@ pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
                 disable_scale_in: false,
             },
         ),
-        (
-            "keda-cloudwatch",
+        Family::Keda => (
             MetricQuery::sagemaker("Invocations", Statistic::Sum, Seconds(300)),
             BurstSpec {
                 metric: MetricId(0),
                 per_unit: false,
-                target: per_minute * 5.0,
+                target,
                 stable_window: Seconds(300),
                 panic_window: Seconds(300),
                 panic_threshold: f64::INFINITY,
@@ -167,34 +309,39 @@ pub fn peer_baselines(t: &SimTarget) -> Vec<Baseline> {
                 disable_scale_in: false,
             },
         ),
-    ];
-    let realtime = |policies: Vec<PolicySpec>| TargetSpec {
-        name: t.name.clone(),
-        resource_id: format!("endpoint/{}/variant/AllTraffic", t.name),
-        dimension: ScalableDimension::InstanceCount,
-        workload: Workload::Realtime,
-        min: t.min,
-        max: t.max,
-        policies,
+        _ => (
+            MetricQuery::sagemaker("Invocations", Statistic::Sum, Seconds(60)),
+            BurstSpec {
+                metric: MetricId(0),
+                per_unit: false,
+                target,
+                stable_window: Seconds(60),
+                panic_window: Seconds(60),
+                panic_threshold: f64::INFINITY,
+                scale_in_stabilization: Seconds(300),
+                tolerance: 0.1,
+                disable_scale_in: false,
+            },
+        ),
     };
-    let mut out = vec![aws_step_scaling(t, &realtime)];
-    out.extend(peers.into_iter().map(|(name, query, spec)| {
-        let history = u32::try_from(spec.history(query.period())).unwrap_or(1) + 1;
-        Baseline {
-            name: name.into(),
-            kind: Kind::Peer,
-            spec: realtime(vec![PolicySpec {
-                name: name.into(),
+    let history = u32::try_from(spec.history(query.period())).unwrap_or(1) + 1;
+    Baseline {
+        name: which.name().into(),
+        kind: Kind::Peer,
+        spec: realtime(
+            t,
+            vec![PolicySpec {
+                name: which.name().into(),
                 kind: PolicyKind::BurstAware(spec),
-            }]),
-            metrics: vec![query],
-            history: vec![history],
-        }
-    }));
-    out
+            }],
+        ),
+        metrics: vec![query],
+        history: vec![history],
+    }
 }
 
 /// A baseline contender: a name, its kind, and the engine target that plays it.
+#[derive(Clone, Debug)]
 pub struct Baseline {
     /// Name in the report.
     pub name: String,
@@ -213,8 +360,7 @@ pub struct Baseline {
 /// 10 %, 30 % or 50 % as the metric is 0–20 %, 20–50 % or over 50 % past the target, and a
 /// scale-in policy on InvocationsPerInstance < 0.7 × target (15 of 15) removing 10 % (at
 /// least 1); cooldowns of 300 s.
-fn aws_step_scaling(t: &SimTarget, realtime: &dyn Fn(Vec<PolicySpec>) -> TargetSpec) -> Baseline {
-    let target = t.aws_target;
+fn aws_step_scaling(t: &SimTarget, target: f64) -> Baseline {
     let alarm = |comparison, threshold, n| AlarmSpec {
         metric: MetricId(0),
         comparison,
@@ -249,22 +395,44 @@ fn aws_step_scaling(t: &SimTarget, realtime: &dyn Fn(Vec<PolicySpec>) -> TargetS
     Baseline {
         name: "aws-step-scaling".into(),
         kind: Kind::AwsStepScaling,
-        spec: realtime(vec![
-            PolicySpec {
-                name: "scale-out".into(),
-                kind: PolicyKind::Step(out),
-            },
-            PolicySpec {
-                name: "scale-in".into(),
-                kind: PolicyKind::Step(r#in),
-            },
-        ]),
+        spec: realtime(
+            t,
+            vec![
+                PolicySpec {
+                    name: "scale-out".into(),
+                    kind: PolicyKind::Step(out),
+                },
+                PolicySpec {
+                    name: "scale-in".into(),
+                    kind: PolicyKind::Step(r#in),
+                },
+            ],
+        ),
         metrics: vec![MetricQuery::sagemaker(
             "InvocationsPerInstance",
             Statistic::Sum,
             Seconds(60),
         )],
         history: vec![30],
+    }
+}
+
+impl Baseline {
+    /// Run it for `t` over `replay`, judged against `demand`.
+    #[must_use]
+    pub fn run(
+        &self,
+        t: &SimTarget,
+        replay: &Replay<'_>,
+        demand: &[u32],
+        record: bool,
+    ) -> RunOutput {
+        let driver = Driver::Engine {
+            spec: &self.spec,
+            metrics: &self.metrics,
+            history: &self.history,
+        };
+        run(t, replay, demand, &driver, record)
     }
 }
 

@@ -4,7 +4,8 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::baselines::{aws_baseline, peer_baselines, run_aws, Baseline};
+use super::baseline_search::{sweep, Choice, Sweep};
+use super::baselines::{aws_baseline, Baseline, Family};
 pub use super::contender::Kind;
 use super::demand::oracle_demand;
 use super::quality::{without_guard, PairRun};
@@ -30,6 +31,8 @@ pub struct EndpointRun {
     pub p99_ms: Vec<f32>,
     /// With `--emit-metrics`: the contender's metric queries, and what it saw and did.
     pub emitted: Option<(Vec<MetricQuery>, Emitted)>,
+    /// A tuned baseline: what the train window chose.
+    pub choice: Option<Choice>,
 }
 
 /// One contender over all endpoints.
@@ -53,6 +56,11 @@ pub struct Comparison {
     pub on_demand: Vec<Option<Accumulator>>,
     /// Quality-guarded endpoints: each contender over both variants.
     pub guards: Vec<GuardComparison>,
+    /// Each baseline family's target swept over both windows: the tuned rows' choices and the
+    /// trade-off curves.
+    pub sweeps: Vec<Sweep>,
+    /// Whether the tuned rows were chosen in-sample (the scenario has no train window).
+    pub in_sample: bool,
 }
 
 /// A quality-guarded endpoint: the compared policies with and without their guard, and the
@@ -152,9 +160,14 @@ pub fn compare(s: &Scenario, progress: bool) -> Comparison {
 /// every call they made (`simulate --emit-metrics`).
 #[must_use]
 pub fn compare_emitting(s: &Scenario, progress: bool, emit: bool) -> Comparison {
-    let peers: Vec<Vec<Baseline>> = s.targets.iter().map(peer_baselines).collect();
-    let runs_total =
-        (s.policies.len() + 2) * s.targets.len() + peers.iter().map(Vec::len).sum::<usize>();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let sweeps = sweep(s, threads);
+    let baselines = baseline_rows(s, &sweeps);
+    let runs_total = (s.policies.len() + 1) * s.targets.len()
+        + baselines
+            .iter()
+            .map(|(_, _, r)| r.iter().flatten().count())
+            .sum::<usize>();
     let bar = if progress {
         let b =
             ProgressBar::with_draw_target(Some(runs_total as u64), ProgressDrawTarget::stderr());
@@ -204,50 +217,24 @@ pub fn compare_emitting(s: &Scenario, progress: bool, emit: bool) -> Comparison 
             runs,
         });
     }
-    let mut runs = Vec::new();
-    for (i, t) in s.targets.iter().enumerate() {
-        let (_, aws_metrics, _) = aws_baseline(t);
-        runs.push(endpoint_run(
-            t,
-            run_aws(t, &replay(i), &demand[i], true),
-            &aws_metrics,
-        ));
-        bar.inc(1);
-    }
-    contenders.push(Contender {
-        name: "aws-target-tracking".into(),
-        kind: Kind::AwsTargetTracking,
-        runs,
-    });
-    // AWS step scaling and the peers: one contender each, over the endpoints that have it.
-    let names: Vec<(String, Kind)> = peers
-        .iter()
-        .flat_map(|p| p.iter().map(|b| (b.name.clone(), b.kind)))
-        .fold(Vec::new(), |mut acc, n| {
-            if !acc.contains(&n) {
-                acc.push(n);
-            }
-            acc
-        });
-    for (name, kind) in names {
+    // The baselines: AWS (defaults, high resolution, tuned), step scaling, the peers at
+    // their defaults and tuned; each over the endpoints it applies to.
+    for (name, kind, per_endpoint) in &baselines {
         let mut runs = Vec::new();
         for (i, t) in s.targets.iter().enumerate() {
-            let Some(b) = peers[i].iter().find(|b| b.name == name) else {
+            let Some((b, choice)) = &per_endpoint[i] else {
                 continue;
             };
-            let driver = Driver::Engine {
-                spec: &b.spec,
-                metrics: &b.metrics,
-                history: &b.history,
-            };
-            runs.push(endpoint_run(
-                t,
-                run(t, &replay(i), &demand[i], &driver, true),
-                &b.metrics,
-            ));
+            let mut r = endpoint_run(t, b.run(t, &replay(i), &demand[i], true), &b.metrics);
+            r.choice.clone_from(choice);
+            runs.push(r);
             bar.inc(1);
         }
-        contenders.push(Contender { name, kind, runs });
+        contenders.push(Contender {
+            name: name.clone(),
+            kind: *kind,
+            runs,
+        });
     }
     let mut runs = Vec::new();
     for (i, t) in s.targets.iter().enumerate() {
@@ -292,7 +279,62 @@ pub fn compare_emitting(s: &Scenario, progress: bool, emit: bool) -> Comparison 
         demand,
         on_demand,
         guards,
+        sweeps: sweeps.sweeps,
+        in_sample: sweeps.in_sample,
     }
+}
+
+/// A baseline row: its name, kind, and per endpoint the baseline that plays it (with what the
+/// train window chose, for a tuned row), or `None` where it does not apply.
+type BaselineRow = (String, Kind, Vec<Option<(Baseline, Option<Choice>)>>);
+
+/// Every baseline row, in report order.
+fn baseline_rows(s: &Scenario, sweeps: &super::baseline_search::Sweeps) -> Vec<BaselineRow> {
+    let default = |f: Family| -> BaselineRow {
+        let per = s
+            .targets
+            .iter()
+            .map(|t| {
+                f.applies(t)
+                    .then(|| (f.baseline(t, f.default_target(t)), None))
+            })
+            .collect();
+        (f.name().to_string(), f.kind(), per)
+    };
+    let tuned = |name: String, kind: Kind, families: &[Family]| -> BaselineRow {
+        let per = s
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let c = sweeps.choose(i, &t.name, families)?;
+                let f = families.iter().copied().find(|f| f.name() == c.family)?;
+                let mut b = f.baseline(t, c.point.target);
+                b.name.clone_from(&name);
+                Some((b, Some(c)))
+            })
+            .collect();
+        (name, kind, per)
+    };
+    let mut rows = vec![
+        default(Family::AwsTargetTracking),
+        default(Family::AwsHighRes),
+        tuned(
+            "aws-tuned".into(),
+            Kind::AwsTuned,
+            &[Family::AwsTargetTracking, Family::AwsHighRes],
+        ),
+        default(Family::AwsStepScaling),
+    ];
+    rows.extend(Family::PEERS.into_iter().map(default));
+    rows.extend(
+        Family::PEERS
+            .into_iter()
+            .map(|f| tuned(format!("{}-tuned", f.name()), Kind::PeerTuned, &[f])),
+    );
+    // A row no endpoint has is left out.
+    rows.retain(|(_, _, per)| per.iter().any(Option::is_some));
+    rows
 }
 
 fn endpoint_run(t: &SimTarget, o: RunOutput, queries: &[MetricQuery]) -> EndpointRun {
@@ -303,5 +345,6 @@ fn endpoint_run(t: &SimTarget, o: RunOutput, queries: &[MetricQuery]) -> Endpoin
         in_service: o.in_service,
         p99_ms: o.p99_ms,
         emitted: o.emitted.map(|e| (queries.to_vec(), e)),
+        choice: None,
     }
 }

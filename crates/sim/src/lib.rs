@@ -5,6 +5,7 @@
 //! generators owned by the run; nothing reads the wall clock.
 
 pub mod async_queue;
+pub mod baseline_search;
 pub mod baselines;
 pub mod cloudwatch;
 pub mod compare;

@@ -141,6 +141,30 @@ pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
         d = escape(&report.description)
     );
     let _ = write!(page, "<pre>{}</pre>", escape(&table(report)));
+    // The headline picture: each baseline family's trade-off curve and every contender.
+    let marks: Vec<(String, f64, f64)> = report
+        .policies
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.kind,
+                Kind::Policy | Kind::AwsTuned | Kind::AwsTargetTracking | Kind::Oracle
+            )
+        })
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.totals.cost_usd,
+                p.totals.slo_violation_minutes,
+            )
+        })
+        .collect();
+    page.push_str("<h2>Cost against SLO-violation minutes</h2>");
+    page.push_str(&super::tradeoff::tradeoff_svg(
+        &super::tradeoff::family_curves(&c.sweeps),
+        &marks,
+    ));
+    page.push_str("<p>Each curve is one baseline family with its target swept (its cheapest setting at each number of SLO-violation minutes); <code>aws-tuned</code> is the AWS setting chosen on the train window, the one savings are stated against.</p>");
     page.push_str("<p>The oracle has perfect foresight, the same provisioning delay, and the least capacity within the SLO in every interval: the cost floor. Elasticity metrics (θ accuracy, τ timeshare, jitter) follow the SPEC Research Group definitions against the oracle's demand curve.</p>");
     for (ti, t) in s.targets.iter().enumerate() {
         let _ = write!(
@@ -166,8 +190,17 @@ pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
         let mut capacity = Vec::new();
         let mut latency = Vec::new();
         let mut spend = Vec::new();
-        for (k, con) in c.contenders.iter().enumerate() {
-            let run = &con.runs[ti];
+        // The compared policies, aws-tuned and the oracle: the other baselines are in the table
+        // and the trade-off chart.
+        for (k, con) in c
+            .contenders
+            .iter()
+            .filter(|con| matches!(con.kind, Kind::Policy | Kind::AwsTuned | Kind::Oracle))
+            .enumerate()
+        {
+            let Some(run) = con.runs.iter().find(|r| r.target == t.name) else {
+                continue;
+            };
             let color = PALETTE[k % PALETTE.len()];
             let dashed = con.kind == Kind::Oracle;
             let cap: Vec<f64> = run.in_service.iter().map(|&x| f64::from(x)).collect();

@@ -4,10 +4,12 @@
 mod emitted;
 mod html;
 mod table;
+pub mod tradeoff;
 mod tune;
 
 use serde::Serialize;
 
+use super::baseline_search::{Choice, Sweep};
 use super::compare::{Comparison, Contender, GuardComparison, Kind};
 use super::results::{Accumulator, Elasticity};
 use super::scenario::Scenario;
@@ -18,7 +20,7 @@ pub use table::table;
 pub use tune::{tune_html, tune_table};
 
 /// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -40,6 +42,24 @@ pub struct Report {
     /// Quality-guarded endpoints: each contender over the guarded variant and its fallback.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub quality_guards: Vec<GuardComparison>,
+    /// The windows: every figure is the test window's; tuned baselines chose on the train one.
+    pub evaluation: Evaluation,
+    /// Each baseline family's target swept: train and test figures per target (the trade-off
+    /// curves).
+    pub baseline_sweeps: Vec<Sweep>,
+}
+
+/// The walk-forward windows.
+#[derive(Debug, Serialize)]
+pub struct Evaluation {
+    /// The window every figure is scored on (`null`: the whole trace).
+    pub test: Option<String>,
+    /// The window tuned baselines chose on (`null`: none, so they are in-sample).
+    pub train: Option<String>,
+    /// Tuned rows chose on the window they are scored on.
+    pub in_sample: bool,
+    /// Why the windows are what they are.
+    pub note: Option<String>,
 }
 
 /// The trace replayed.
@@ -106,7 +126,10 @@ pub struct PolicySummary {
     /// Figures over all endpoints.
     #[serde(flatten)]
     pub totals: Figures,
-    /// Cost relative to the AWS emulation, % (negative is cheaper).
+    /// Cost relative to `aws-tuned` (AWS target tracking with its metric and target tuned on
+    /// the train window), % (negative is cheaper): the headline comparison.
+    pub cost_vs_aws_tuned_pct: f64,
+    /// Cost relative to AWS target tracking at its documented defaults, %.
     pub cost_vs_aws_pct: f64,
     /// Cost relative to the oracle, % (how far above the floor).
     pub cost_vs_oracle_pct: f64,
@@ -145,6 +168,9 @@ pub struct TargetFigures {
     /// Figures.
     #[serde(flatten)]
     pub figures: Figures,
+    /// A tuned baseline: the family and target the train window chose, with its train figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuned: Option<Choice>,
 }
 
 /// Round for a stable, readable JSON: 6 significant decimals is far below model error.
@@ -184,7 +210,11 @@ fn cost(c: &Contender) -> f64 {
 #[must_use]
 pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
     let find = |k: Kind| c.contenders.iter().find(|x| x.kind == k).map_or(0.0, cost);
-    let (aws, oracle) = (find(Kind::AwsTargetTracking), find(Kind::Oracle));
+    let (aws, aws_tuned, oracle) = (
+        find(Kind::AwsTargetTracking),
+        find(Kind::AwsTuned),
+        find(Kind::Oracle),
+    );
     let pct = |x: f64, base: f64| {
         if base > 0.0 {
             r((x / base - 1.0) * 100.0)
@@ -205,6 +235,7 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
                 name: k.name.clone(),
                 kind: k.kind,
                 totals: figures(&total, all),
+                cost_vs_aws_tuned_pct: pct(all, aws_tuned),
                 cost_vs_aws_pct: pct(all, aws),
                 cost_vs_oracle_pct: pct(all, oracle),
                 per_target: k
@@ -213,6 +244,7 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
                     .map(|run| TargetFigures {
                         target: run.target.clone(),
                         figures: figures(&run.acc, run.acc.cost_usd(run.price_per_hour)),
+                        tuned: run.choice.clone(),
                     })
                     .collect(),
             }
@@ -275,5 +307,15 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
             .collect(),
         policies,
         quality_guards: c.guards.clone(),
+        evaluation: Evaluation {
+            test: s.window.as_ref().map(ToString::to_string),
+            train: s
+                .train
+                .as_ref()
+                .and_then(|t| t.window.as_ref().map(ToString::to_string)),
+            in_sample: c.in_sample,
+            note: s.evaluation_note.clone(),
+        },
+        baseline_sweeps: c.sweeps.clone(),
     }
 }

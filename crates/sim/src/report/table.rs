@@ -18,9 +18,25 @@ pub fn table(r: &Report) -> String {
         "trace {} from {}, {} intervals of {} s, seed {}",
         r.trace.path, r.trace.start, r.trace.intervals, r.trace.step_seconds, r.seed
     );
+    let e = &r.evaluation;
+    let _ = match (&e.train, e.in_sample) {
+        (Some(train), false) => writeln!(
+            s,
+            "scored on the test window {}; tuned baselines chose on the train window {train}",
+            e.test.as_deref().unwrap_or("(the whole trace)")
+        ),
+        _ => writeln!(
+            s,
+            "no train window: the tuned baselines are chosen on the window they are scored on (in-sample)"
+        ),
+    };
+    if let Some(n) = &e.note {
+        let _ = writeln!(s, "{n}");
+    }
     let header = [
         "policy",
         "cost $",
+        "vs aws-tuned",
         "vs AWS",
         "vs oracle",
         "inst-h",
@@ -45,6 +61,7 @@ pub fn table(r: &Report) -> String {
             vec![
                 p.name.clone(),
                 format!("{:.2}", t.cost_usd),
+                format!("{:+.1}%", p.cost_vs_aws_tuned_pct),
                 format!("{:+.1}%", p.cost_vs_aws_pct),
                 format!("{:+.1}%", p.cost_vs_oracle_pct),
                 format!("{:.1}", t.instance_hours),
@@ -85,6 +102,24 @@ pub fn table(r: &Report) -> String {
     line(header.iter().map(|h| (*h).to_string()).collect(), &mut s);
     for row in rows {
         line(row, &mut s);
+    }
+    for p in &r.policies {
+        for t in &p.per_target {
+            if let Some(c) = &t.tuned {
+                let _ = writeln!(
+                    s,
+                    "{}: `{}` chose {} at target {} on the train window (${:.2}, {:.0} SLO-violation minutes, budget {:.0}{})",
+                    p.name,
+                    t.target,
+                    c.family,
+                    c.point.target,
+                    c.point.train_cost_usd,
+                    c.point.train_slo_violation_minutes,
+                    c.budget_slo_minutes,
+                    if c.within_budget { "" } else { ": none kept it, so the fewest" }
+                );
+            }
+        }
     }
     for t in &r.targets {
         if let Some(p) = &t.pay_per_use {

@@ -1,0 +1,171 @@
+//! The trade-off picture: cost against SLO-violation minutes on the test window, one curve per
+//! baseline family (its target swept) and one mark per contender. Which family dominates which
+//! is `dominance`.
+
+use plotters::prelude::*;
+
+use super::super::baseline_search::Sweep;
+use super::super::tune::pareto;
+
+/// A family's points (cost USD, SLO-violation minutes), summed over the endpoints at the same
+/// multiple of each endpoint's default target.
+#[must_use]
+pub fn family_curves(sweeps: &[Sweep]) -> Vec<(String, Vec<(f64, f64)>)> {
+    let mut out: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for w in sweeps {
+        let pts: Vec<(f64, f64)> = w
+            .points
+            .iter()
+            .map(|p| (p.cost_usd, p.slo_violation_minutes))
+            .collect();
+        match out.iter_mut().find(|(f, _)| *f == w.family) {
+            Some((_, acc)) if acc.len() == pts.len() => {
+                for (a, p) in acc.iter_mut().zip(pts) {
+                    a.0 += p.0;
+                    a.1 += p.1;
+                }
+            }
+            Some(_) => {}
+            None => out.push((w.family.clone(), pts)),
+        }
+    }
+    out
+}
+
+/// The cheapest cost at which `front` (a trade-off curve) reaches `budget` SLO minutes.
+fn cheapest_within(front: &[(f64, f64)], budget: f64) -> Option<f64> {
+    front
+        .iter()
+        .filter(|p| p.1 <= budget + 1e-9)
+        .map(|p| p.0)
+        .fold(None, |m, c| Some(m.map_or(c, |m: f64| m.min(c))))
+}
+
+/// Whether curve `a` dominates curve `b`: at every SLO budget both reach (each point of either
+/// curve's SLO minutes, from the larger of their two least), `a` is no dearer, and somewhere
+/// cheaper.
+#[must_use]
+pub fn dominates(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
+    let fa: Vec<(f64, f64)> = pareto(a.iter(), |p| *p).into_iter().copied().collect();
+    let fb: Vec<(f64, f64)> = pareto(b.iter(), |p| *p).into_iter().copied().collect();
+    let least = |f: &[(f64, f64)]| f.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let from = least(&fa).max(least(&fb));
+    if !from.is_finite() {
+        return false;
+    }
+    let mut strictly = false;
+    for budget in fa.iter().chain(&fb).map(|p| p.1).filter(|&m| m >= from) {
+        match (cheapest_within(&fa, budget), cheapest_within(&fb, budget)) {
+            (Some(x), Some(y)) if x <= y + 1e-9 => strictly |= x < y - 1e-9,
+            (Some(_), Some(_)) => return false,
+            _ => {}
+        }
+    }
+    strictly
+}
+
+/// The SVG: each family's curve, and each contender as a labelled mark.
+#[must_use]
+pub fn tradeoff_svg(curves: &[(String, Vec<(f64, f64)>)], marks: &[(String, f64, f64)]) -> String {
+    let palette = [
+        RGBColor(214, 39, 40),
+        RGBColor(255, 127, 14),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(23, 190, 207),
+    ];
+    let fronts: Vec<(&str, Vec<(f64, f64)>)> = curves
+        .iter()
+        .map(|(n, pts)| {
+            (
+                n.as_str(),
+                pareto(pts.iter(), |p| *p).into_iter().copied().collect(),
+            )
+        })
+        .collect();
+    // Frame the marks and the curves' affordable part: up to twice the dearest mark.
+    let mark_max = marks.iter().map(|m| m.1).fold(1e-9, f64::max);
+    let x_max = mark_max * 1.3;
+    let x_min = marks
+        .iter()
+        .map(|m| m.1)
+        .chain(fronts.iter().flat_map(|(_, f)| f.iter().map(|p| p.0)))
+        .fold(f64::INFINITY, f64::min)
+        * 0.9;
+    let y_max = marks
+        .iter()
+        .map(|m| m.2)
+        .chain(
+            fronts
+                .iter()
+                .flat_map(|(_, f)| f.iter().filter(|p| p.0 <= x_max).map(|p| p.1)),
+        )
+        .fold(1.0, f64::max)
+        * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1000, 520)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                "Test window: cost against SLO-violation minutes (lower left is better)",
+                ("sans-serif", 18),
+            )
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x_min.min(x_max * 0.5)..x_max, 0f64..y_max)
+        else {
+            return "<p>the trade-off chart could not be drawn</p>".into();
+        };
+        let _ = chart
+            .configure_mesh()
+            .x_desc("cost, USD")
+            .y_desc("SLO-violation minutes")
+            .draw();
+        for (k, (name, front)) in fronts.iter().enumerate() {
+            let colour = palette[k % palette.len()];
+            let pts: Vec<(f64, f64)> = front.iter().copied().filter(|p| p.0 <= x_max).collect();
+            if let Ok(d) = chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(1))) {
+                d.label(format!("{name} (target swept)"))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+            }
+            let _ = chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 2, colour.filled())));
+        }
+        for (name, cost, slo) in marks {
+            let _ = chart.draw_series([
+                Circle::new((*cost, *slo), 5, BLACK.stroke_width(2)).into_dyn(),
+                Text::new(name.clone(), (*cost, *slo), ("sans-serif", 11)).into_dyn(),
+            ]);
+        }
+        let _ = chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw();
+        let _ = root.present();
+    }
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_curve_dominates_when_no_dearer_at_every_shared_budget() {
+        let a = [(10.0, 5.0), (12.0, 2.0), (15.0, 0.0)];
+        let b = [(11.0, 5.0), (13.0, 2.0), (16.0, 0.0)];
+        assert!(dominates(&a, &b));
+        assert!(!dominates(&b, &a));
+        // Crossing curves: neither.
+        let c = [(9.0, 5.0), (14.0, 2.0)];
+        assert!(!dominates(&a, &c) && !dominates(&c, &a));
+        // Only the budgets both reach count: b's 0-minute point is beyond c's reach.
+        let d = [(12.0, 6.0), (20.0, 3.0)];
+        assert!(dominates(&b, &d));
+        assert!(!dominates(&a, &a), "not strictly cheaper anywhere");
+    }
+}
