@@ -1,6 +1,7 @@
-//! `sagescale tune` end to end: the winner keeps the SLO budget and is what `simulate` finds
-//! for the written policy; shards merge into the whole search; invalid candidates are reported,
-//! not fatal; the same inputs give the same results.
+//! `sagescale tune` end to end: the winner is chosen on the train window within the SLO budget,
+//! quoted with its test-window figures, and is what `simulate` finds for the written policy on
+//! the test window; shards merge into the whole search; invalid candidates are reported, not
+//! fatal; the same inputs give the same results.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,6 +27,7 @@ fn sagescale(args: &[&str]) -> (bool, String, String) {
 }
 
 /// Two days of the World Cup scenario, with absolute paths so it runs from a temporary dir.
+/// Its own train window is the week before; the tests give a shorter one with `--train`.
 fn scenario(dir: &Path) -> PathBuf {
     let abs = |p: &str| std::fs::canonicalize(p).unwrap().display().to_string();
     let text = std::fs::read_to_string("simulations/worldcup98.toml")
@@ -40,6 +42,9 @@ fn scenario(dir: &Path) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+const TRAIN: &str = "1998-06-22T00:00:00Z..1998-06-24T00:00:00Z";
+const TEST: &str = "1998-06-24T00:00:00Z..1998-06-26T00:00:00Z";
 
 const TEMPLATE: &str = "[[targets]]\nname = \"worldcup\"\nresource_id = \"endpoint/worldcup/variant/AllTraffic\"\nmin = 2\nmax = 80\n\n[[targets.policies]]\nname = \"b\"\ntype = \"burst-aware\"\nmetric = { predefined = \"ConcurrentRequestsPerModel\" }\nload = \"per-unit\"\ntarget = {{target = 1.2..1.8 step 0.3}}\nstable_window_seconds = 60\ntolerance = {{tolerance = 0.0 | 1.5}}\n";
 
@@ -62,6 +67,10 @@ fn the_winner_keeps_the_budget_and_simulate_agrees_with_it() {
             t.display().to_string(),
             "--max-slo-minutes".into(),
             "30".into(),
+            "--train".into(),
+            TRAIN.into(),
+            "--test".into(),
+            TEST.into(),
             "--out".into(),
             out.display().to_string(),
             "--json".into(),
@@ -86,19 +95,41 @@ fn the_winner_keeps_the_budget_and_simulate_agrees_with_it() {
         invalid[0]["error"]
     );
     assert!(stdout.contains("3 invalid"), "{stdout}");
-    // The winner is the cheapest valid candidate within 30 SLO minutes.
+    // Train and test figures are carried apart, and differ: they are other days.
+    assert_eq!(r["evaluation"]["train"], TRAIN);
+    assert_eq!(r["evaluation"]["test"], TEST);
+    assert_eq!(r["evaluation"]["in_sample"], false);
     let valid: Vec<_> = cands.iter().filter(|c| c["error"].is_null()).collect();
+    assert!(valid
+        .iter()
+        .all(|c| c["train"]["cost_usd"] != c["test"]["cost_usd"]));
+    // The winner is the cheapest valid candidate within 30 SLO minutes on the train window;
+    // it is quoted with its test figures.
     let within: Vec<_> = valid
         .iter()
-        .filter(|c| c["slo_violation_minutes"].as_f64().unwrap() <= 30.0)
+        .filter(|c| c["train"]["slo_violation_minutes"].as_f64().unwrap() <= 30.0)
         .collect();
     assert!(!within.is_empty());
-    let cheapest = within
+    let winner = within
         .iter()
-        .map(|c| c["cost_usd"].as_f64().unwrap())
-        .fold(f64::INFINITY, f64::min);
+        .min_by(|a, b| {
+            a["train"]["cost_usd"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["train"]["cost_usd"].as_f64().unwrap())
+        })
+        .unwrap();
+    let cheapest = winner["test"]["cost_usd"].as_f64().unwrap();
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.contains(&format!("${cheapest:.2}")), "{text}");
+    assert!(
+        text.contains(&format!("test window ${cheapest:.2}")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("chosen on {TRAIN}")), "{text}");
+    // aws-tuned is in the report, on both windows.
+    assert!(r["aws_tuned"]["test"]["cost_usd"].as_f64().unwrap() > 0.0);
+    assert!(r["aws_tuned"]["train"]["cost_usd"].as_f64().unwrap() > 0.0);
+    assert!(stdout.contains("aws-tuned ("), "{stdout}");
     // Simulating the written policy gives the same cost and SLO minutes.
     let sim_json = dir.join("sim.json");
     let (ok, _, stderr) = sagescale(&[
@@ -168,4 +199,45 @@ fn bad_templates_and_shards_get_clear_errors() {
     ]);
     assert!(!ok);
     assert!(stderr.contains("0 <= K < N"), "{stderr}");
+    // A train window that overlaps the test window is in-sample: refused, at the flag.
+    let (ok, _, stderr) = sagescale(&[
+        "tune",
+        s.to_str().unwrap(),
+        "--template",
+        t.to_str().unwrap(),
+        "--train",
+        "1998-06-23T00:00:00Z..1998-06-25T00:00:00Z",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("--train") && stderr.contains("overlaps the test window"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = sagescale(&[
+        "tune",
+        s.to_str().unwrap(),
+        "--template",
+        t.to_str().unwrap(),
+        "--test",
+        "1998-06-24",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("--test") && stderr.contains("FROM..UNTIL"),
+        "{stderr}"
+    );
+    // Without a train window, the search says it is in-sample.
+    let text = std::fs::read_to_string(&s).unwrap();
+    let start = text.find("[evaluation]").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let bare = dir.join("no-train.toml");
+    std::fs::write(&bare, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let (ok, stdout, stderr) = sagescale(&[
+        "tune",
+        bare.to_str().unwrap(),
+        "--template",
+        t.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("IN-SAMPLE"), "{stdout}");
 }

@@ -25,7 +25,18 @@ pub struct Args {
     /// Threads. Default: every core.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Run only this share of the candidates, `K/N` (0-based); merge with `tune-merge`.
+    /// Choose the winner on this window, `FROM..UNTIL` (RFC 3339). Default: the scenario's
+    /// `[evaluation] train`.
+    #[arg(long)]
+    pub train: Option<String>,
+    /// Quote every figure on this window, `FROM..UNTIL` (RFC 3339). Default: the scenario's
+    /// `[trace]` window.
+    #[arg(long)]
+    pub test: Option<String>,
+    /// Run only this share of the candidates, `K/N` (0-based), or `auto/N`: K from an AWS
+    /// Batch array job (`AWS_BATCH_JOB_ARRAY_INDEX`) or a Kubernetes indexed Job
+    /// (`JOB_COMPLETION_INDEX`); `auto` alone takes N from `SAGESCALE_SHARDS`. Merge with
+    /// `tune-merge`.
     #[arg(long)]
     pub shard: Option<String>,
     /// Write the winning policy file here.
@@ -52,6 +63,44 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((k, n))
 }
 
+/// `--shard auto[/N]`: this process's share from the array job it runs in. The index comes
+/// from AWS Batch (`AWS_BATCH_JOB_ARRAY_INDEX`) or a Kubernetes indexed Job
+/// (`JOB_COMPLETION_INDEX`). Neither tells a task how many there are, so the count is given:
+/// `auto/N`, or `SAGESCALE_SHARDS` in the job definition (docs/tune.md).
+fn shard_from_env(
+    size: Option<&str>,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<(usize, usize), String> {
+    let index_var = ["AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"]
+        .into_iter()
+        .find(|v| var(v).is_some())
+        .ok_or("--shard auto: neither AWS_BATCH_JOB_ARRAY_INDEX (an AWS Batch array job) nor JOB_COMPLETION_INDEX (a Kubernetes indexed Job) is set; give --shard K/N")?;
+    let index = var(index_var).unwrap_or_default();
+    let (size_name, size) = match size {
+        Some(n) => ("--shard auto/N", n.to_string()),
+        None => (
+            "SAGESCALE_SHARDS",
+            var("SAGESCALE_SHARDS").ok_or_else(|| {
+                format!(
+                    "--shard auto: {index_var} is {index}, but the number of shards is not given: write --shard auto/N (N: the array size or the Job's completions) or set SAGESCALE_SHARDS"
+                )
+            })?,
+        ),
+    };
+    let parse = |name: &str, v: &str| {
+        v.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("--shard auto: {name} `{v}` is not a whole number"))
+    };
+    let (k, n) = (parse(index_var, &index)?, parse(size_name, &size)?);
+    if n == 0 || k >= n {
+        return Err(format!(
+            "--shard auto: {index_var}={k} is not below {n} shards"
+        ));
+    }
+    Ok((k, n))
+}
+
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
@@ -66,19 +115,31 @@ fn outputs(
     if let Some(p) = out {
         let Some(best) = r.best() else {
             return Err(format!(
-                "no candidate kept the SLO budget of {:.0} minutes: {} not written",
+                "no candidate kept the SLO budget of {:.0} minutes on the train window: {} not written",
                 r.max_slo_minutes,
                 p.display()
             ));
         };
+        let e = &r.evaluation;
+        let chosen = if e.in_sample {
+            "chosen and scored in-sample (no train window)".to_string()
+        } else {
+            format!(
+                "chosen on {} within {:.0} SLO-violation minutes, scored on {}",
+                e.train.as_deref().unwrap_or("-"),
+                r.max_slo_minutes,
+                e.test.as_deref().unwrap_or("the rest of the trace")
+            )
+        };
         let header = format!(
-            "# Written by `sagescale tune` from {} on `{}`:\n# ${:.2} ({:+.1}% against AWS target tracking), {:.0} SLO-violation minutes (budget {:.0}).\n# {}\n",
+            "# Written by `sagescale tune` from {} on `{}`, {chosen}:\n# test window ${:.2} ({:+.1}% against aws-tuned at ${:.2}), {:.0} SLO-violation minutes (aws-tuned {:.0}).\n# {}\n",
             r.template.path.display(),
             r.scenario,
-            best.cost_usd,
-            (best.cost_usd / r.aws_cost_usd - 1.0) * 100.0,
-            best.slo_violation_minutes,
-            r.max_slo_minutes,
+            best.test.cost_usd,
+            (best.test.cost_usd / r.aws_tuned.test.cost_usd - 1.0) * 100.0,
+            r.aws_tuned.test.cost_usd,
+            best.test.slo_violation_minutes,
+            r.aws_tuned.test.slo_violation_minutes,
             best.values
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
@@ -102,13 +163,29 @@ fn outputs(
 /// `sagescale tune`.
 pub fn run(a: &Args) -> ExitCode {
     let result = (|| -> Result<TuneReport, String> {
-        let shard = a.shard.as_deref().map(parse_shard).transpose()?;
+        let shard = match a.shard.as_deref() {
+            Some(v) if v == "auto" || v.starts_with("auto/") => {
+                Some(shard_from_env(v.strip_prefix("auto/"), &|k| {
+                    std::env::var(k).ok()
+                })?)
+            }
+            other => other.map(parse_shard).transpose()?,
+        };
         if a.budget == 0 {
             return Err("--budget 0: nothing would run".into());
         }
+        let window = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|w| scenario::WindowDoc::parse(w).map_err(|e| format!("--{flag} {e}")))
+                .transpose()
+        };
+        let overrides = scenario::Overrides {
+            train: window("train", &a.train)?,
+            test: window("test", &a.test)?,
+            ..scenario::Overrides::default()
+        };
         let template = Template::read(&a.template)?;
-        let s = scenario::load(&a.scenario, &scenario::Overrides::default())
-            .map_err(|e| e.to_string())?;
+        let s = scenario::load(&a.scenario, &overrides).map_err(|e| e.to_string())?;
         let threads = a.threads.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
@@ -166,5 +243,43 @@ pub fn merge(
             eprintln!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shard_from_env;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_string())
+        }
+    }
+
+    #[test]
+    fn shard_auto_reads_aws_batch_and_kubernetes_indexed_jobs() {
+        let batch = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "3")]);
+        assert_eq!(shard_from_env(Some("8"), &batch), Ok((3, 8)));
+        let k8s = env(&[("JOB_COMPLETION_INDEX", "0"), ("SAGESCALE_SHARDS", "4")]);
+        assert_eq!(shard_from_env(None, &k8s), Ok((0, 4)));
+        // auto/N wins over the environment's count.
+        assert_eq!(shard_from_env(Some("6"), &k8s), Ok((0, 6)));
+        let e = shard_from_env(Some("4"), &env(&[])).unwrap_err();
+        assert!(
+            e.contains("AWS_BATCH_JOB_ARRAY_INDEX") && e.contains("--shard K/N"),
+            "{e}"
+        );
+        let e = shard_from_env(None, &batch).unwrap_err();
+        assert!(
+            e.contains("auto/N") && e.contains("SAGESCALE_SHARDS"),
+            "{e}"
+        );
+        let e = shard_from_env(Some("3"), &batch).unwrap_err();
+        assert!(e.contains("not below 3"), "{e}");
+        let e = shard_from_env(Some("x"), &batch).unwrap_err();
+        assert!(e.contains("not a whole number"), "{e}");
     }
 }

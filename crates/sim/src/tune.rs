@@ -8,6 +8,11 @@
 //! of all combinations, or, past `budget`, a seeded sample of it. The work splits over threads
 //! and, with `shard`, over processes or hosts; every result carries its grid index, so shards
 //! merge by concatenation and the same inputs always give the same answer.
+//!
+//! Walk-forward: every candidate is scored on the train window and on the test window. The
+//! winner is chosen on the train window alone; the figures it is quoted with are the test
+//! window's, against `aws-tuned` (AWS target tracking with its metric and target chosen on the
+//! same train window by the same rule, `baseline_search.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +21,8 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::baselines::run_aws;
+use super::baseline_search::{sweep, Choice, Sweep};
+use super::baselines::Family;
 use super::run::{run, Driver, Replay};
 use super::scenario::{compared_policy_text, Scenario};
 
@@ -221,13 +227,9 @@ pub struct TuneOptions {
     pub progress: bool,
 }
 
-/// One candidate's result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Candidate {
-    /// Index in the grid.
-    pub index: usize,
-    /// Placeholder values.
-    pub values: Vec<(String, String)>,
+/// A run's figures over one window, summed over the endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scores {
     /// Total cost, USD (NaN, `null` in JSON, for an invalid candidate).
     #[serde(deserialize_with = "nan_if_null")]
     pub cost_usd: f64,
@@ -237,8 +239,54 @@ pub struct Candidate {
     /// Failed requests.
     #[serde(deserialize_with = "nan_if_null")]
     pub failed_requests: f64,
+}
+
+impl Scores {
+    const NAN: Self = Self {
+        cost_usd: f64::NAN,
+        slo_violation_minutes: f64::NAN,
+        failed_requests: f64::NAN,
+    };
+}
+
+/// One candidate's result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Index in the grid.
+    pub index: usize,
+    /// Placeholder values.
+    pub values: Vec<(String, String)>,
+    /// The train window's figures: what the winner is chosen by.
+    pub train: Scores,
+    /// The test window's figures: what the winner is quoted with.
+    pub test: Scores,
     /// Why it could not run (an invalid policy), if it could not.
     pub error: Option<String>,
+}
+
+/// The walk-forward windows of a search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Windows {
+    /// The window candidates are chosen on (`None`: the test window itself).
+    pub train: Option<String>,
+    /// The window the figures are quoted on (`None`: the whole trace).
+    pub test: Option<String>,
+    /// Chosen and quoted on the same window.
+    pub in_sample: bool,
+    /// Why the windows are what they are.
+    pub note: Option<String>,
+}
+
+/// A baseline's figures on both windows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineScores {
+    /// Train window.
+    pub train: Scores,
+    /// Test window.
+    pub test: Scores,
+    /// Per endpoint: the family and target chosen on the train window (tuned baselines).
+    #[serde(default)]
+    pub chosen: Vec<(String, String, f64)>,
 }
 
 /// JSON writes NaN as `null`; read it back as NaN.
@@ -253,56 +301,50 @@ pub struct TuneReport {
     pub scenario: String,
     /// The template.
     pub template: Template,
-    /// SLO-violation minutes a winner may have.
+    /// The windows.
+    pub evaluation: Windows,
+    /// SLO-violation minutes a winner may have on the train window.
     pub max_slo_minutes: f64,
-    /// The AWS emulation on the same scenario: cost and SLO-violation minutes.
-    pub aws_cost_usd: f64,
-    /// The AWS emulation's SLO-violation minutes.
-    pub aws_slo_violation_minutes: f64,
+    /// AWS target tracking at its documented defaults.
+    pub aws: BaselineScores,
+    /// `aws-tuned`: AWS target tracking with its metric and target chosen on the train window.
+    pub aws_tuned: BaselineScores,
     /// Candidates in the full grid.
     pub grid_size: usize,
     /// The candidates run, by grid index.
     pub candidates: Vec<Candidate>,
+    /// The baseline families' sweeps (both windows): their trade-off curves.
+    #[serde(default)]
+    pub baseline_sweeps: Vec<SweepRecord>,
 }
 
+/// A baseline sweep as `tune` records it.
+pub type SweepRecord = Sweep;
+
 impl TuneReport {
-    /// The cheapest candidate within the SLO budget (ties: fewer SLO minutes, then grid order).
+    /// The cheapest candidate within the SLO budget on the train window (ties: fewer SLO
+    /// minutes, then grid order). Its test figures play no part.
     #[must_use]
     pub fn best(&self) -> Option<&Candidate> {
         self.candidates
             .iter()
-            .filter(|c| c.error.is_none() && c.slo_violation_minutes <= self.max_slo_minutes)
+            .filter(|c| {
+                c.error.is_none() && c.train.slo_violation_minutes <= self.max_slo_minutes + 1e-9
+            })
             .min_by(|a, b| {
-                (a.cost_usd, a.slo_violation_minutes, a.index)
-                    .partial_cmp(&(b.cost_usd, b.slo_violation_minutes, b.index))
+                (a.train.cost_usd, a.train.slo_violation_minutes, a.index)
+                    .partial_cmp(&(b.train.cost_usd, b.train.slo_violation_minutes, b.index))
                     .unwrap_or(std::cmp::Ordering::Equal)
             })
     }
 
-    /// The trade-off curve: candidates no other candidate beats on both cost and SLO minutes,
-    /// cheapest first.
+    /// The trade-off curve on the test window: candidates no other candidate beats on both
+    /// cost and SLO minutes there, cheapest first.
     #[must_use]
     pub fn pareto(&self) -> Vec<&Candidate> {
-        let mut ok: Vec<&Candidate> = self
-            .candidates
-            .iter()
-            .filter(|c| c.error.is_none())
-            .collect();
-        ok.sort_by(|a, b| {
-            (a.cost_usd, a.slo_violation_minutes, a.index)
-                .partial_cmp(&(b.cost_usd, b.slo_violation_minutes, b.index))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        let mut front: Vec<&Candidate> = Vec::new();
-        for c in ok {
-            if front
-                .last()
-                .is_none_or(|l| c.slo_violation_minutes < l.slo_violation_minutes)
-            {
-                front.push(c);
-            }
-        }
-        front
+        pareto(self.candidates.iter().filter(|c| c.error.is_none()), |c| {
+            (c.test.cost_usd, c.test.slo_violation_minutes)
+        })
     }
 
     /// Merge shards of one search.
@@ -329,6 +371,23 @@ impl TuneReport {
         first.candidates.dedup_by_key(|c| c.index);
         Ok(first)
     }
+}
+
+/// The points no other beats on both cost and SLO minutes, cheapest first (`f` gives a
+/// point's cost and SLO minutes).
+pub fn pareto<'a, T>(
+    items: impl Iterator<Item = &'a T>,
+    f: impl Fn(&T) -> (f64, f64),
+) -> Vec<&'a T> {
+    let mut ok: Vec<&T> = items.collect();
+    ok.sort_by(|a, b| f(a).partial_cmp(&f(b)).unwrap_or(std::cmp::Ordering::Equal));
+    let mut front: Vec<&T> = Vec::new();
+    for c in ok {
+        if front.last().is_none_or(|l| f(c).1 < f(l).1) {
+            front.push(c);
+        }
+    }
+    front
 }
 
 /// The grid indices to run: all of them, or a seeded sample of `budget`; then this shard's.
@@ -364,19 +423,45 @@ pub fn plan(grid: usize, budget: usize, seed: u64, shard: Option<(usize, usize)>
 /// # Errors
 /// Every candidate failed to compile (the first one's problems are given).
 pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneReport, String> {
-    let arrivals: Vec<Vec<f64>> = s
-        .targets
-        .iter()
-        .map(|t| s.arrivals(t).into_owned())
+    let windows: Vec<Window<'_>> = [s.train.as_deref(), Some(s)]
+        .into_iter()
+        .flatten()
+        .map(Window::of)
         .collect();
-    let models: Vec<Vec<&[f64]>> = s.targets.iter().map(|t| s.model_arrivals(t)).collect();
-
-    let (mut aws_cost, mut aws_slo) = (0.0, 0.0);
+    // The baselines on both windows: AWS at its defaults and tuned (and the peers' sweeps,
+    // for the trade-off curves).
+    let sweeps = sweep(s, o.threads);
+    let mut aws = BaselineScores {
+        train: Scores::zero(),
+        test: Scores::zero(),
+        chosen: Vec::new(),
+    };
+    let mut aws_tuned = aws.clone();
     for (i, t) in s.targets.iter().enumerate() {
-        let out = run_aws(t, &Replay::of(s, i, &arrivals[i], &models[i]), &[], false);
-        aws_cost += out.acc.cost_usd(t.fleet.price_per_hour);
-        aws_slo += out.acc.violation_seconds / 60.0;
+        if let Some(p) = sweeps.default_point(t, Family::AwsTargetTracking) {
+            aws.add(
+                p.train_cost_usd,
+                p.train_slo_violation_minutes,
+                p.cost_usd,
+                p.slo_violation_minutes,
+            );
+        }
+        if let Some(Choice {
+            family, point: p, ..
+        }) = sweeps.choose(i, &t.name, &[Family::AwsTargetTracking, Family::AwsHighRes])
+        {
+            aws_tuned.add(
+                p.train_cost_usd,
+                p.train_slo_violation_minutes,
+                p.cost_usd,
+                p.slo_violation_minutes,
+            );
+            aws_tuned
+                .chosen
+                .push((t.name.clone(), family.to_string(), p.target));
+        }
     }
+    let aws_train_slo = aws.train.slo_violation_minutes;
     let grid = template.grid_size();
     let todo = plan(grid, o.budget, s.seed, o.shard);
 
@@ -405,7 +490,7 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&index) = todo.get(k) else { break };
-                        mine.push(candidate(s, template, index, &arrivals, &models));
+                        mine.push(candidate(s, template, index, &windows));
                         bar.inc(1);
                     }
                     mine
@@ -429,28 +514,86 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
     Ok(TuneReport {
         scenario: s.name.clone(),
         template: template.clone(),
-        max_slo_minutes: o.max_slo_minutes.unwrap_or((aws_slo * 1e6).round() / 1e6),
-        aws_cost_usd: (aws_cost * 1e6).round() / 1e6,
-        aws_slo_violation_minutes: (aws_slo * 1e6).round() / 1e6,
+        evaluation: Windows {
+            train: s
+                .train
+                .as_ref()
+                .and_then(|t| t.window.as_ref().map(ToString::to_string)),
+            test: s.window.as_ref().map(ToString::to_string),
+            in_sample: s.train.is_none(),
+            note: s.evaluation_note.clone(),
+        },
+        max_slo_minutes: o
+            .max_slo_minutes
+            .unwrap_or((aws_train_slo * 1e6).round() / 1e6),
+        aws: aws.rounded(),
+        aws_tuned: aws_tuned.rounded(),
         grid_size: grid,
         candidates: results,
+        baseline_sweeps: sweeps.sweeps,
     })
 }
 
-fn candidate(
-    s: &Scenario,
-    template: &Template,
-    index: usize,
-    arrivals: &[Vec<f64>],
-    models: &[Vec<&[f64]>],
-) -> Candidate {
+/// One window's arrivals, ready to replay.
+struct Window<'a> {
+    s: &'a Scenario,
+    arrivals: Vec<Vec<f64>>,
+}
+
+impl<'a> Window<'a> {
+    fn of(s: &'a Scenario) -> Self {
+        Self {
+            s,
+            arrivals: s
+                .targets
+                .iter()
+                .map(|t| s.arrivals(t).into_owned())
+                .collect(),
+        }
+    }
+}
+
+impl Scores {
+    fn zero() -> Self {
+        Self {
+            cost_usd: 0.0,
+            slo_violation_minutes: 0.0,
+            failed_requests: 0.0,
+        }
+    }
+
+    fn rounded(self) -> Self {
+        let r = |x: f64| (x * 1e6).round() / 1e6;
+        Self {
+            cost_usd: r(self.cost_usd),
+            slo_violation_minutes: r(self.slo_violation_minutes),
+            failed_requests: r(self.failed_requests),
+        }
+    }
+}
+
+impl BaselineScores {
+    fn add(&mut self, train_cost: f64, train_slo: f64, cost: f64, slo: f64) {
+        self.train.cost_usd += train_cost;
+        self.train.slo_violation_minutes += train_slo;
+        self.test.cost_usd += cost;
+        self.test.slo_violation_minutes += slo;
+    }
+
+    fn rounded(mut self) -> Self {
+        self.train = self.train.rounded();
+        self.test = self.test.rounded();
+        self
+    }
+}
+
+fn candidate(s: &Scenario, template: &Template, index: usize, windows: &[Window<'_>]) -> Candidate {
     let values = template.values(index);
     let mut c = Candidate {
         index,
         values,
-        cost_usd: f64::NAN,
-        slo_violation_minutes: f64::NAN,
-        failed_requests: f64::NAN,
+        train: Scores::NAN,
+        test: Scores::NAN,
         error: None,
     };
     // Compiled from text, reported under the template's own path: no file is written.
@@ -467,30 +610,34 @@ fn candidate(
             return c;
         }
     };
-    let (mut cost, mut slo, mut failed) = (0.0, 0.0, 0.0);
-    for (i, t) in s.targets.iter().enumerate() {
-        let spec = &policy.set.targets[policy.target_of[i]];
-        let driver = Driver::Engine {
-            spec,
-            metrics: &policy.set.metrics,
-            history: &policy.set.metric_history,
-        };
-        let out = run(
-            t,
-            &Replay::of(s, i, &arrivals[i], &models[i]),
-            &[],
-            &driver,
-            false,
-        );
-        cost += out.acc.cost_usd(t.fleet.price_per_hour);
-        slo += out.acc.violation_seconds / 60.0;
-        failed += out.acc.failed;
-    }
-    // Rounded as the simulate report rounds, so results survive a JSON round trip exactly.
-    let r = |x: f64| (x * 1e6).round() / 1e6;
-    c.cost_usd = r(cost);
-    c.slo_violation_minutes = r(slo);
-    c.failed_requests = r(failed);
+    let mut scores = windows.iter().map(|w| {
+        let mut sum = Scores::zero();
+        for (i, t) in w.s.targets.iter().enumerate() {
+            let spec = &policy.set.targets[policy.target_of[i]];
+            let driver = Driver::Engine {
+                spec,
+                metrics: &policy.set.metrics,
+                history: &policy.set.metric_history,
+            };
+            let models = w.s.model_arrivals(t);
+            let out = run(
+                t,
+                &Replay::of(w.s, i, &w.arrivals[i], &models),
+                &[],
+                &driver,
+                false,
+            );
+            sum.cost_usd += out.acc.cost_usd(t.fleet.price_per_hour);
+            sum.slo_violation_minutes += out.acc.violation_seconds / 60.0;
+            sum.failed_requests += out.acc.failed;
+        }
+        // Rounded as the simulate report rounds, so results survive a JSON round trip exactly.
+        sum.rounded()
+    });
+    // In-sample (no train window): the one window is both.
+    let first = scores.next().unwrap_or(Scores::NAN);
+    c.test = scores.next().unwrap_or(first);
+    c.train = first;
     c
 }
 
@@ -549,31 +696,49 @@ mod tests {
     }
 
     #[test]
-    fn the_pareto_front_and_the_best_within_budget() {
-        let c = |index, cost_usd, slo_violation_minutes| Candidate {
-            index,
-            values: vec![],
+    fn the_winner_is_chosen_on_train_and_the_curve_drawn_on_test() {
+        let scores = |cost_usd, slo_violation_minutes| Scores {
             cost_usd,
             slo_violation_minutes,
             failed_requests: 0.0,
+        };
+        // (train cost, train SLO) and (test cost, test SLO).
+        let c = |index, train: (f64, f64), test: (f64, f64)| Candidate {
+            index,
+            values: vec![],
+            train: scores(train.0, train.1),
+            test: scores(test.0, test.1),
             error: None,
+        };
+        let zero = BaselineScores {
+            train: scores(10.0, 5.0),
+            test: scores(10.0, 5.0),
+            chosen: vec![],
         };
         let r = TuneReport {
             scenario: "s".into(),
             template: template("a = {{x = 1|2}}"),
+            evaluation: Windows {
+                train: Some("a..b".into()),
+                test: Some("b..c".into()),
+                in_sample: false,
+                note: None,
+            },
             max_slo_minutes: 5.0,
-            aws_cost_usd: 10.0,
-            aws_slo_violation_minutes: 5.0,
+            aws: zero.clone(),
+            aws_tuned: zero,
             grid_size: 4,
             candidates: vec![
-                c(0, 5.0, 20.0),
-                c(1, 6.0, 4.0),
-                c(2, 7.0, 6.0),
-                c(3, 8.0, 1.0),
+                c(0, (5.0, 20.0), (5.0, 20.0)),
+                // Cheapest within budget on train, though test would pick another.
+                c(1, (6.0, 4.0), (9.0, 30.0)),
+                c(2, (7.0, 6.0), (6.0, 4.0)),
+                c(3, (8.0, 1.0), (8.0, 1.0)),
             ],
+            baseline_sweeps: vec![],
         };
         assert_eq!(r.best().map(|b| b.index), Some(1));
         let front: Vec<usize> = r.pareto().iter().map(|c| c.index).collect();
-        assert_eq!(front, [0, 1, 3]);
+        assert_eq!(front, [0, 2, 3], "the curve is the test window's");
     }
 }
