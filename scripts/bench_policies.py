@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
-"""Regenerate the policy table in docs/benchmarks.md: every bundled scenario, every contender.
+"""Regenerate the policy tables in docs/benchmarks.md and the README: every bundled scenario,
+every contender, out of sample.
 
-For each scenario in simulations/:
-  1. `sagescale simulate` it: the scenario's sagescale policies, the AWS target-tracking and
-     step-scaling emulations, the peers (HPA, KPA, KEDA) and the oracle.
-  2. `sagescale tune` its template in simulations/tune/ within AWS's SLO-violation minutes,
-     within the fewest of any baseline or peer, and, for each peer no sagescale row beats,
-     within that peer's own; write the winners to simulations/tuned/.
-  3. `sagescale simulate` the tuned policy alone, for its row.
-Then check the goals of issue 6 per scenario and write the table between the markers in
-docs/benchmarks.md. Run from the repository root: `bash scripts/bench-policies.sh`.
+For each scenario in simulations/ (each has a train window before its test window):
+  1. `sagescale simulate` it: the scenario's hand-set sagescale policies, AWS target tracking
+     (defaults, high resolution, and `aws-tuned`: metric and target chosen on the train
+     window), step scaling, the peers at their defaults and tuned, and the oracle. Every figure
+     is the test window's.
+  2. `sagescale tune` its template in simulations/tune/: chosen on the train window within AWS
+     target tracking's SLO-violation minutes there, the same budget `aws-tuned` had; the winner
+     goes to simulations/tuned/.
+  3. `sagescale simulate` the winner alone on the test window, for its row (and check it is
+     the figure tune quoted).
+Then check the goals against `aws-tuned` and the peers, write the trade-off curves and the
+dominance verdicts, and write everything between the markers in docs/benchmarks.md and the
+README. Run from the repository root: `bash scripts/bench-policies.sh`.
 """
 
 import json
@@ -29,7 +34,9 @@ SCENARIOS = [
 ]
 START = "<!-- policy-table:start (scripts/bench-policies.sh writes this part) -->"
 END = "<!-- policy-table:end -->"
-PEERS = ("k8s-hpa", "knative-kpa", "keda-cloudwatch")
+README_START = "<!-- worldcup-table:start (scripts/bench-policies.sh writes this part) -->"
+README_END = "<!-- worldcup-table:end -->"
+PEER_KINDS = ("peer", "peer-tuned")
 
 
 def sagescale(*args):
@@ -44,38 +51,59 @@ def simulate(scenario, json_path, policy=None):
     code, out, err = sagescale(*args)
     if code != 0:
         sys.exit(f"simulate {scenario} failed:\n{err}")
-    return json.loads(pathlib.Path(json_path).read_text())
+    return json.loads(pathlib.Path(json_path).read_text()), out
 
 
-def tune(scenario, template, budget, out):
+def tune(scenario, template, out, json_path):
     code, stdout, err = sagescale(
-        "tune", scenario, "--template", template, "--max-slo-minutes", f"{budget}", "--budget", "512", "--out", out
+        "tune", scenario, "--template", template, "--budget", "512", "--out", out, "--json", json_path
     )
-    return code == 0, stdout + err
+    report = json.loads(pathlib.Path(json_path).read_text()) if pathlib.Path(json_path).exists() else None
+    return code == 0, report, stdout + err
 
 
 def row(p, name=None):
     e = p["elasticity"]
+    tuned = [t["tuned"] for t in p["per_target"] if t.get("tuned")]
     return {
         "name": name or p["name"],
         "kind": p["kind"],
         "cost": p["cost_usd"],
+        "vs_tuned": p["cost_vs_aws_tuned_pct"],
         "vs_aws": p["cost_vs_aws_pct"],
         "vs_oracle": p["cost_vs_oracle_pct"],
         "slo": p["slo_violation_minutes"],
         "failed": p["failed_requests"],
-        "tu": e["under_provisioning_accuracy_pct"],
         "to": e["over_provisioning_accuracy_pct"],
-        "su": e["under_provisioning_timeshare_pct"],
         "so": e["over_provisioning_timeshare_pct"],
-        "jitter": e["jitter_per_minute"],
+        "train": (sum(t["train_cost_usd"] for t in tuned), sum(t["train_slo_violation_minutes"] for t in tuned))
+        if tuned
+        else None,
+        "chose": ", ".join(f"{t['family']} at {t['target']:g}" for t in tuned),
     }
+
+
+def pareto(points):
+    """The points no other beats on both cost and SLO minutes, cheapest first."""
+    front = []
+    for c, m in sorted(points):
+        if not front or m < front[-1][1]:
+            front.append((c, m))
+    return front
+
+
+def curve_text(front, limit=8):
+    if len(front) > limit:
+        # Keep the ends and an even spread between them.
+        step = (len(front) - 1) / (limit - 1)
+        front = [front[round(i * step)] for i in range(limit)]
+    return ", ".join(f"${c:.2f} / {m:.1f}" for c, m in front)
 
 
 def quality_guard(tmp):
     """The quality-guard scenario's own table: degraded requests against cost."""
     name = "quality-guard"
-    r = simulate(f"simulations/{name}.toml", str(tmp / f"{name}.json"))
+    r, _ = simulate(f"simulations/{name}.toml", str(tmp / f"{name}.json"))
     lines = [
         f"### {r['scenario']}",
         "",
@@ -114,114 +142,145 @@ def quality_guard(tmp):
     return "\n".join(lines)
 
 
+def scenario_part(name, tmp, tuned_dir, summary):
+    scenario = f"simulations/{name}.toml"
+    base, table = simulate(scenario, str(tmp / f"{name}.json"))
+    ev = base["evaluation"]
+    rows = [row(p) for p in base["policies"]]
+    aws_tuned = next(r for r in rows if r["kind"] == "aws-tuned")
+    oracle = next(r for r in rows if r["kind"] == "oracle")
+    template = next(pathlib.Path("simulations/tune").glob(f"{name}.tune.*"), None)
+    notes, goals, tr = [], [], None
+    if template:
+        out = str(tuned_dir / f"{name}{template.suffix}")
+        ok, tr, log = tune(scenario, str(template), out, str(tmp / f"{name}-tune.json"))
+        if ok:
+            t, _ = simulate(scenario, str(tmp / f"{name}-tuned.json"), out)
+            tuned = row(t["policies"][0], "sagescale-tuned")
+            best = min(
+                (c for c in tr["candidates"] if c["error"] is None and c["train"]["slo_violation_minutes"] <= tr["max_slo_minutes"] + 1e-9),
+                key=lambda c: (c["train"]["cost_usd"], c["train"]["slo_violation_minutes"], c["index"]),
+            )
+            if abs(best["test"]["cost_usd"] - tuned["cost"]) > 1e-3:
+                sys.exit(f"{name}: simulate gives ${tuned['cost']} for the tuned policy, tune quoted ${best['test']['cost_usd']}")
+            tuned["train"] = (best["train"]["cost_usd"], best["train"]["slo_violation_minutes"])
+            tuned["chose"] = " ".join(f"{k}={v}" for k, v in best["values"])
+            tuned["kind"] = "policy (tuned)"
+            rows.insert(len([r for r in rows if r["kind"] == "policy"]), tuned)
+            notes.append(
+                f"`sagescale-tuned`: `{template}` chosen on the train window within "
+                f"{tr['max_slo_minutes']:.1f} SLO-violation minutes (AWS target tracking's there, the budget "
+                f"`aws-tuned` had), in `{out}`"
+            )
+        else:
+            notes.append(f"no candidate of `{template}` kept {tr['max_slo_minutes'] if tr else '?'} SLO-violation minutes on the train window")
+            tuned = None
+    else:
+        notes.append("no tune template")
+        tuned = None
+    peers = [r for r in rows if r["kind"] in PEER_KINDS]
+    if tuned:
+        saving = -tuned["vs_tuned"]
+        keeps = tuned["slo"] <= aws_tuned["slo"] + 1e-9
+        verdict = "**met**" if saving >= 25 and keeps else "**missed**"
+        goals.append(
+            f"≥ 25 % cheaper than `aws-tuned` at no more SLO-violation minutes: `sagescale-tuned` "
+            f"{tuned['vs_tuned']:+.1f} % at {tuned['slo']:.1f} against {aws_tuned['slo']:.1f} minutes: {verdict}"
+        )
+        if peers:
+            missed = [p["name"] for p in peers if not (tuned["cost"] < p["cost"] and tuned["slo"] <= p["slo"] + 1e-9)]
+            goals.append(
+                "cheaper than each peer (defaults and tuned) at equal or fewer SLO-violation minutes: "
+                + ("**met**" if not missed else f"**missed** against {', '.join(f'`{m}`' for m in missed)}")
+            )
+        goals.append(f"against the oracle: {tuned['vs_oracle']:+.1f} % (the oracle: {oracle['slo']:.1f} SLO-violation minutes)")
+        summary.append((base["scenario"], name, tuned, aws_tuned, saving >= 25 and keeps))
+    lines = [
+        f"### {base['scenario']}",
+        "",
+        f"`simulations/{name}.toml`: scored on {ev['test'] or 'the whole trace'}; tuned rows chose on "
+        f"{ev['train'] or 'the same window (in-sample)'}."
+        + (f" {ev['note']}" if ev.get("note") else "")
+        + f" {'; '.join(notes)}.",
+        "",
+        "| contender | kind | cost $ | vs aws-tuned | vs AWS | vs oracle | SLO-viol min | failed | θO % | τO % | train $ / SLO min | chose |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        train = f"{r['train'][0]:.2f} / {r['train'][1]:.1f}" if r["train"] else ""
+        lines.append(
+            f"| {r['name']} | {r['kind']} | {r['cost']:.2f} | {r['vs_tuned']:+.1f} % | {r['vs_aws']:+.1f} % | "
+            f"{r['vs_oracle']:+.1f} % | {r['slo']:.1f} | {r['failed']:.0f} | {r['to']:.1f} | {r['so']:.1f} | {train} | {r['chose']} |"
+        )
+    lines.append("")
+    lines += [f"- {g}" for g in goals]
+    # The trade-off curves on the test window, and which family dominates which.
+    if tr:
+        curves = {"sagescale template": pareto([(c["test"]["cost_usd"], c["test"]["slo_violation_minutes"]) for c in tr["candidates"] if c["error"] is None])}
+        for w in tr["baseline_sweeps"]:
+            pts = [(p["cost_usd"], p["slo_violation_minutes"]) for p in w["points"]]
+            curves.setdefault(w["family"], [])
+            curves[w["family"]] = pareto(curves[w["family"]] + pts)
+        lines += ["", "Trade-off curves on the test window (cost / SLO-violation minutes, cheapest first; each family's target or template swept):", ""]
+        lines += [f"- {f}: {curve_text(front)}" for f, front in curves.items()]
+        label = lambda f: "sagescale template" if f == "template" else f
+        verdicts = [f"`{label(a)}` dominates `{label(b)}`" for a, b in tr["dominance"]]
+        lines.append("")
+        lines.append(
+            "Dominance (no dearer at every SLO budget both reach, cheaper at one): "
+            + ("; ".join(verdicts) if verdicts else "none: every pair of curves crosses")
+            + "."
+        )
+    lines.append("")
+    print(f"{name}: done", file=sys.stderr)
+    return "\n".join(lines), (table if name == "worldcup98" else None)
+
+
 def main():
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="sagescale-bench-policies-"))
     tuned_dir = pathlib.Path("simulations/tuned")
+    for old in tuned_dir.glob("*"):
+        old.unlink()
     tuned_dir.mkdir(exist_ok=True)
-    parts = []
+    parts, summary, worldcup_table = [], [], None
     for name in SCENARIOS:
-        scenario = f"simulations/{name}.toml"
-        base = simulate(scenario, str(tmp / f"{name}.json"))
-        rows = [row(p) for p in base["policies"]]
-        aws = next(r for r in rows if r["kind"] == "aws-target-tracking")
-        oracle = next(r for r in rows if r["kind"] == "oracle")
-        peers = [r for r in rows if r["kind"] == "peer"]
-        others = [aws] + [r for r in rows if r["kind"] in ("aws-step-scaling", "peer")]
-        budget_all = min(r["slo"] for r in others)
-        template = next(pathlib.Path("simulations/tune").glob(f"{name}.tune.*"), None)
-        notes = []
-        if template:
-            # Tuned twice when the budgets differ: to keep AWS's SLO minutes, and to keep the
-            # fewest any baseline or peer has.
-            budgets = [("sagescale-tuned", aws["slo"], "", None)]
-            if budget_all < aws["slo"] - 1e-9:
-                budgets.append(("sagescale-tuned-strict", budget_all, "-strict", None))
-            # And, for a peer no sagescale row beats, within that peer's own SLO minutes: the
-            # cheapest setting for the trade-off the peer makes.
-            ours_now = [r for r in rows if r["kind"] == "policy"]
-            for p in peers:
-                beaten = any(r["cost"] < p["cost"] and r["slo"] <= p["slo"] + 1e-9 for r in ours_now)
-                if not beaten and p["slo"] > aws["slo"] + 1e-9:
-                    budgets.append((f"sagescale-tuned-vs-{p['name']}", p["slo"], f"-vs-{p['name']}", p))
-            for label, budget, suffix, peer in budgets:
-                out = str(tuned_dir / f"{name}{suffix}{template.suffix}")
-                ok, log = tune(scenario, str(template), budget, out)
-                if not ok:
-                    notes.append(f"`{label}`: no candidate of `{template}` kept {budget:.1f} SLO-violation minutes")
-                    continue
-                t = simulate(scenario, str(tmp / f"{name}{suffix}-tuned.json"), out)
-                tuned = row(t["policies"][0], label)
-                if peer and tuned["cost"] >= peer["cost"]:
-                    pathlib.Path(out).unlink()
-                    notes.append(
-                        f"no candidate of `{template}` is cheaper than `{peer['name']}` within its "
-                        f"{budget:.1f} SLO-violation minutes"
-                    )
-                    continue
-                tuned["vs_aws"] = round((tuned["cost"] / aws["cost"] - 1) * 100, 1)
-                tuned["vs_oracle"] = round((tuned["cost"] / oracle["cost"] - 1) * 100, 1)
-                rows.insert(len([r for r in rows if r["kind"] == "policy"]), tuned)
-                notes.append(f"`{label}`: tuned from `{template}` within {budget:.1f} SLO-violation minutes, in `{out}`")
-        else:
-            notes.append("no tune template")
-        tune_note = "; ".join(notes)
-        ours = [r for r in rows if r["kind"] == "policy"]
-        # The best sagescale policy: the cheapest that keeps AWS's SLO minutes.
-        keep = [r for r in ours if r["slo"] <= aws["slo"] + 1e-9]
-        best = min(keep, key=lambda r: r["cost"]) if keep else None
-        goals = []
-        if best:
-            saving = (1 - best["cost"] / aws["cost"]) * 100
-            goals.append(
-                f"cheapest sagescale policy within AWS's SLO-violation minutes, `{best['name']}`: "
-                f"{best['vs_aws']:+.1f} % against AWS target tracking at {best['slo']:.1f} against "
-                f"{aws['slo']:.1f} SLO-violation minutes: "
-                + ("**met** (≥ 25 % cheaper)" if saving >= 25 else "**missed** (goal: ≥ 25 % cheaper)")
-            )
-            if peers:
-                missed = [
-                    p["name"]
-                    for p in peers
-                    if not any(r["cost"] < p["cost"] and r["slo"] <= p["slo"] + 1e-9 for r in ours)
-                ]
-                goals.append(
-                    "a sagescale policy is cheaper than each peer at equal or fewer SLO-violation minutes: "
-                    + ("**met**" if not missed else f"**missed** against {', '.join(missed)}")
-                )
-            gap = (best["cost"] / oracle["cost"] - 1) * 100
-            goals.append(
-                f"within 15 % of the oracle's cost: {gap:+.1f} %: " + ("**met**" if gap <= 15 else "**missed**")
-            )
-        else:
-            goals.append("no sagescale policy kept AWS's SLO-violation minutes: **missed**")
-        lines = [
-            f"### {base['scenario']}",
-            "",
-            f"`simulations/{name}.toml`; {tune_note}.",
-            "",
-            "| contender | kind | cost $ | vs AWS | vs oracle | SLO-viol min | failed | θU % | θO % | τU % | τO % | jitter/min |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in rows:
-            lines.append(
-                f"| {r['name']} | {r['kind']} | {r['cost']:.2f} | {r['vs_aws']:+.1f} % | {r['vs_oracle']:+.1f} % | "
-                f"{r['slo']:.1f} | {r['failed']:.0f} | {r['tu']:.1f} | {r['to']:.1f} | {r['su']:.1f} | {r['so']:.1f} | {r['jitter']:+.3f} |"
-            )
-        lines.append("")
-        lines += [f"- {g}" for g in goals]
-        lines.append("")
-        parts.append("\n".join(lines))
-        print(f"{name}: done", file=sys.stderr)
+        part, table = scenario_part(name, tmp, tuned_dir, summary)
+        parts.append(part)
+        worldcup_table = worldcup_table or table
     parts.append(quality_guard(tmp))
+    head = [
+        "Out of sample, against `aws-tuned` (the tuned template against AWS target tracking with its metric and target tuned on the same train window, scored on the test window):",
+        "",
+        "| scenario | sagescale-tuned | aws-tuned | vs aws-tuned | ≥ 25 % at no more SLO minutes |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for title, name, t, a, met in summary:
+        head.append(
+            f"| `{name}` | ${t['cost']:.2f}, {t['slo']:.1f} SLO min | ${a['cost']:.2f}, {a['slo']:.1f} SLO min | {t['vs_tuned']:+.1f} % | {'met' if met else 'missed'} |"
+        )
     doc = pathlib.Path("docs/benchmarks.md")
     text = doc.read_text()
-    body = START + "\n\n" + "\n".join(parts) + "\n" + END
-    if START in text and END in text:
-        text = text[: text.index(START)] + body + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n## Policies on the bundled scenarios (`bash scripts/bench-policies.sh`)\n\n" + body + "\n"
+    body = START + "\n\n" + "\n".join(head) + "\n\n" + "\n".join(parts) + "\n" + END
+    text = text[: text.index(START)] + body + text[text.index(END) + len(END) :]
     doc.write_text(text)
-    print("docs/benchmarks.md updated", file=sys.stderr)
+    readme = pathlib.Path("README.md")
+    text = readme.read_text()
+    wc = next(s for s in summary if s[1] == "worldcup98")
+    block = (
+        README_START
+        + "\n```\n"
+        + worldcup_table.rstrip("\n")
+        + "\n```\n\nOut of sample, `sagescale tune` on this scenario's template "
+        + f"(chosen on the week before) costs ${wc[2]['cost']:.2f} with {wc[2]['slo']:.1f} SLO-violation minutes: "
+        + f"**{wc[2]['vs_tuned']:+.1f} % against `aws-tuned`** (${wc[3]['cost']:.2f}, {wc[3]['slo']:.1f} minutes), "
+        + f"{wc[2]['vs_aws']:+.1f} % against AWS's defaults. The goal, ≥ 25 % at no more SLO minutes, is "
+        + ("met" if wc[4] else "**not met**")
+        + "; every scenario's figures are in [docs/benchmarks.md](docs/benchmarks.md).\n"
+        + README_END
+    )
+    text = text[: text.index(README_START)] + block + text[text.index(README_END) + len(README_END) :]
+    readme.write_text(text)
+    print("docs/benchmarks.md and README.md updated", file=sys.stderr)
 
 
 if __name__ == "__main__":

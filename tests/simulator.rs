@@ -287,8 +287,14 @@ fn the_cli_overrides_trace_and_policy_and_writes_a_report() {
         "{table}"
     );
     assert!(table.contains("180 intervals"), "{table}");
+    // A replacement trace has its own times: the scenario's train window is not its.
+    assert!(table.contains("in-sample"), "{table}");
     let html = std::fs::read_to_string(&report).unwrap();
-    assert!(html.starts_with("<!doctype html>") && html.matches("<svg").count() >= 4);
+    assert!(html.starts_with("<!doctype html>") && html.matches("<svg").count() >= 5);
+    // The trade-off picture: each baseline family's curve, and the dominance verdicts.
+    assert!(html.contains("Cost against SLO-violation minutes"));
+    assert!(html.contains("aws-target-tracking-high-res (target swept)"));
+    assert!(html.contains("dominates") || html.contains("their curves cross"));
 }
 
 #[test]

@@ -316,6 +316,10 @@ pub struct TuneReport {
     /// The baseline families' sweeps (both windows): their trade-off curves.
     #[serde(default)]
     pub baseline_sweeps: Vec<SweepRecord>,
+    /// On the test window, `(a, b)`: family `a` is no dearer than `b` at every SLO budget both
+    /// reach, and cheaper at one (the template is `template`).
+    #[serde(default)]
+    pub dominance: Vec<(String, String)>,
 }
 
 /// A baseline sweep as `tune` records it.
@@ -347,6 +351,27 @@ impl TuneReport {
         })
     }
 
+    /// Each family's test-window points: the template's candidates, then each baseline's.
+    #[must_use]
+    pub fn curves(&self) -> Vec<(String, Vec<(f64, f64)>)> {
+        let mut out = vec![(
+            "template".to_string(),
+            self.candidates
+                .iter()
+                .filter(|c| c.error.is_none())
+                .map(|c| (c.test.cost_usd, c.test.slo_violation_minutes))
+                .collect(),
+        )];
+        out.extend(super::report::tradeoff::family_curves(
+            &self.baseline_sweeps,
+        ));
+        out
+    }
+
+    fn judge(&mut self) {
+        self.dominance = super::report::tradeoff::verdicts(&self.curves());
+    }
+
     /// Merge shards of one search.
     ///
     /// # Errors
@@ -369,6 +394,7 @@ impl TuneReport {
         }
         first.candidates.sort_by_key(|c| c.index);
         first.candidates.dedup_by_key(|c| c.index);
+        first.judge();
         Ok(first)
     }
 }
@@ -511,7 +537,7 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
             results[0].error.clone().unwrap_or_default()
         ));
     }
-    Ok(TuneReport {
+    let mut report = TuneReport {
         scenario: s.name.clone(),
         template: template.clone(),
         evaluation: Windows {
@@ -531,7 +557,10 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
         grid_size: grid,
         candidates: results,
         baseline_sweeps: sweeps.sweeps,
-    })
+        dominance: Vec::new(),
+    };
+    report.judge();
+    Ok(report)
 }
 
 /// One window's arrivals, ready to replay.
@@ -736,6 +765,7 @@ mod tests {
                 c(3, (8.0, 1.0), (8.0, 1.0)),
             ],
             baseline_sweeps: vec![],
+            dominance: vec![],
         };
         assert_eq!(r.best().map(|b| b.index), Some(1));
         let front: Vec<usize> = r.pareto().iter().map(|c| c.index).collect();

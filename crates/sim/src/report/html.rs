@@ -160,10 +160,28 @@ pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
         })
         .collect();
     page.push_str("<h2>Cost against SLO-violation minutes</h2>");
-    page.push_str(&super::tradeoff::tradeoff_svg(
-        &super::tradeoff::family_curves(&c.sweeps),
-        &marks,
-    ));
+    let curves = super::tradeoff::family_curves(&c.sweeps);
+    page.push_str(&super::tradeoff::tradeoff_svg(&curves, &marks));
+    let verdicts = super::tradeoff::verdicts(&curves);
+    let _ = write!(
+        page,
+        "<p>On the test window, {}.</p>",
+        if verdicts.is_empty() {
+            "no baseline family dominates another: their curves cross".to_string()
+        } else {
+            verdicts
+                .iter()
+                .map(|(a, b)| {
+                    format!(
+                        "<code>{}</code> dominates <code>{}</code>",
+                        escape(a),
+                        escape(b)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    );
     page.push_str("<p>Each curve is one baseline family with its target swept (its cheapest setting at each number of SLO-violation minutes); <code>aws-tuned</code> is the AWS setting chosen on the train window, the one savings are stated against.</p>");
     page.push_str("<p>The oracle has perfect foresight, the same provisioning delay, and the least capacity within the SLO in every interval: the cost floor. Elasticity metrics (θ accuracy, τ timeshare, jitter) follow the SPEC Research Group definitions against the oracle's demand curve.</p>");
     for (ti, t) in s.targets.iter().enumerate() {

@@ -64,6 +64,20 @@ pub fn dominates(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
     strictly
 }
 
+/// Every ordered pair `(a, b)` of `curves` where `a` dominates `b`.
+#[must_use]
+pub fn verdicts(curves: &[(String, Vec<(f64, f64)>)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (a, pa) in curves {
+        for (b, pb) in curves {
+            if a != b && dominates(pa, pb) {
+                out.push((a.clone(), b.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// The SVG: each family's curve, and each contender as a labelled mark.
 #[must_use]
 pub fn tradeoff_svg(curves: &[(String, Vec<(f64, f64)>)], marks: &[(String, f64, f64)]) -> String {

@@ -47,13 +47,13 @@ pub fn tune_table(r: &TuneReport) -> String {
     }
     let _ = writeln!(
         s,
-        "  {:<40} {:>9} {:>9} {:>9} {:>9}",
+        "  {:<50} {:>9} {:>9} {:>9} {:>9}",
         "", "train $", "train SLO", "test $", "test SLO"
     );
     let row = |s: &mut String, name: &str, train: &Scores, test: &Scores| {
         let _ = writeln!(
             s,
-            "  {:<40} {:>9.2} {:>9.0} {:>9.2} {:>9.0}",
+            "  {:<50} {:>9.2} {:>9.0} {:>9.2} {:>9.0}",
             name,
             train.cost_usd,
             train.slo_violation_minutes,
@@ -118,6 +118,19 @@ pub fn tune_table(r: &TuneReport) -> String {
             values(c)
         );
     }
+    let _ = writeln!(
+        s,
+        "on the test window, {}",
+        if r.dominance.is_empty() {
+            "no family dominates another: their curves cross".to_string()
+        } else {
+            r.dominance
+                .iter()
+                .map(|(a, b)| format!("{a} dominates {b}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    );
     if let Some(c) = r.candidates.iter().find(|c| c.error.is_some()) {
         let _ = writeln!(
             s,
