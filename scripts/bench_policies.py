@@ -54,9 +54,10 @@ def simulate(scenario, json_path, policy=None):
     return json.loads(pathlib.Path(json_path).read_text()), out
 
 
-def tune(scenario, template, out, json_path):
+def tune(scenario, template, out, json_path, report):
     code, stdout, err = sagescale(
-        "tune", scenario, "--template", template, "--budget", "512", "--out", out, "--json", json_path
+        "tune", scenario, "--template", template, "--budget", "512", "--out", out, "--json", json_path,
+        "--report", report,
     )
     report = json.loads(pathlib.Path(json_path).read_text()) if pathlib.Path(json_path).exists() else None
     return code == 0, report, stdout + err
@@ -150,10 +151,17 @@ def scenario_part(name, tmp, tuned_dir, summary):
     aws_tuned = next(r for r in rows if r["kind"] == "aws-tuned")
     oracle = next(r for r in rows if r["kind"] == "oracle")
     template = next(pathlib.Path("simulations/tune").glob(f"{name}.tune.*"), None)
-    notes, goals, tr = [], [], None
+    notes, goals, tr, figure = [], [], None, None
     if template:
         out = str(tuned_dir / f"{name}{template.suffix}")
-        ok, tr, log = tune(scenario, str(template), out, str(tmp / f"{name}-tune.json"))
+        html = tmp / f"{name}-tune.html"
+        ok, tr, log = tune(scenario, str(template), out, str(tmp / f"{name}-tune.json"), str(html))
+        if html.exists():
+            page = html.read_text()
+            if "<svg" in page:
+                figure = pathlib.Path("docs/figures") / f"{name}-tradeoff.svg"
+                figure.parent.mkdir(exist_ok=True)
+                figure.write_text(page[page.index("<svg") : page.index("</svg>") + len("</svg>")] + "\n")
         if ok:
             t, _ = simulate(scenario, str(tmp / f"{name}-tuned.json"), out)
             tuned = row(t["policies"][0], "sagescale-tuned")
@@ -221,6 +229,8 @@ def scenario_part(name, tmp, tuned_dir, summary):
             pts = [(p["cost_usd"], p["slo_violation_minutes"]) for p in w["points"]]
             curves.setdefault(w["family"], [])
             curves[w["family"]] = pareto(curves[w["family"]] + pts)
+        if figure:
+            lines += ["", f"![Test window: every candidate of the template, each family's curve, AWS and the winner]({figure.relative_to('docs')})"]
         lines += ["", "Trade-off curves on the test window (cost / SLO-violation minutes, cheapest first; each family's target or template swept):", ""]
         lines += [f"- {f}: {curve_text(front)}" for f, front in curves.items()]
         label = lambda f: "sagescale template" if f == "template" else f

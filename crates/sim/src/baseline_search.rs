@@ -85,12 +85,12 @@ pub const SWEPT: [Family; 5] = [
 ];
 
 /// The grid of targets for `family` on `t`: the default times each factor (a utilisation
-/// target at most 1).
+/// target at most 1, or the default if that is higher, so the default is always swept).
 #[must_use]
 pub fn grid(family: Family, t: &SimTarget) -> Vec<f64> {
     let d = family.default_target(t);
     let cap = if t.serverless_endpoint.is_some() {
-        1.0
+        d.max(1.0)
     } else {
         f64::INFINITY
     };

@@ -140,7 +140,11 @@ pub fn tradeoff_svg(curves: &[(String, Vec<(f64, f64)>)], marks: &[(String, f64,
             .draw();
         for (k, (name, front)) in fronts.iter().enumerate() {
             let colour = palette[k % palette.len()];
-            let pts: Vec<(f64, f64)> = front.iter().copied().filter(|p| p.0 <= x_max).collect();
+            let pts: Vec<(f64, f64)> = front
+                .iter()
+                .copied()
+                .filter(|p| p.0 <= x_max && p.1 <= y_max)
+                .collect();
             if let Ok(d) = chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(1))) {
                 d.label(format!("{name} (target swept)"))
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));

@@ -229,7 +229,7 @@ fn scatter(r: &TuneReport) -> String {
             let front: Vec<(f64, f64)> = pareto(points.iter(), |p| *p)
                 .into_iter()
                 .copied()
-                .filter(|&(x, _)| x <= x_max)
+                .filter(|&(x, y)| x <= x_max && y <= y_max)
                 .collect();
             if let Ok(d) = chart.draw_series(LineSeries::new(front, colour.stroke_width(1))) {
                 d.label(family)
