@@ -4,11 +4,20 @@
 # 1. Installs moto's server (a real HTTP emulator of CloudWatch, SageMaker, Application Auto
 #    Scaling and DynamoDB) into .moto-venv/, unless it is already there.
 # 2. Starts it on a free 127.0.0.1 port and points the tests at it (MOTO_ENDPOINT_URL).
-# 3. Checks formatting and lints, runs every test, then stops moto.
+# 3. Installs ciw (a discrete-event queueing library) beside it, the simulator's external
+#    reference (tests/ciw_check.rs, SAGESCALE_CIW_PYTHON).
+# 4. Checks formatting and lints, runs every test, then stops moto.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/moto.sh
+
+CIW_VERSION="3.2.7"
+if ! "$VENV/bin/python" -c "import ciw, sys; sys.exit(ciw.__version__ != '$CIW_VERSION')" 2>/dev/null; then
+  echo "==> installing ciw==$CIW_VERSION into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "ciw==$CIW_VERSION"
+fi
+export SAGESCALE_CIW_PYTHON="$PWD/$VENV/bin/python"
 
 # The systemd unit test runs `systemd-analyze verify`.
 if ! command -v systemd-analyze >/dev/null 2>&1; then

@@ -34,6 +34,7 @@ fn target() -> SimTarget {
             price_per_hour: 0.204,
             concurrency: 1,
             latency_s: 0.1,
+            service: Default::default(),
             provisioning_median_s: 60.0,
             provisioning_sigma: 0.0,
             drain_s: 0,
@@ -375,6 +376,30 @@ fn a_broken_scenario_gets_errors_at_its_fields() {
         e.contains(":2:") && e.contains("unknown field `bogus`"),
         "{e}"
     );
+    // Service laws: a CV out of range, percentiles upside down, both at once, and an SLO the
+    // law's own tail breaks, each at its field's line.
+    let target = |extra: &str, slo: u32| {
+        format!("name = \"x\"\n[trace]\npath = \"t.csv\"\n\n[[targets]]\nname = \"a\"\ninstance_type = \"ml.c5.xlarge\"\nlatency_ms = 100\n{extra}\nmin = 1\nmax = 2\nslo = {{ p99_latency_ms = {slo} }}\n")
+    };
+    for (extra, slo, line, want) in [
+        ("latency_cv = 12.0", 5000, 9, "targets[0].latency_cv: 12: a coefficient of variation from 0"),
+        ("latency_quantiles_ms = { p50 = 90, p99 = 40 }", 5000, 9, "targets[0].latency_quantiles_ms: p50 90 ms, p99 40 ms: need 0 < p50 < p99"),
+        ("latency_cv = 0.5\nlatency_quantiles_ms = { p50 = 90, p99 = 300 }", 5000, 10, "targets[0].latency_quantiles_ms: give `latency_cv` or `latency_quantiles_ms`, not both"),
+        // CV 3: the service time's own p99 is about 1,060 ms.
+        ("latency_cv = 3.0", 1000, 12, "targets[0].slo.p99_latency_ms: 1000 ms cannot be met: with a mean latency of 100 ms and a CV of 3.00 the service time alone has a p99 of"),
+    ] {
+        std::fs::write(&path, target(extra, slo)).unwrap();
+        let e = scenario::load(&path, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want) && e.contains(&format!("s.toml:{line}:")), "{extra}: {e}");
+    }
+    // The same SLO is met with a tighter law.
+    std::fs::write(&path, target("latency_cv = 0.5", 1000)).unwrap();
+    let e = scenario::load(&path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains("cannot be met"), "{e}");
 }
 
 #[test]

@@ -38,6 +38,7 @@ fn target(i: usize) -> SimTarget {
             price_per_hour: 0.204,
             concurrency: 2,
             latency_s: 0.05,
+            service: Default::default(),
             provisioning_median_s: 120.0,
             provisioning_sigma: 0.35,
             drain_s: 30,

@@ -112,6 +112,7 @@ mod tests {
             price_per_hour: 1.408,
             concurrency: 1,
             latency_s: 1.0,
+            service: Default::default(),
             provisioning_median_s: 240.0,
             provisioning_sigma: 0.3,
             drain_s: 30,

@@ -488,6 +488,7 @@ mod tests {
             price_per_hour: 0.2,
             concurrency: 4,
             latency_s: 0.05,
+            service: Default::default(),
             provisioning_median_s: 180.0,
             provisioning_sigma: 0.2,
             drain_s: 30,

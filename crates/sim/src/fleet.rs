@@ -8,8 +8,8 @@ use statrs::distribution::LogNormal;
 
 use super::async_queue::AsyncQueue;
 use super::model_cache::{CacheSpec, ModelCache};
-use super::queueing::{tabulated_p50_p99, ResponseTime};
 use super::serverless::{ServerlessPool, ServerlessSpec};
+use super::service_law::response;
 use sagescale_engine::{EndpointStatus, Timestamp};
 
 pub use super::service::{FleetSpec, ServerlessService, Service};
@@ -215,10 +215,9 @@ pub fn serve(
     s.utilisation = (lambda / cap).min(1.0);
     if *backlog <= 0.0 && lambda < cap * (1.0 - 1e-9) {
         if arrivals > 0.0 {
-            let rt = ResponseTime::new(c, lambda, mu);
-            (s.p50_s, s.p99_s) = tabulated_p50_p99(&rt, c, lambda, mu);
-            s.mean_s = rt.mean();
-            s.failed = arrivals * rt.survival(spec.timeout_s);
+            let q = response(c, lambda, mu, spec.service, spec.timeout_s);
+            (s.p50_s, s.p99_s, s.mean_s) = (q.p50, q.p99, q.mean);
+            s.failed = arrivals * q.beyond_timeout;
         }
         return s;
     }
@@ -251,6 +250,7 @@ mod tests {
             price_per_hour: 0.204,
             concurrency: 2,
             latency_s: 0.1,
+            service: Default::default(),
             provisioning_median_s: 120.0,
             provisioning_sigma: 0.3,
             drain_s: 30,

@@ -24,6 +24,7 @@ pub mod run;
 pub mod scenario;
 pub mod serverless;
 pub mod service;
+pub mod service_law;
 pub mod slo;
 pub mod trace;
 pub mod tune;

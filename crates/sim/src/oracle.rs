@@ -10,6 +10,31 @@
 //! level's optimum is the optimum.
 
 use super::queueing::ResponseTime;
+use super::service_law::{GeneralResponse, ServiceLaw};
+
+/// The response time the fleet serves with: M/M/c for the exponential law, Allen–Cunneen
+/// otherwise (`service_law.rs`).
+enum GeneralOrExact {
+    Exact(ResponseTime),
+    General(GeneralResponse),
+}
+
+impl GeneralOrExact {
+    fn new(c: u32, lambda: f64, mu: f64, law: ServiceLaw) -> Self {
+        if (law.cv - 1.0).abs() < 1e-12 {
+            Self::Exact(ResponseTime::new(c, lambda, mu))
+        } else {
+            Self::General(GeneralResponse::new(c, lambda, mu, law))
+        }
+    }
+
+    fn survival(&self, t: f64) -> f64 {
+        match self {
+            Self::Exact(r) => r.survival(t),
+            Self::General(r) => r.survival(t),
+        }
+    }
+}
 use super::service::FleetSpec;
 
 pub use super::slo::Slo;
@@ -27,7 +52,7 @@ pub fn need(spec: &FleetSpec, slo: &Slo, arrivals: f64, dt: f64, floor: u32, cap
     // Stability first: strictly more capacity than load.
     let mut n = ((lambda / per_instance).floor() as u32 + 1).max(floor);
     while n < cap {
-        let rt = ResponseTime::new(n * spec.concurrency, lambda, mu);
+        let rt = GeneralOrExact::new(n * spec.concurrency, lambda, mu, spec.service);
         let tail = rt.survival(slo.latency_s);
         let failed = rt.survival(spec.timeout_s);
         if tail <= 1.0 - slo.percentile && failed <= slo.max_error_rate {
@@ -144,6 +169,7 @@ mod tests {
         let spec = FleetSpec {
             concurrency: 4,
             latency_s: 0.5,
+            service: Default::default(),
             ..fleet()
         };
         // 15-minute SLO: a request of minute t may still wait at the end of t + 14 (14 × 60 +
@@ -175,6 +201,7 @@ mod tests {
             price_per_hour: 0.204,
             concurrency: 1,
             latency_s: 0.1,
+            service: Default::default(),
             provisioning_median_s: 120.0,
             provisioning_sigma: 0.3,
             drain_s: 30,

@@ -13,6 +13,7 @@ use super::model_cache::CacheSpec;
 use super::oracle::Slo;
 use super::quality::QualitySpec;
 use super::serverless::ServerlessSpec;
+use super::service_law::ServiceLaw;
 use super::trace::{self, parse_timestamp, Trace, TraceError, TraceOptions};
 use sagescale_engine::Timestamp;
 use sagescale_files::diagnostic::{child, item};
@@ -153,6 +154,15 @@ pub struct SimTargetDoc {
     pub price_per_hour: Option<f64>,
     /// Mean model latency of one request, milliseconds.
     pub latency_ms: f64,
+    /// Coefficient of variation of one request's model latency: 1 (default) an exponential
+    /// service time, 0 a deterministic one, otherwise log-normal with that CV (0 to 10).
+    /// Real-time and multi-model endpoints. Give this or `latency_quantiles_ms`.
+    #[serde(default)]
+    pub latency_cv: Option<f64>,
+    /// The shape of the model latency from its percentiles (e.g. CloudWatch's ModelLatency
+    /// p50 and p99): a log-normal with that p99 / p50 ratio, around the mean `latency_ms`.
+    #[serde(default)]
+    pub latency_quantiles_ms: Option<LatencyQuantilesDoc>,
     /// Requests one instance serves at once. Default 1.
     #[serde(default)]
     pub concurrency: Option<u32>,
@@ -193,6 +203,16 @@ pub struct SimTargetDoc {
     /// A variant with a quality guard: its quality series and the fallback variant beside it.
     #[serde(default)]
     pub quality: Option<QualityDoc>,
+}
+
+/// Percentiles of the model latency, milliseconds.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyQuantilesDoc {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile: above the median.
+    pub p99: f64,
 }
 
 /// A quality-guarded variant: the quality metric's recorded series, what counts as degraded,
@@ -868,17 +888,70 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
         );
     }
     let latency_s = t.latency_ms / 1000.0;
+    let service = match (t.latency_cv, t.latency_quantiles_ms) {
+        (Some(_), Some(_)) => {
+            err(
+                &child(p, "latency_quantiles_ms"),
+                "give `latency_cv` or `latency_quantiles_ms`, not both".into(),
+            );
+            ServiceLaw::default()
+        }
+        (Some(cv), None) => {
+            if !(0.0..=10.0).contains(&cv) {
+                err(
+                    &child(p, "latency_cv"),
+                    format!("{cv}: a coefficient of variation from 0 (deterministic) to 10"),
+                );
+            }
+            ServiceLaw { cv }
+        }
+        (None, Some(q)) => {
+            let qp = child(p, "latency_quantiles_ms");
+            if !(positive(q.p50) && q.p99.is_finite() && q.p99 > q.p50) {
+                err(
+                    &qp,
+                    format!(
+                        "p50 {} ms, p99 {} ms: need 0 < p50 < p99 (the percentiles of ModelLatency, in ms)",
+                        q.p50, q.p99
+                    ),
+                );
+                ServiceLaw::default()
+            } else {
+                let law = ServiceLaw::from_p50_p99(q.p50, q.p99);
+                if law.cv > 10.0 {
+                    err(
+                        &qp,
+                        format!(
+                            "a p99 {:.0}× the median gives a CV of {:.1}: at most 10",
+                            q.p99 / q.p50,
+                            law.cv
+                        ),
+                    );
+                }
+                law
+            }
+        }
+        (None, None) => ServiceLaw::default(),
+    };
+    if (asynchronous || endpoint.is_some()) && service != ServiceLaw::default() {
+        err(
+            &child(p, "latency_cv"),
+            "a service law is for real-time and multi-model endpoints: async and serverless ones are served at their mean latency".into(),
+        );
+    }
     let slo_path = child(p, "slo");
     let slo_s = match (asynchronous, t.slo.p99_latency_ms, t.slo.max_age_s) {
         (false, Some(ms), None) => {
             let s = ms / 1000.0;
-            // Even with unlimited instances the p99 of an exponential service time is
-            // ln(100) × mean. (Written so that NaN fails too.)
-            if s.partial_cmp(&(100f64.ln() * latency_s)) != Some(std::cmp::Ordering::Greater) {
+            // Even with unlimited instances the service time alone has its own p99 (an
+            // exponential's is ln(100) × mean). (Written so that NaN fails too.)
+            let floor = service.service_quantile(latency_s, 0.99);
+            if s.partial_cmp(&floor) != Some(std::cmp::Ordering::Greater) {
                 err(&child(&slo_path, "p99_latency_ms"), format!(
-                    "{ms} ms cannot be met: with a mean latency of {} ms the service time alone has a p99 of {:.0} ms",
+                    "{ms} ms cannot be met: with a mean latency of {} ms and a CV of {:.2} the service time alone has a p99 of {:.0} ms",
                     t.latency_ms,
-                    100f64.ln() * t.latency_ms
+                    service.cv,
+                    floor * 1000.0
                 ));
             }
             s
@@ -931,6 +1004,7 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
         price_per_hour: price,
         concurrency,
         latency_s,
+        service,
         provisioning_median_s: median,
         provisioning_sigma: sigma,
         // Provisioned concurrency stops billing once removed.

@@ -14,6 +14,8 @@ pub struct FleetSpec {
     pub concurrency: u32,
     /// Mean model latency of one request, seconds.
     pub latency_s: f64,
+    /// The service time's law around that mean (real-time and multi-model endpoints).
+    pub service: super::service_law::ServiceLaw,
     /// Median provisioning delay, seconds.
     pub provisioning_median_s: f64,
     /// Log-normal shape of the provisioning delay.
