@@ -5,7 +5,7 @@
 #    Scaling and DynamoDB) into .moto-venv/, unless it is already there.
 # 2. Starts it on a free 127.0.0.1 port and points the tests at it (MOTO_ENDPOINT_URL).
 # 3. Installs ciw (a discrete-event queueing library) beside it, the simulator's external
-#    reference (tests/ciw_check.rs, SAGESCALE_CIW_PYTHON).
+#    reference (tests/ciw_check.rs, CIW_PYTHON).
 # 4. Checks formatting and lints, runs every test, then stops moto.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ if ! "$VENV/bin/python" -c "import ciw, sys; sys.exit(ciw.__version__ != '$CIW_V
   echo "==> installing ciw==$CIW_VERSION into $VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "ciw==$CIW_VERSION"
 fi
-export SAGESCALE_CIW_PYTHON="$PWD/$VENV/bin/python"
+export CIW_PYTHON="$PWD/$VENV/bin/python"
 
 # The systemd unit test runs `systemd-analyze verify`.
 if ! command -v systemd-analyze >/dev/null 2>&1; then

@@ -8,9 +8,19 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
+/// The version, the commit built from and the build date (`build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BUILD_GIT_COMMIT"),
+    ", built ",
+    env!("BUILD_DATE_UTC"),
+    ")"
+);
+
 /// An autoscaler for Amazon SageMaker endpoints.
 #[derive(Parser)]
-#[command(name = "sagescale", version, about, long_about = None)]
+#[command(name = "sagescale", version = VERSION, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -154,6 +164,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "aws")]
+    let _ = sagescale::daemon::telemetry::BUILD.set((
+        env!("CARGO_PKG_VERSION").to_string(),
+        env!("BUILD_GIT_COMMIT").to_string(),
+        env!("BUILD_DATE_UTC").to_string(),
+    ));
     match cli.command {
         Command::Validate { paths } => cli::validate::validate(&paths),
         Command::Schema {

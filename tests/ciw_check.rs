@@ -1,6 +1,6 @@
 //! The simulator's response-time model against an independent discrete-event simulation:
 //! ciw (PyPI `ciw`), run by `scripts/ciw_check.py` with the Python that scripts/test.sh
-//! installs it into (`SAGESCALE_CIW_PYTHON`).
+//! installs it into (`CIW_PYTHON`).
 //!
 //! The grid: 2 and 8 servers (one and four ml instances of concurrency 2) at utilisation 0.5,
 //! 0.8 and 0.9, for deterministic, log-normal CV 0.5, exponential and log-normal CV 2 services
@@ -41,9 +41,8 @@ impl Cell {
 
 #[test]
 fn the_response_time_model_stays_within_ciws_confidence_intervals() {
-    let python = std::env::var("SAGESCALE_CIW_PYTHON").expect(
-        "SAGESCALE_CIW_PYTHON is not set: run the suite with scripts/test.sh, which installs ciw",
-    );
+    let python = std::env::var("CIW_PYTHON")
+        .expect("CIW_PYTHON is not set: run the suite with scripts/test.sh, which installs ciw");
     let mean = 0.05;
     let mut cells = Vec::new();
     let mut seed = 1000;

@@ -118,7 +118,12 @@ async fn dry_run_logs_the_call_and_changes_nothing() {
     let c = clients(&url).await;
     endpoint(&c, "d-dry", 2, 1, 10).await;
     invocations_per_instance(&c, "d-dry", 400.0, 6).await;
-    let mut d = Daemon::new(&url, &policy("d-dry", 100.0, 1, 10), "dry_run = true");
+    // Text logs, into a file: no ANSI colour codes there.
+    let mut d = Daemon::new(
+        &url,
+        &policy("d-dry", 100.0, 1, 10),
+        "dry_run = true\nlog_format = \"text\"",
+    );
     d.start();
     assert!(
         wait_for(30, || !d.calls("dry_run").is_empty()).await,
@@ -130,6 +135,8 @@ async fn dry_run_logs_the_call_and_changes_nothing() {
     assert!(d.calls("ok").is_empty());
     assert_eq!(d.calls("dry_run")[0]["min"], 8);
     assert_eq!(d.metric("sagescale_dry_run"), 1.0);
+    let log = d.log();
+    assert!(log.contains("INFO") && !log.contains('\u{1b}'), "{log}");
     assert_eq!(d.stop(), Some(0));
 }
 

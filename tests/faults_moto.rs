@@ -101,6 +101,14 @@ async fn scenario(name: &str, plan: Plan, expect: Expect) {
             "{name}: a call succeeded while its service was down"
         );
         assert_eq!(bounds(&c, &ep).await, (1, 10));
+        // A service down for every read: the daemon decides nothing, so it is not ready.
+        let ready = d.get("/readyz");
+        assert!(
+            ready
+                .as_ref()
+                .is_some_and(|(s, body)| *s == 503 && body.contains("not ready")),
+            "{name}: /readyz while every read fails: {ready:?}"
+        );
     }
     assert!(injected > 0, "{name}: no fault was injected");
     assert!(failed_attempts > 0.0, "{name}: errors not in /metrics");
@@ -121,6 +129,10 @@ async fn scenario(name: &str, plan: Plan, expect: Expect) {
     );
     let recovery = cleared.elapsed().as_secs_f64();
     assert_eq!(bounds(&c, &ep).await, (8, 10), "{name}");
+    assert!(
+        wait_for(6, || d.get("/readyz").is_some_and(|(s, _)| s == 200)).await,
+        "{name}: /readyz after recovery"
+    );
 
     // Every successful call came from a decision on data, never from missing data.
     for r in d.records() {

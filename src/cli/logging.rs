@@ -26,11 +26,22 @@ pub fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
     filter
 }
 
+/// Colour only for a person at a terminal: never into a file, a pipe or journald, nor with
+/// `NO_COLOR` set (no-color.org).
+fn colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 /// Start logging to stderr in `format`.
 pub fn init_logs(format: daemon::config::LogFormat) {
+    use std::io::IsTerminal;
     let filter = log_filter("info");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR"),
+        ))
         .with_writer(std::io::stderr);
     match format {
         daemon::config::LogFormat::Json => builder
@@ -39,5 +50,18 @@ pub fn init_logs(format: daemon::config::LogFormat) {
             .with_current_span(false)
             .init(),
         daemon::config::LogFormat::Text => builder.init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+
+    #[test]
+    fn colour_only_at_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(!colour(false, None), "a file or a pipe gets no ANSI codes");
+        assert!(!colour(true, Some("1".into())));
+        assert!(colour(true, Some("".into())), "an empty NO_COLOR is unset");
     }
 }

@@ -35,7 +35,7 @@ pub struct Args {
     pub test: Option<String>,
     /// Run only this share of the candidates, `K/N` (0-based), or `auto/N`: K from an AWS
     /// Batch array job (`AWS_BATCH_JOB_ARRAY_INDEX`) or a Kubernetes indexed Job
-    /// (`JOB_COMPLETION_INDEX`); `auto` alone takes N from `SAGESCALE_SHARDS`. Merge with
+    /// (`JOB_COMPLETION_INDEX`); `auto` alone takes N from `TUNE_SHARD_COUNT`. Merge with
     /// `tune-merge`.
     #[arg(long)]
     pub shard: Option<String>,
@@ -66,7 +66,7 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 /// `--shard auto[/N]`: this process's share from the array job it runs in. The index comes
 /// from AWS Batch (`AWS_BATCH_JOB_ARRAY_INDEX`) or a Kubernetes indexed Job
 /// (`JOB_COMPLETION_INDEX`). Neither tells a task how many there are, so the count is given:
-/// `auto/N`, or `SAGESCALE_SHARDS` in the job definition (docs/tune.md).
+/// `auto/N`, or `TUNE_SHARD_COUNT` in the job definition (docs/tune.md).
 fn shard_from_env(
     size: Option<&str>,
     var: &dyn Fn(&str) -> Option<String>,
@@ -79,10 +79,10 @@ fn shard_from_env(
     let (size_name, size) = match size {
         Some(n) => ("--shard auto/N", n.to_string()),
         None => (
-            "SAGESCALE_SHARDS",
-            var("SAGESCALE_SHARDS").ok_or_else(|| {
+            "TUNE_SHARD_COUNT",
+            var("TUNE_SHARD_COUNT").ok_or_else(|| {
                 format!(
-                    "--shard auto: {index_var} is {index}, but the number of shards is not given: write --shard auto/N (N: the array size or the Job's completions) or set SAGESCALE_SHARDS"
+                    "--shard auto: {index_var} is {index}, but the number of shards is not given: write --shard auto/N (N: the array size or the Job's completions) or set TUNE_SHARD_COUNT"
                 )
             })?,
         ),
@@ -263,7 +263,7 @@ mod tests {
     fn shard_auto_reads_aws_batch_and_kubernetes_indexed_jobs() {
         let batch = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "3")]);
         assert_eq!(shard_from_env(Some("8"), &batch), Ok((3, 8)));
-        let k8s = env(&[("JOB_COMPLETION_INDEX", "0"), ("SAGESCALE_SHARDS", "4")]);
+        let k8s = env(&[("JOB_COMPLETION_INDEX", "0"), ("TUNE_SHARD_COUNT", "4")]);
         assert_eq!(shard_from_env(None, &k8s), Ok((0, 4)));
         // auto/N wins over the environment's count.
         assert_eq!(shard_from_env(Some("6"), &k8s), Ok((0, 6)));
@@ -274,7 +274,7 @@ mod tests {
         );
         let e = shard_from_env(None, &batch).unwrap_err();
         assert!(
-            e.contains("auto/N") && e.contains("SAGESCALE_SHARDS"),
+            e.contains("auto/N") && e.contains("TUNE_SHARD_COUNT"),
             "{e}"
         );
         let e = shard_from_env(Some("3"), &batch).unwrap_err();

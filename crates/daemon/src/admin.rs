@@ -1,5 +1,6 @@
 //! The admin HTTP endpoint (read-only, loopback by default): `/healthz` (the loop is alive),
-//! `/readyz` (a policy set is loaded and a cycle has completed) and `/metrics` (Prometheus).
+//! `/readyz` (a policy set is loaded and the last cycle completed with its reads: not while
+//! every metric query or every capacity read fails) and `/metrics` (Prometheus).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -95,7 +96,7 @@ fn handle(state: &AdminState, req: &Request<Incoming>) -> Response<Full<Bytes>> 
                 reply(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "text/plain",
-                    "not ready: no evaluation cycle has completed yet\n".into(),
+                    format!("not ready: {}\n", t.not_ready_reason()),
                 )
             }
         }

@@ -310,12 +310,34 @@ fn spawn_watchdog(telemetry: Arc<Telemetry>, stale_after: i64) {
     });
 }
 
+/// Why a completed cycle leaves the daemon not ready: every GetMetricData call failed, or no
+/// target's capacity could be read. Then it decides nothing, so it is not serving.
+fn unready(report: &CycleReport) -> Option<String> {
+    let targets = report.targets.len();
+    // `metric_calls` counts the pages that came back; a failed batch counts in the failures.
+    if report.metric_failures > 0 && report.metric_calls == 0 {
+        return Some(format!(
+            "every GetMetricData call of the last cycle failed ({} batch(es); see the log and sagescale_errors_total{{kind=\"metrics\"}})",
+            report.metric_failures
+        ));
+    }
+    if targets > 0 && report.capacity_errors >= targets {
+        return Some(format!(
+            "the last cycle could read the capacity of none of its {targets} target(s) (see the log and sagescale_errors_total{{kind=\"capacity\"}})"
+        ));
+    }
+    None
+}
+
 fn finish_cycle(telemetry: &Telemetry, report: &CycleReport, took: Duration) {
     telemetry.cycles.inc();
     telemetry.cycle_seconds.observe(took.as_secs_f64());
     telemetry.engine_seconds.set(report.engine.as_secs_f64());
     telemetry.last_cycle.set(report.at.0);
-    telemetry.set_ready(true);
+    match unready(report) {
+        Some(why) => telemetry.set_not_ready(why),
+        None => telemetry.set_ready(true),
+    }
     let r = &report.read_calls;
     tracing::info!(
         targets = report.targets.len(),

@@ -15,6 +15,20 @@ use sagescale_engine::Direction;
 
 type Labels = Vec<(&'static str, String)>;
 
+/// What is running: version, commit and build date, set once by the binary at start; every
+/// [`Telemetry`] labels `sagescale_build_info` with it.
+pub static BUILD: std::sync::OnceLock<(String, String, String)> = std::sync::OnceLock::new();
+
+/// The kinds `sagescale_errors_total` counts, each exported at 0 from the start.
+pub const ERROR_KINDS: [&str; 6] = [
+    "metrics",
+    "capacity",
+    "state_file",
+    "decision_log",
+    "publish",
+    "fenced",
+];
+
 /// Every metric the daemon exposes.
 pub struct Telemetry {
     registry: Registry,
@@ -53,7 +67,10 @@ pub struct Telemetry {
     pub leader: Gauge,
     /// The fencing token of the lease this replica holds or last held.
     pub fencing_token: Gauge,
+    /// 1, labelled with the version, commit and build date.
+    pub build_info: Family<Labels, Gauge>,
     ready: AtomicBool,
+    not_ready: std::sync::Mutex<String>,
     heartbeat: AtomicI64,
 }
 
@@ -92,7 +109,9 @@ impl Telemetry {
             suspended: Gauge::default(),
             leader: Gauge::default(),
             fencing_token: Gauge::default(),
+            build_info: Family::default(),
             ready: AtomicBool::new(false),
+            not_ready: std::sync::Mutex::new("no evaluation cycle has completed yet".into()),
             heartbeat: AtomicI64::new(0),
             registry: Registry::default(),
         };
@@ -173,6 +192,24 @@ impl Telemetry {
             "Fencing token of the lease held or last held",
             t.fencing_token.clone(),
         );
+        registry.register(
+            "build_info",
+            "1, labelled with the running sagescale's version, commit and build date",
+            t.build_info.clone(),
+        );
+        // Every counter an alarm may take the increase() of exists from the start, at 0: the
+        // first failure is then an increase, not a new series.
+        for kind in ERROR_KINDS {
+            let _ = t.errors.get_or_create(&vec![("kind", kind.to_string())]);
+        }
+        for outcome in ["ok", "rejected"] {
+            let _ = t
+                .reloads
+                .get_or_create(&vec![("outcome", outcome.to_string())]);
+        }
+        if let Some((version, commit, date)) = BUILD.get() {
+            t.set_build_info(version, commit, date);
+        }
         Self { registry, ..t }
     }
 
@@ -254,7 +291,18 @@ impl Telemetry {
         }
     }
 
-    /// Count an error of `kind`.
+    /// Label `sagescale_build_info` with what is running.
+    pub fn set_build_info(&self, version: &str, commit: &str, build_date: &str) {
+        self.build_info
+            .get_or_create(&vec![
+                ("version", version.to_string()),
+                ("commit", commit.to_string()),
+                ("build_date", build_date.to_string()),
+            ])
+            .set(1);
+    }
+
+    /// Count an error of `kind` (one of [`ERROR_KINDS`]).
     pub fn error(&self, kind: &'static str) {
         self.errors
             .get_or_create(&vec![("kind", kind.to_string())])
@@ -272,15 +320,29 @@ impl Telemetry {
             .inc();
     }
 
-    /// Mark the daemon ready (a policy set is loaded and a cycle completed).
+    /// Mark the daemon ready (a policy set is loaded and a cycle completed with its reads).
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::Relaxed);
+    }
+
+    /// Mark the daemon not ready, and say why (`/readyz` answers 503 with it).
+    pub fn set_not_ready(&self, why: String) {
+        if let Ok(mut w) = self.not_ready.lock() {
+            *w = why;
+        }
+        self.ready.store(false, Ordering::Relaxed);
     }
 
     /// Whether ready.
     #[must_use]
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Relaxed)
+    }
+
+    /// Why not ready.
+    #[must_use]
+    pub fn not_ready_reason(&self) -> String {
+        self.not_ready.lock().map(|w| w.clone()).unwrap_or_default()
     }
 
     /// The loop is alive at `now` (Unix seconds).
@@ -335,6 +397,35 @@ impl CallObserver for Telemetry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alarmed_counters_exist_at_zero_and_the_build_is_labelled() {
+        let t = Telemetry::new();
+        let text = t.render();
+        for kind in ERROR_KINDS {
+            assert!(
+                text.contains(&format!("sagescale_errors_total{{kind=\"{kind}\"}} 0")),
+                "{kind}: {text}"
+            );
+        }
+        assert!(
+            text.contains("sagescale_policy_reloads_total{outcome=\"rejected\"} 0"),
+            "{text}"
+        );
+        t.error("metrics");
+        assert!(t
+            .render()
+            .contains("sagescale_errors_total{kind=\"metrics\"} 1"));
+        t.set_build_info("0.1.0", "abc123", "2026-12-01");
+        assert!(t.render().contains(
+            "sagescale_build_info{version=\"0.1.0\",commit=\"abc123\",build_date=\"2026-12-01\"} 1"
+        ));
+        // Readiness says why not.
+        assert!(!t.is_ready());
+        assert!(t.not_ready_reason().contains("no evaluation cycle"));
+        t.set_not_ready("every GetMetricData call failed".into());
+        assert_eq!(t.not_ready_reason(), "every GetMetricData call failed");
+    }
 
     #[test]
     fn renders_calls_decisions_and_capacities_in_prometheus_text() {

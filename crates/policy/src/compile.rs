@@ -290,9 +290,8 @@ fn target(
             PolicyDoc::Step(s) => {
                 step(ctx, s, &ppath, resource.as_ref(), metrics).map(PolicyKind::Step)
             }
-            PolicyDoc::Scheduled(s) => {
-                scheduled(ctx, s, &ppath, may_be_zero).map(PolicyKind::Scheduled)
-            }
+            PolicyDoc::Scheduled(s) => scheduled(ctx, s, &ppath, may_be_zero, (doc.min, doc.max))
+                .map(PolicyKind::Scheduled),
             PolicyDoc::BurstAware(b) => {
                 burst_aware(ctx, b, &ppath, resource.as_ref(), metrics).map(PolicyKind::BurstAware)
             }
@@ -1138,6 +1137,7 @@ fn scheduled(
     s: &ScheduledDoc,
     path: &str,
     may_be_zero: bool,
+    (target_min, target_max): (u32, u32),
 ) -> Option<ScheduleSpec> {
     let before = ctx.out.len();
     let tz = match trigger::timezone(s.timezone.as_deref().unwrap_or("UTC")) {
@@ -1173,8 +1173,29 @@ fn scheduled(
     match (s.min, s.max) {
         (None, None) => ctx.error(path, "a scheduled action sets `min`, `max` or both"),
         (Some(lo), Some(hi)) => check_bounds(ctx, path, lo, hi, may_be_zero),
-        (Some(lo), None) => check_bounds(ctx, path, lo, lo.max(1), may_be_zero),
-        (None, Some(hi)) => check_bounds(ctx, path, hi.min(1), hi, true),
+        (Some(lo), None) => {
+            check_bounds(ctx, path, lo, lo.max(1), may_be_zero);
+            // The other bound stays the target's: the pair must still be a range.
+            if lo > target_max {
+                ctx.error(
+                    &child(path, "min"),
+                    format!(
+                        "{lo} is above the target's max ({target_max}), which this action leaves in force: raise the target's `max`, or give this action a `max` too"
+                    ),
+                );
+            }
+        }
+        (None, Some(hi)) => {
+            check_bounds(ctx, path, hi.min(1), hi, true);
+            if hi < target_min {
+                ctx.error(
+                    &child(path, "max"),
+                    format!(
+                        "{hi} is below the target's min ({target_min}), which this action leaves in force: lower the target's `min`, or give this action a `min` too"
+                    ),
+                );
+            }
+        }
     }
     if ctx.out.len() != before {
         return None;
