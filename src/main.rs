@@ -47,7 +47,9 @@ enum Command {
         #[arg(long)]
         metrics: bool,
     },
-    /// Replay a trace through each policy, the AWS target-tracking emulation and the oracle.
+    /// Replay a trace's test window through each policy, AWS target tracking (at its defaults,
+    /// on the high-resolution metric, and tuned on the train window), step scaling, the peers
+    /// and the oracle.
     Simulate {
         /// Scenario file (.toml, .yaml).
         scenario: PathBuf,
@@ -116,7 +118,8 @@ enum Command {
         url: String,
     },
     /// Search a policy template's `{{name = a..b step s}}` / `{{name = a | b}}` placeholders for
-    /// the cheapest setting that keeps the SLO on a scenario's trace.
+    /// the cheapest setting that keeps the SLO on the scenario's train window, and report it on
+    /// the later test window against AWS target tracking tuned the same way.
     Tune(cli::tune::Args),
     /// Merge the `--json` results of `tune --shard` runs; write the winner and the report.
     TuneMerge {
@@ -159,6 +162,19 @@ enum Command {
         /// How many of the newest records to show.
         #[arg(long, default_value_t = 20)]
         last: usize,
+    },
+    /// Print a shell completion script: `sagescale completions bash > /etc/bash_completion.d/sagescale`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from these very arguments: `sagescale man >
+    /// sagescale.1`; with `--out-dir`, write it and one page per subcommand
+    /// (`sagescale-simulate.1`, ...) there.
+    Man {
+        /// Write sagescale.1 and sagescale-SUBCOMMAND.1 into this directory.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
     },
 }
 
@@ -205,6 +221,16 @@ fn main() -> ExitCode {
             },
         ),
         Command::Healthcheck { url } => cli::healthcheck::healthcheck(&url),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "sagescale", &mut buf);
+            cli::out(&String::from_utf8_lossy(&buf));
+            ExitCode::SUCCESS
+        }
+        Command::Man { out_dir } => {
+            cli::man::man(<Cli as clap::CommandFactory>::command(), out_dir.as_deref())
+        }
         #[cfg(feature = "aws")]
         Command::Run { config } => cli::run::run(&config),
         #[cfg(feature = "aws")]

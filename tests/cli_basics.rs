@@ -42,3 +42,36 @@ fn version_names_the_commit_and_the_build_date() {
         "{out}"
     );
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_cli_definition() {
+    for (shell, marker) in [
+        ("bash", "_sagescale()"),
+        ("zsh", "#compdef sagescale"),
+        ("fish", "complete -c sagescale"),
+    ] {
+        let (ok, out, err) = sagescale(&["completions", shell]);
+        assert!(ok, "{shell}: {err}");
+        assert!(out.contains(marker), "{shell}: {out}");
+        for sub in ["simulate", "tune", "validate", "man"] {
+            assert!(out.contains(sub), "{shell} completes no `{sub}`");
+        }
+    }
+    let (ok, _, err) = sagescale(&["completions", "tcsh"]);
+    assert!(!ok && err.contains("possible values"), "{err}");
+    let (ok, page, err) = sagescale(&["man"]);
+    assert!(ok, "{err}");
+    assert!(
+        page.contains(".TH sagescale 1") && page.contains("simulate"),
+        "{page}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = sagescale(&["man", "--out-dir", dir.path().to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let tune = std::fs::read_to_string(dir.path().join("sagescale-tune.1")).unwrap();
+    // The subcommand's own page carries its options and the build's version.
+    assert!(
+        tune.contains(".TH sagescale-tune 1") && tune.contains("train") && tune.contains("commit"),
+        "{tune}"
+    );
+}

@@ -5,6 +5,7 @@
 //! [`needs_aws`] says how to get them.
 
 pub mod healthcheck;
+pub mod man;
 pub mod plan_batch;
 pub mod schema;
 pub mod simulate;
