@@ -137,6 +137,19 @@ async fn dry_run_logs_the_call_and_changes_nothing() {
     assert_eq!(d.metric("sagescale_dry_run"), 1.0);
     let log = d.log();
     assert!(log.contains("INFO") && !log.contains('\u{1b}'), "{log}");
+    // A second daemon on the same state file refuses to start, naming the first.
+    let second = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["run", "--config"])
+        .arg(d.path("sagescale.toml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        !second.status.success()
+            && err.contains("another sagescale (pid ")
+            && err.contains("state.json"),
+        "{err}"
+    );
     assert_eq!(d.stop(), Some(0));
 }
 

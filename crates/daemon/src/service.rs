@@ -79,6 +79,8 @@ pub async fn prepare(config: &Config) -> Result<Prepared, String> {
 
 /// Run the daemon until SIGTERM or SIGINT.
 pub async fn run(config: Config) -> Result<(), String> {
+    // One daemon per state file, for as long as this one runs.
+    let _lock = super::state_file::lock(&config.doc.state_file)?;
     let Prepared {
         mut controller,
         mut aws,

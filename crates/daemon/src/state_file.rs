@@ -255,3 +255,79 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
+
+/// The state file's lock, held for the daemon's lifetime: a second `sagescale run` on the same
+/// state file refuses to start instead of deciding beside the first. An advisory lock on
+/// `STATE.lock` (flock), released by the kernel when the process ends, however it ends; the
+/// file holds the holder's pid for the message.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: std::fs::File,
+    /// The lock file.
+    pub path: PathBuf,
+}
+
+/// Take the lock beside `state_file`.
+///
+/// # Errors
+/// Another process holds it (the message names its pid and the fix), or the lock file cannot
+/// be opened.
+pub fn lock(state_file: &Path) -> Result<StateLock, String> {
+    let mut name = state_file.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| format!("{}: cannot open the state lock: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            let holder = holder.trim();
+            return Err(format!(
+                "{}: another sagescale ({}) is running on the state file {}: stop it first, or give this one its own state_file and decision_log",
+                path.display(),
+                if holder.is_empty() { "pid unknown".to_string() } else { holder.to_string() },
+                state_file.display()
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(format!("{}: cannot lock: {e}", path.display()));
+        }
+    }
+    file.set_len(0)
+        .and_then(|()| {
+            use std::io::Seek;
+            file.seek(std::io::SeekFrom::Start(0))?;
+            writeln!(file, "pid {}", std::process::id())
+        })
+        .map_err(|e| format!("{}: cannot write the state lock: {e}", path.display()))?;
+    Ok(StateLock { _file: file, path })
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::lock;
+
+    #[test]
+    fn a_second_holder_is_refused_with_the_first_ones_pid_until_it_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let first = lock(&state).unwrap();
+        // flock is per open file: a second open in this process conflicts as another
+        // process would.
+        let e = lock(&state).unwrap_err();
+        assert!(
+            e.contains(&format!("pid {}", std::process::id()))
+                && e.contains("another sagescale")
+                && e.contains("state.json"),
+            "{e}"
+        );
+        drop(first);
+        assert!(lock(&state).is_ok(), "released when its holder ends");
+    }
+}
