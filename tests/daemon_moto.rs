@@ -492,3 +492,82 @@ async fn canary_secrets_never_reach_logs_decisions_state_or_metrics() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_aas_policy_is_named_by_plan_and_run_with_the_fix() {
+    use aws_sdk_applicationautoscaling::types::{
+        MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+        TargetTrackingScalingPolicyConfiguration,
+    };
+    let url = moto();
+    let c = clients(&url).await;
+    endpoint(&c, "d-conflict", 2, 1, 10).await;
+    invocations_per_instance(&c, "d-conflict", 50.0, 6).await;
+    let resource = "endpoint/d-conflict/variant/AllTraffic";
+    // What many users run today: AWS target tracking on the same target.
+    c.autoscaling
+        .put_scaling_policy()
+        .policy_name("legacy-invocations")
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(resource)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(70.0)
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(MetricType::SageMakerVariantInvocationsPerInstance)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutScalingPolicy");
+    let mut d = Daemon::new(&url, &policy("d-conflict", 100.0, 1, 10), "");
+    let plan = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["plan", "--config"])
+        .arg(d.path("sagescale.toml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert_eq!(plan.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("WARNING: Application Auto Scaling policy `legacy-invocations` (TargetTrackingScaling) is attached to endpoint/d-conflict/variant/AllTraffic")
+            && text.contains("aws application-autoscaling delete-scaling-policy --service-namespace sagemaker --resource-id endpoint/d-conflict/variant/AllTraffic --scalable-dimension sagemaker:variant:DesiredInstanceCount --policy-name legacy-invocations")
+            && text.contains("1 Application Auto Scaling policy(ies) attached"),
+        "{text}"
+    );
+    // run says so at start, and counts it.
+    d.start();
+    assert!(
+        wait_for(30, || d.log().contains("legacy-invocations")).await,
+        "{}",
+        d.log()
+    );
+    assert!(wait_for(10, || d.metric("sagescale_aas_policies_attached") == 1.0).await);
+    assert_eq!(d.stop(), Some(0));
+    // Once removed, plan is clean again.
+    c.autoscaling
+        .delete_scaling_policy()
+        .policy_name("legacy-invocations")
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(resource)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .send()
+        .await
+        .expect("DeleteScalingPolicy");
+    let plan = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["plan", "--config"])
+        .arg(d.path("sagescale.toml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.status.success() && text.contains("0 Application Auto Scaling policy(ies) attached"),
+        "{text}"
+    );
+}

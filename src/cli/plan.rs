@@ -22,7 +22,7 @@ pub fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
     let Some(rt) = runtime() else {
         return ExitCode::FAILURE;
     };
-    let report = match rt.block_on(daemon::service::plan_once(&config)) {
+    let (report, conflicts) = match rt.block_on(daemon::service::plan_once(&config)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{e}");
@@ -35,10 +35,16 @@ pub fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
         report.targets.len()
     );
     let mut changes = 0;
+    let attached = conflicts.as_ref().map_or(0, Vec::len);
     for t in &report.targets {
         text.push('\n');
         text.push_str(&t.explanation);
         text.push('\n');
+        if let Ok(found) = &conflicts {
+            for c in found.iter().filter(|c| c.resource_id == t.resource_id) {
+                text.push_str(&format!("  WARNING: {}\n", c.warning()));
+            }
+        }
         if let Some((call, _)) = &t.call {
             changes += 1;
             text.push_str(&format!(
@@ -61,11 +67,16 @@ pub fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
         }
     }
     text.push_str(&format!(
-        "\n{changes} call(s) would be made; {} target(s) unreadable; {} metric batch(es) failed\n",
-        report.capacity_errors, report.metric_failures
+        "\n{changes} call(s) would be made; {} target(s) unreadable; {} metric batch(es) failed; {}\n",
+        report.capacity_errors,
+        report.metric_failures,
+        match &conflicts {
+            Ok(_) => format!("{attached} Application Auto Scaling policy(ies) attached"),
+            Err(e) => format!("attached Application Auto Scaling policies not checked ({e})"),
+        }
     ));
     out(&text);
-    if report.capacity_errors > 0 || report.metric_failures > 0 {
+    if report.capacity_errors > 0 || report.metric_failures > 0 || attached > 0 {
         return ExitCode::FAILURE;
     }
     if detailed_exitcode && changes > 0 {

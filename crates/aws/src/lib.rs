@@ -11,6 +11,7 @@ pub mod actuator;
 mod adapter;
 pub mod capacity;
 mod clients;
+pub mod conflicts;
 pub mod lease;
 pub mod metric_source;
 pub mod retry;

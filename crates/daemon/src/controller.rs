@@ -67,6 +67,8 @@ pub struct Journal {
 pub struct TargetReport {
     /// Target name.
     pub name: String,
+    /// Its Application Auto Scaling resource id.
+    pub resource_id: String,
     /// The decision in words, or why none could be made.
     pub explanation: String,
     /// The call planned, and what happened to it.
@@ -279,6 +281,7 @@ impl Controller {
             for (i, spec) in self.set.targets.iter().enumerate() {
                 report.targets.push(TargetReport {
                     name: spec.name.clone(),
+                    resource_id: spec.resource_id.clone(),
                     explanation: format!("{}: follower, not deciding", spec.name),
                     call: None,
                     weights: None,
@@ -593,6 +596,7 @@ impl Controller {
         }
         report.targets.push(TargetReport {
             name: spec.name.clone(),
+            resource_id: spec.resource_id.clone(),
             explanation,
             call: acted.call,
             weights: acted.weights,

@@ -98,7 +98,10 @@ pub fn policy(set: &PolicySet, scope: &Scope) -> Value {
     statements.push(json!({
         "Sid": "ReadScalableTargets",
         "Effect": "Allow",
-        "Action": ["application-autoscaling:DescribeScalableTargets"],
+        "Action": [
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:DescribeScalingPolicies"
+        ],
         "Resource": "*"
     }));
     statements.push(json!({

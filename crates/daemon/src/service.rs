@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use tokio::signal::unix::{signal, SignalKind};
 
+use sagescale_aws::conflicts::{attached_policies, AttachedPolicy};
 use sagescale_aws::{Aws, AwsClients, CallObserver, Lease};
 use sagescale_engine::{EngineSettings, Seconds, Timestamp};
 
@@ -87,6 +88,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         telemetry,
     } = prepare(&config).await?;
     let doc = &config.doc;
+    warn_conflicts(&conflicts(&aws, controller.policy_set()).await, &telemetry);
     telemetry.dry_run.set(i64::from(doc.dry_run));
     telemetry
         .targets
@@ -163,7 +165,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         if fp != fingerprint {
             fingerprint = fp;
             tracing::info!(dir = %doc.policy_dir.display(), "policy files changed");
-            reload(&mut controller, &mut aws, &doc.policy_dir, &telemetry, now);
+            reload(&mut controller, &mut aws, &doc.policy_dir, &telemetry, now).await;
         }
         if let Some(l) = &leadership {
             if let Change::Became(token, Some(state)) = l.check().await {
@@ -230,7 +232,14 @@ pub async fn run(config: Config) -> Result<(), String> {
             () = sleep_until_unix(next) => {}
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading policies");
-                reload(&mut controller, &mut aws, &doc.policy_dir, &telemetry, clock.now());
+                reload(
+                    &mut controller,
+                    &mut aws,
+                    &doc.policy_dir,
+                    &telemetry,
+                    clock.now(),
+                )
+                .await;
                 fingerprint = policy_fingerprint(&doc.policy_dir);
             }
             _ = usr1.recv() => {
@@ -376,7 +385,7 @@ async fn sleep_until_unix(t: Timestamp) {
     tokio::time::sleep(target.saturating_sub(now)).await;
 }
 
-fn reload(
+async fn reload(
     controller: &mut Controller,
     aws: &mut Aws,
     dir: &Path,
@@ -390,6 +399,7 @@ fn reload(
                 Ok(()) => {
                     let set = controller.policy_set();
                     aws.prepare(&set.metrics, &set.metric_history);
+                    warn_conflicts(&conflicts(&*aws, set).await, telemetry);
                     telemetry
                         .targets
                         .set(i64::try_from(targets).unwrap_or(i64::MAX));
@@ -446,12 +456,13 @@ pub fn policy_fingerprint(dir: &Path) -> u64 {
 }
 
 /// `sagescale plan`: one cycle in dry-run with no journal; returns each target's report.
-pub async fn plan_once(config: &Config) -> Result<CycleReport, String> {
+pub async fn plan_once(config: &Config) -> Result<(CycleReport, Conflicts), String> {
     let Prepared {
         mut controller,
         mut aws,
         telemetry,
     } = prepare(config).await?;
+    let conflicts = conflicts(&aws, controller.policy_set()).await;
     let opts = Options {
         mode: Mode::DryRun,
         pin_timeout: Seconds(config.doc.pin_timeout_seconds),
@@ -459,9 +470,49 @@ pub async fn plan_once(config: &Config) -> Result<CycleReport, String> {
         fencing_token: None,
     };
     let now = SystemClock.now();
-    Ok(controller
+    let report = controller
         .cycle(&mut aws, &mut NoFence, now, &opts, None, &telemetry)
-        .await)
+        .await;
+    Ok((report, conflicts))
+}
+
+/// The AAS scaling policies attached to the policy set's targets, or why they could not be
+/// read.
+pub type Conflicts = Result<Vec<AttachedPolicy>, String>;
+
+/// Which AAS scaling policies are attached to `set`'s targets (they would fight sagescale).
+pub async fn conflicts(aws: &Aws, set: &sagescale_policy::PolicySet) -> Conflicts {
+    let targets: Vec<(String, sagescale_engine::ScalableDimension)> = set
+        .targets
+        .iter()
+        .map(|t| (t.resource_id.clone(), t.dimension))
+        .collect();
+    attached_policies(
+        &aws.clients.autoscaling,
+        &aws.retry,
+        aws.observer.as_ref(),
+        &targets,
+    )
+    .await
+    .map_err(|e| format!("DescribeScalingPolicies: {e}"))
+}
+
+/// Log every attached AAS policy as a warning, and count them in
+/// `sagescale_aas_policies_attached`.
+pub fn warn_conflicts(conflicts: &Conflicts, telemetry: &Telemetry) {
+    match conflicts {
+        Ok(found) => {
+            telemetry
+                .aas_policies
+                .set(i64::try_from(found.len()).unwrap_or(i64::MAX));
+            for c in found {
+                tracing::warn!(target_resource = %c.resource_id, policy = %c.name, kind = %c.kind, "{}", c.warning());
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot check for Application Auto Scaling policies that would fight sagescale")
+        }
+    }
 }
 
 #[cfg(test)]

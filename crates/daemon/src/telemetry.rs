@@ -69,6 +69,8 @@ pub struct Telemetry {
     pub fencing_token: Gauge,
     /// 1, labelled with the version, commit and build date.
     pub build_info: Family<Labels, Gauge>,
+    /// Application Auto Scaling policies attached to sagescale's targets (they fight it).
+    pub aas_policies: Gauge,
     ready: AtomicBool,
     not_ready: std::sync::Mutex<String>,
     heartbeat: AtomicI64,
@@ -110,6 +112,7 @@ impl Telemetry {
             leader: Gauge::default(),
             fencing_token: Gauge::default(),
             build_info: Family::default(),
+            aas_policies: Gauge::default(),
             ready: AtomicBool::new(false),
             not_ready: std::sync::Mutex::new("no evaluation cycle has completed yet".into()),
             heartbeat: AtomicI64::new(0),
@@ -191,6 +194,11 @@ impl Telemetry {
             "fencing_token",
             "Fencing token of the lease held or last held",
             t.fencing_token.clone(),
+        );
+        registry.register(
+            "aas_policies_attached",
+            "Application Auto Scaling scaling policies attached to sagescale's targets: each fights sagescale over capacity",
+            t.aas_policies.clone(),
         );
         registry.register(
             "build_info",

@@ -1,0 +1,81 @@
+//! Application Auto Scaling policies attached to a target sagescale drives. A target-tracking
+//! or step policy on the same scalable target moves capacity too, and the two fight: AAS's
+//! alarms scale within the bounds sagescale registers, sagescale re-registers, and neither
+//! holds. `plan` and `run` name every such policy, with the command that removes it.
+
+use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+
+use super::retry::{with_retries, RetryPolicy};
+use sagescale_core::{CallError, CallObserver};
+use sagescale_engine::ScalableDimension;
+
+/// A scaling policy AAS holds for a target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachedPolicy {
+    /// The target's resource id.
+    pub resource_id: String,
+    /// Its scalable dimension, as AWS names it.
+    pub dimension: String,
+    /// The policy's name.
+    pub name: String,
+    /// `TargetTrackingScaling`, `StepScaling` or `PredictiveScaling`.
+    pub kind: String,
+}
+
+impl AttachedPolicy {
+    /// What to tell the user: the conflict, and the AWS CLI command that ends it.
+    #[must_use]
+    pub fn warning(&self) -> String {
+        format!(
+            "Application Auto Scaling policy `{}` ({}) is attached to {} ({}): it moves capacity too and will fight sagescale. Remove it: aws application-autoscaling delete-scaling-policy --service-namespace sagemaker --resource-id {} --scalable-dimension {} --policy-name {}",
+            self.name, self.kind, self.resource_id, self.dimension, self.resource_id, self.dimension, self.name
+        )
+    }
+}
+
+/// Every scaling policy AAS holds for `targets` (resource id and dimension).
+///
+/// # Errors
+/// A `DescribeScalingPolicies` call failed after its retries.
+pub async fn attached_policies(
+    client: &aws_sdk_applicationautoscaling::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+    targets: &[(String, ScalableDimension)],
+) -> Result<Vec<AttachedPolicy>, CallError> {
+    let mut out = Vec::new();
+    for (id, dim) in targets {
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retries(
+                retry,
+                observer,
+                "application_autoscaling",
+                "DescribeScalingPolicies",
+                || {
+                    client
+                        .describe_scaling_policies()
+                        .service_namespace(ServiceNamespace::Sagemaker)
+                        .resource_id(id)
+                        .scalable_dimension(dim.aws_name().into())
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+            for p in page.scaling_policies() {
+                out.push(AttachedPolicy {
+                    resource_id: p.resource_id().to_string(),
+                    dimension: p.scalable_dimension().as_str().to_string(),
+                    name: p.policy_name().to_string(),
+                    kind: p.policy_type().as_str().to_string(),
+                });
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
