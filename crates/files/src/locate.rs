@@ -9,6 +9,9 @@ use crate::diagnostic::{child, item};
 #[derive(Debug, Default)]
 pub struct SourceMap {
     positions: HashMap<String, (usize, usize)>,
+    /// The text of every string value, by path: to find which field a type error is about
+    /// when serde could only name its table (an internally tagged enum buffers its fields).
+    strings: HashMap<String, String>,
 }
 
 /// A syntax error with its position.
@@ -34,6 +37,19 @@ impl SourceMap {
             let cut = p.rfind(['.', '['])?;
             p = &p[..cut];
         }
+    }
+
+    /// The direct child of `parent` whose string value is `text`, if exactly one is.
+    #[must_use]
+    pub fn child_with_string(&self, parent: &str, text: &str) -> Option<String> {
+        let mut found = self.strings.iter().filter(|(p, v)| {
+            v.as_str() == text
+                && p.strip_prefix(parent)
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(|rest| !rest.contains(['.', '[']))
+        });
+        let first = found.next()?;
+        found.next().is_none().then(|| first.0.clone())
     }
 
     /// Map a TOML document.
@@ -63,6 +79,9 @@ impl SourceMap {
     fn walk_toml_value(&mut self, value: &toml::de::DeValue<'_>, path: &str, lines: &LineIndex) {
         match value {
             toml::de::DeValue::Table(t) => self.walk_toml_table(t, path, lines),
+            toml::de::DeValue::String(text) => {
+                self.strings.insert(path.to_string(), text.to_string());
+            }
             toml::de::DeValue::Array(a) => {
                 for (i, v) in a.iter().enumerate() {
                     let p = item(path, i);
@@ -85,6 +104,7 @@ impl SourceMap {
         })?;
         Ok(Self {
             positions: receiver.positions,
+            strings: receiver.strings,
         })
     }
 }
@@ -98,6 +118,7 @@ enum Frame {
 struct YamlReceiver {
     stack: Vec<Frame>,
     positions: HashMap<String, (usize, usize)>,
+    strings: HashMap<String, String>,
 }
 
 impl YamlReceiver {
@@ -131,7 +152,8 @@ impl yaml_rust2::parser::MarkedEventReceiver for YamlReceiver {
                     self.positions.insert(p, pos);
                     *key = Some(text);
                 } else {
-                    self.value_path(pos);
+                    let p = self.value_path(pos);
+                    self.strings.insert(p, text);
                 }
             }
             Event::Alias(_) => {
@@ -211,6 +233,23 @@ mod tests {
                 .map(|p| p.0),
             Some(7)
         );
+    }
+
+    #[test]
+    fn a_field_is_found_by_its_string_value_among_its_siblings_only() {
+        let text =
+            "[[targets]]\nname = \"750\"\n[[targets.policies]]\nname = \"p\"\ntarget = \"750\"\n";
+        let m = SourceMap::toml(text).unwrap();
+        assert_eq!(
+            m.child_with_string("targets[0].policies[0]", "750")
+                .as_deref(),
+            Some("targets[0].policies[0].target")
+        );
+        assert_eq!(m.child_with_string("targets[0].policies[0]", "nope"), None);
+        let m = SourceMap::yaml("a:\n  x: \"5\"\n  y: \"5\"\n").unwrap();
+        assert_eq!(m.child_with_string("a", "5"), None, "ambiguous: no guess");
+        let m = SourceMap::yaml("a:\n  x: \"5\"\n  y: 6\n").unwrap();
+        assert_eq!(m.child_with_string("a", "5").as_deref(), Some("a.x"));
     }
 
     #[test]

@@ -236,7 +236,30 @@ pub fn serde_diagnostic(
         p if p.starts_with('[') => format!("{prefix}{p}"),
         p => child(prefix, p),
     };
-    let message = clean_message(&e.inner().to_string());
+    let mut message = clean_message(&e.inner().to_string());
+    // A value of the wrong type in an internally tagged enum (a policy's `type = ...`) is
+    // reported at the table: find the field by its value.
+    if let Some(text) = message
+        .strip_prefix("invalid type: string \"")
+        .and_then(|rest| rest.split('"').next())
+    {
+        if let Some(field) = file.map.child_with_string(&path, text) {
+            path = field;
+        }
+        if message.contains("expected f64")
+            || message.contains("expected u")
+            || message.contains("expected i")
+        {
+            message = format!(
+                "{}: `\"{text}\"` is text; write the number without quotes",
+                in_words(&message)
+            );
+        } else {
+            message = in_words(&message);
+        }
+    } else {
+        message = in_words(&message);
+    }
     if let Some(field) = message
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split('`').next())
@@ -252,6 +275,26 @@ pub fn serde_diagnostic(
         d.line = file.map.position(prefix).map(|p| p.0);
     }
     d
+}
+
+/// serde's type names in words: "expected f64" is "expected a number".
+#[must_use]
+pub fn in_words(message: &str) -> String {
+    let mut m = message.to_string();
+    for (from, to) in [
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number, 0 or more"),
+        ("expected u8", "expected a whole number, 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected a boolean", "expected true or false"),
+    ] {
+        m = m.replace(from, to);
+    }
+    m
 }
 
 /// `config` appends its own key and origin to serde's message; the diagnostic already says both.

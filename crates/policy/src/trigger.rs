@@ -113,7 +113,13 @@ fn cron_trigger(fields: &str, tz: Tz) -> Result<CronTrigger, String> {
             ))
         }
     }
-    .map_err(|e| format!("`cron({fields})`: {e}"))?;
+    .map_err(|e| {
+        // croner says "Number out of bounds" without saying where: find the field.
+        out_of_range(&parts).map_or_else(
+            || format!("`cron({fields})`: {e}"),
+            |why| format!("`cron({fields})`: {why}"),
+        )
+    })?;
     Ok(CronTrigger {
         cron,
         text: format!("cron({fields})"),
@@ -121,9 +127,72 @@ fn cron_trigger(fields: &str, tz: Tz) -> Result<CronTrigger, String> {
     })
 }
 
+/// The first number outside its field's range, in words: "the hours field has 25: hours run
+/// 0-23". AWS's six fields (min hour day-of-month month day-of-week year, weekdays 1-7 from
+/// Sunday), or the five POSIX ones (weekdays 0-7).
+fn out_of_range(parts: &[&str]) -> Option<String> {
+    let ranges: &[(&str, u32, u32)] = if parts.len() == 6 {
+        &[
+            ("minutes", 0, 59),
+            ("hours", 0, 23),
+            ("day-of-month", 1, 31),
+            ("month", 1, 12),
+            ("day-of-week", 1, 7),
+            ("year", 1970, 2199),
+        ]
+    } else {
+        &[
+            ("minutes", 0, 59),
+            ("hours", 0, 23),
+            ("day-of-month", 1, 31),
+            ("month", 1, 12),
+            ("day-of-week", 0, 7),
+        ]
+    };
+    for (field, &(name, lo, hi)) in parts.iter().zip(ranges) {
+        // Numbers in lists, ranges and steps: `1,5-9/2`; a step is a count, not a value.
+        for item in field.split(',') {
+            let (values, _step) = item.split_once('/').unwrap_or((item, ""));
+            for v in values.split('-') {
+                let v = v
+                    .trim_end_matches(['L', 'W'])
+                    .split('#')
+                    .next()
+                    .unwrap_or("");
+                if let Ok(n) = v.parse::<u32>() {
+                    if n < lo || n > hi {
+                        return Some(format!("the {name} field has {n}: {name} run {lo}-{hi}"));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_out_of_range_cron_field_is_named_with_its_range() {
+        let e = parse("cron(0 25 * * ? *)", Tz::UTC, None).unwrap_err();
+        assert!(e.contains("the hours field has 25: hours run 0-23"), "{e}");
+        let e = parse("cron(61 8 * * ? *)", Tz::UTC, None).unwrap_err();
+        assert!(
+            e.contains("the minutes field has 61: minutes run 0-59"),
+            "{e}"
+        );
+        let e = parse("cron(0 8 ? * 8 *)", Tz::UTC, None).unwrap_err();
+        assert!(
+            e.contains("day-of-week field has 8: day-of-week run 1-7"),
+            "{e}"
+        );
+        let e = parse("cron(0 8 1-32 * ? *)", Tz::UTC, None).unwrap_err();
+        assert!(e.contains("day-of-month field has 32"), "{e}");
+        let e = parse("cron(0 8 * 13 *)", Tz::UTC, None).unwrap_err();
+        assert!(e.contains("the month field has 13: month run 1-12"), "{e}");
+    }
 
     fn ts(s: &str) -> Timestamp {
         Timestamp(DateTime::parse_from_rfc3339(s).unwrap().timestamp())
