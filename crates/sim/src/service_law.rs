@@ -255,6 +255,7 @@ impl GeneralResponse {
 /// through a table per law and server count (filled on first use; p50 and p99 in units of the
 /// mean service time on a utilisation grid, interpolated linearly).
 #[must_use]
+#[inline]
 pub fn response(c: u32, lambda: f64, mu: f64, law: ServiceLaw, timeout: f64) -> Quantiles {
     if law.is_exponential() {
         let rt = ResponseTime::new(c, lambda, mu);
