@@ -528,13 +528,20 @@ async fn an_attached_aas_policy_is_named_by_plan_and_run_with_the_fix() {
         .await
         .expect("PutScalingPolicy");
     let mut d = Daemon::new(&url, &policy("d-conflict", 100.0, 1, 10), "");
-    let plan = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
-        .args(["plan", "--config"])
-        .arg(d.path("sagescale.toml"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&plan.stdout);
-    assert_eq!(plan.status.code(), Some(1), "{text}");
+    // `sagescale plan` on the daemon's config: its exit code and output.
+    let plan = |d: &Daemon| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
+            .args(["plan", "--config"])
+            .arg(d.path("sagescale.toml"))
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, text) = plan(&d);
+    assert_eq!(code, Some(1), "{text}");
     assert!(
         text.contains("WARNING: Application Auto Scaling policy `legacy-invocations` (TargetTrackingScaling) is attached to endpoint/d-conflict/variant/AllTraffic")
             && text.contains("aws application-autoscaling delete-scaling-policy --service-namespace sagemaker --resource-id endpoint/d-conflict/variant/AllTraffic --scalable-dimension sagemaker:variant:DesiredInstanceCount --policy-name legacy-invocations")
@@ -560,14 +567,9 @@ async fn an_attached_aas_policy_is_named_by_plan_and_run_with_the_fix() {
         .send()
         .await
         .expect("DeleteScalingPolicy");
-    let plan = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
-        .args(["plan", "--config"])
-        .arg(d.path("sagescale.toml"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&plan.stdout);
+    let (code, text) = plan(&d);
     assert!(
-        plan.status.success() && text.contains("0 Application Auto Scaling policy(ies) attached"),
+        code == Some(0) && text.contains("0 Application Auto Scaling policy(ies) attached"),
         "{text}"
     );
 }

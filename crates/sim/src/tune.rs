@@ -15,13 +15,12 @@
 //! same train window by the same rule, `baseline_search.rs`).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::baseline_search::{sweep, Choice, Sweep};
+use super::baseline_search::{parallel, sweep, Choice, Sweep};
 use super::baselines::Family;
 use super::run::{run, Driver, Replay};
 use super::scenario::{compared_policy_text, Scenario};
@@ -506,27 +505,10 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let next = AtomicUsize::new(0);
-    let threads = o.threads.max(1).min(todo.len().max(1));
-    let mut results: Vec<Candidate> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&index) = todo.get(k) else { break };
-                        mine.push(candidate(s, template, index, &windows));
-                        bar.inc(1);
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    let mut results: Vec<Candidate> = parallel(&todo, o.threads, |&index| {
+        let c = candidate(s, template, index, &windows);
+        bar.inc(1);
+        c
     });
     bar.finish_and_clear();
     results.sort_by_key(|c| c.index);
