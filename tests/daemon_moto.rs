@@ -503,30 +503,42 @@ async fn an_attached_aas_policy_is_named_by_plan_and_run_with_the_fix() {
     let c = clients(&url).await;
     endpoint(&c, "d-conflict", 2, 1, 10).await;
     invocations_per_instance(&c, "d-conflict", 50.0, 6).await;
+    endpoint(&c, "d-conflict-other", 2, 1, 10).await;
     let resource = "endpoint/d-conflict/variant/AllTraffic";
-    // What many users run today: AWS target tracking on the same target.
-    c.autoscaling
-        .put_scaling_policy()
-        .policy_name("legacy-invocations")
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_id(resource)
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
-        .policy_type(PolicyType::TargetTrackingScaling)
-        .target_tracking_scaling_policy_configuration(
-            TargetTrackingScalingPolicyConfiguration::builder()
-                .target_value(70.0)
-                .predefined_metric_specification(
-                    PredefinedMetricSpecification::builder()
-                        .predefined_metric_type(MetricType::SageMakerVariantInvocationsPerInstance)
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("PutScalingPolicy");
+    // What many users run today: AWS target tracking on the same target, and on an endpoint
+    // sagescale does not manage (none of its business).
+    for (name, on) in [
+        ("legacy-invocations", resource),
+        (
+            "someone-elses",
+            "endpoint/d-conflict-other/variant/AllTraffic",
+        ),
+    ] {
+        c.autoscaling
+            .put_scaling_policy()
+            .policy_name(name)
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id(on)
+            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .policy_type(PolicyType::TargetTrackingScaling)
+            .target_tracking_scaling_policy_configuration(
+                TargetTrackingScalingPolicyConfiguration::builder()
+                    .target_value(70.0)
+                    .predefined_metric_specification(
+                        PredefinedMetricSpecification::builder()
+                            .predefined_metric_type(
+                                MetricType::SageMakerVariantInvocationsPerInstance,
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .expect("PutScalingPolicy");
+    }
     let mut d = Daemon::new(&url, &policy("d-conflict", 100.0, 1, 10), "");
     // `sagescale plan` on the daemon's config: its exit code and output.
     let plan = |d: &Daemon| {
@@ -545,7 +557,8 @@ async fn an_attached_aas_policy_is_named_by_plan_and_run_with_the_fix() {
     assert!(
         text.contains("WARNING: Application Auto Scaling policy `legacy-invocations` (TargetTrackingScaling) is attached to endpoint/d-conflict/variant/AllTraffic")
             && text.contains("aws application-autoscaling delete-scaling-policy --service-namespace sagemaker --resource-id endpoint/d-conflict/variant/AllTraffic --scalable-dimension sagemaker:variant:DesiredInstanceCount --policy-name legacy-invocations")
-            && text.contains("1 Application Auto Scaling policy(ies) attached"),
+            && text.contains("1 Application Auto Scaling policy(ies) attached")
+            && !text.contains("someone-elses"),
         "{text}"
     );
     // run says so at start, and counts it.

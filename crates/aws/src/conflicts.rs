@@ -33,7 +33,9 @@ impl AttachedPolicy {
     }
 }
 
-/// Every scaling policy AAS holds for `targets` (resource id and dimension).
+/// Every scaling policy AAS holds for `targets` (resource id and dimension): the namespace's
+/// policies, paged (a few calls however many targets there are: a daemon of 1,000 targets
+/// makes no 1,000 calls at start), kept where they belong to one of `targets`.
 ///
 /// # Errors
 /// A `DescribeScalingPolicies` call failed after its retries.
@@ -43,38 +45,41 @@ pub async fn attached_policies(
     observer: &dyn CallObserver,
     targets: &[(String, ScalableDimension)],
 ) -> Result<Vec<AttachedPolicy>, CallError> {
+    let ours: std::collections::HashSet<(&str, &str)> = targets
+        .iter()
+        .map(|(id, dim)| (id.as_str(), dim.aws_name()))
+        .collect();
     let mut out = Vec::new();
-    for (id, dim) in targets {
-        let mut token: Option<String> = None;
-        loop {
-            let page = with_retries(
-                retry,
-                observer,
-                "application_autoscaling",
-                "DescribeScalingPolicies",
-                || {
-                    client
-                        .describe_scaling_policies()
-                        .service_namespace(ServiceNamespace::Sagemaker)
-                        .resource_id(id)
-                        .scalable_dimension(dim.aws_name().into())
-                        .set_next_token(token.clone())
-                        .send()
-                },
-            )
-            .await?;
-            for p in page.scaling_policies() {
-                out.push(AttachedPolicy {
-                    resource_id: p.resource_id().to_string(),
-                    dimension: p.scalable_dimension().as_str().to_string(),
-                    name: p.policy_name().to_string(),
-                    kind: p.policy_type().as_str().to_string(),
-                });
+    let mut token: Option<String> = None;
+    loop {
+        let page = with_retries(
+            retry,
+            observer,
+            "application_autoscaling",
+            "DescribeScalingPolicies",
+            || {
+                client
+                    .describe_scaling_policies()
+                    .service_namespace(ServiceNamespace::Sagemaker)
+                    .set_next_token(token.clone())
+                    .send()
+            },
+        )
+        .await?;
+        for p in page.scaling_policies() {
+            if !ours.contains(&(p.resource_id(), p.scalable_dimension().as_str())) {
+                continue;
             }
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
+            out.push(AttachedPolicy {
+                resource_id: p.resource_id().to_string(),
+                dimension: p.scalable_dimension().as_str().to_string(),
+                name: p.policy_name().to_string(),
+                kind: p.policy_type().as_str().to_string(),
+            });
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
     Ok(out)
