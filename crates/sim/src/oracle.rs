@@ -9,33 +9,8 @@
 //! (the gap) and relaunching it (the lead time). Levels do not interact, so the sum of each
 //! level's optimum is the optimum.
 
-use super::queueing::ResponseTime;
-use super::service_law::{GeneralResponse, ServiceLaw};
-
-/// The response time the fleet serves with: M/M/c for the exponential law, Allen–Cunneen
-/// otherwise (`service_law.rs`).
-enum GeneralOrExact {
-    Exact(ResponseTime),
-    General(GeneralResponse),
-}
-
-impl GeneralOrExact {
-    fn new(c: u32, lambda: f64, mu: f64, law: ServiceLaw) -> Self {
-        if (law.cv - 1.0).abs() < 1e-12 {
-            Self::Exact(ResponseTime::new(c, lambda, mu))
-        } else {
-            Self::General(GeneralResponse::new(c, lambda, mu, law))
-        }
-    }
-
-    fn survival(&self, t: f64) -> f64 {
-        match self {
-            Self::Exact(r) => r.survival(t),
-            Self::General(r) => r.survival(t),
-        }
-    }
-}
 use super::service::FleetSpec;
+use super::service_law::LawResponse;
 
 pub use super::slo::Slo;
 
@@ -52,7 +27,7 @@ pub fn need(spec: &FleetSpec, slo: &Slo, arrivals: f64, dt: f64, floor: u32, cap
     // Stability first: strictly more capacity than load.
     let mut n = ((lambda / per_instance).floor() as u32 + 1).max(floor);
     while n < cap {
-        let rt = GeneralOrExact::new(n * spec.concurrency, lambda, mu, spec.service);
+        let rt = LawResponse::new(n * spec.concurrency, lambda, mu, spec.service);
         let tail = rt.survival(slo.latency_s);
         let failed = rt.survival(spec.timeout_s);
         if tail <= 1.0 - slo.percentile && failed <= slo.max_error_rate {

@@ -250,6 +250,46 @@ impl GeneralResponse {
     }
 }
 
+/// The response time the fleet serves with, for any law: M/M/c exactly for the exponential,
+/// Allen–Cunneen otherwise. What the oracle asks its survival function of.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LawResponse {
+    /// The exponential law: M/M/c.
+    Exact(ResponseTime),
+    /// Any other law.
+    General(GeneralResponse),
+}
+
+impl LawResponse {
+    /// For `c` servers of rate `mu` under arrivals at `lambda` (< cμ), with `law`.
+    #[must_use]
+    pub fn new(c: u32, lambda: f64, mu: f64, law: ServiceLaw) -> Self {
+        if law.is_exponential() {
+            Self::Exact(ResponseTime::new(c, lambda, mu))
+        } else {
+            Self::General(GeneralResponse::new(c, lambda, mu, law))
+        }
+    }
+
+    /// P(T > t).
+    #[must_use]
+    pub fn survival(&self, t: f64) -> f64 {
+        match self {
+            Self::Exact(r) => r.survival(t),
+            Self::General(r) => r.survival(t),
+        }
+    }
+
+    /// Mean response time.
+    #[must_use]
+    pub fn mean(&self) -> f64 {
+        match self {
+            Self::Exact(r) => r.mean(),
+            Self::General(r) => r.mean(),
+        }
+    }
+}
+
 /// The response time's p50 and p99 for `c` servers of rate `mu` under arrivals at `lambda`
 /// (< cμ), and P(T > `timeout`): the exponential law through M/M/c's own table, any other law
 /// through a table per law and server count (filled on first use; p50 and p99 in units of the
@@ -257,30 +297,25 @@ impl GeneralResponse {
 #[must_use]
 #[inline]
 pub fn response(c: u32, lambda: f64, mu: f64, law: ServiceLaw, timeout: f64) -> Quantiles {
-    if law.is_exponential() {
-        let rt = ResponseTime::new(c, lambda, mu);
-        let (p50, p99) = tabulated_p50_p99(&rt, c, lambda, mu);
-        return Quantiles {
-            p50,
-            p99,
-            mean: rt.mean(),
-            beyond_timeout: rt.survival(timeout),
-        };
-    }
-    let rt = GeneralResponse::new(c, lambda, mu, law);
-    let rho = lambda / (f64::from(c) * mu);
-    let (p50, p99) = if (0.0..RHO_MAX).contains(&rho) && (1..=MAX_TABULATED).contains(&c) {
-        let r = law_row(law, c);
-        let x = rho / RHO_MAX * GRID as f64;
-        let i = (x as usize).min(GRID - 1);
-        let f = x - i as f64;
-        let (a, b) = (r[i], r[i + 1]);
-        (
-            (a[0] + f * (b[0] - a[0])) / mu,
-            (a[1] + f * (b[1] - a[1])) / mu,
-        )
-    } else {
-        (rt.quantile(0.5), rt.quantile(0.99))
+    let rt = LawResponse::new(c, lambda, mu, law);
+    let (p50, p99) = match &rt {
+        LawResponse::Exact(e) => tabulated_p50_p99(e, c, lambda, mu),
+        LawResponse::General(g) => {
+            let rho = lambda / (f64::from(c) * mu);
+            if (0.0..RHO_MAX).contains(&rho) && (1..=MAX_TABULATED).contains(&c) {
+                let r = law_row(law, c);
+                let x = rho / RHO_MAX * GRID as f64;
+                let i = (x as usize).min(GRID - 1);
+                let f = x - i as f64;
+                let (a, b) = (r[i], r[i + 1]);
+                (
+                    (a[0] + f * (b[0] - a[0])) / mu,
+                    (a[1] + f * (b[1] - a[1])) / mu,
+                )
+            } else {
+                (g.quantile(0.5), g.quantile(0.99))
+            }
+        }
     };
     Quantiles {
         p50,

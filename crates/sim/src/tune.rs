@@ -314,15 +314,12 @@ pub struct TuneReport {
     pub candidates: Vec<Candidate>,
     /// The baseline families' sweeps (both windows): their trade-off curves.
     #[serde(default)]
-    pub baseline_sweeps: Vec<SweepRecord>,
+    pub baseline_sweeps: Vec<Sweep>,
     /// On the test window, `(a, b)`: family `a` is no dearer than `b` at every SLO budget both
     /// reach, and cheaper at one (the template is `template`).
     #[serde(default)]
     pub dominance: Vec<(String, String)>,
 }
-
-/// A baseline sweep as `tune` records it.
-pub type SweepRecord = Sweep;
 
 impl TuneReport {
     /// The cheapest candidate within the SLO budget on the train window (ties: fewer SLO

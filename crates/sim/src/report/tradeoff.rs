@@ -2,6 +2,7 @@
 //! baseline family (its target swept) and one mark per contender. Which family dominates which
 //! is `dominance`.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::super::baseline_search::Sweep;
@@ -78,17 +79,50 @@ pub fn verdicts(curves: &[(String, Vec<(f64, f64)>)]) -> Vec<(String, String)> {
     out
 }
 
+/// The families' colours, in curve order.
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(214, 39, 40),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+/// Draw each family's trade-off curve (its points' Pareto front, clipped to the frame
+/// `x_max` × `y_max`) on `chart`, labelled with the family's name and `suffix`; with `dots`,
+/// each point of the front marked too. The simulate and tune charts share it.
+pub fn draw_curves<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    curves: &[(String, Vec<(f64, f64)>)],
+    (x_max, y_max): (f64, f64),
+    suffix: &str,
+    dots: bool,
+) {
+    for (k, (name, points)) in curves.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let front: Vec<(f64, f64)> = pareto(points.iter(), |p| *p)
+            .into_iter()
+            .copied()
+            .filter(|&(x, y)| x <= x_max && y <= y_max)
+            .collect();
+        if let Ok(d) = chart.draw_series(LineSeries::new(front.clone(), colour.stroke_width(1))) {
+            d.label(format!("{name}{suffix}"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+        }
+        if dots {
+            let _ = chart.draw_series(
+                front
+                    .into_iter()
+                    .map(|p| Circle::new(p, 2, colour.filled())),
+            );
+        }
+    }
+}
+
 /// The SVG: each family's curve, and each contender as a labelled mark.
 #[must_use]
 pub fn tradeoff_svg(curves: &[(String, Vec<(f64, f64)>)], marks: &[(String, f64, f64)]) -> String {
-    let palette = [
-        RGBColor(214, 39, 40),
-        RGBColor(255, 127, 14),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(23, 190, 207),
-    ];
     let fronts: Vec<(&str, Vec<(f64, f64)>)> = curves
         .iter()
         .map(|(n, pts)| {
@@ -138,19 +172,7 @@ pub fn tradeoff_svg(curves: &[(String, Vec<(f64, f64)>)], marks: &[(String, f64,
             .x_desc("cost, USD")
             .y_desc("SLO-violation minutes")
             .draw();
-        for (k, (name, front)) in fronts.iter().enumerate() {
-            let colour = palette[k % palette.len()];
-            let pts: Vec<(f64, f64)> = front
-                .iter()
-                .copied()
-                .filter(|p| p.0 <= x_max && p.1 <= y_max)
-                .collect();
-            if let Ok(d) = chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(1))) {
-                d.label(format!("{name} (target swept)"))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
-            }
-            let _ = chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 2, colour.filled())));
-        }
+        draw_curves(&mut chart, curves, (x_max, y_max), " (target swept)", true);
         for (name, cost, slo) in marks {
             let _ = chart.draw_series([
                 Circle::new((*cost, *slo), 5, BLACK.stroke_width(2)).into_dyn(),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
-use super::super::tune::{pareto, Candidate, Scores, TuneReport};
+use super::super::tune::{Candidate, Scores, TuneReport};
 
 fn values(c: &Candidate) -> String {
     c.values
@@ -214,28 +214,13 @@ fn scatter(r: &TuneReport) -> String {
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], blue));
         }
         // The baseline families' curves on the test window, summed over endpoints.
-        let palette = [
-            RGBColor(214, 39, 40),
-            RGBColor(255, 127, 14),
-            RGBColor(148, 103, 189),
-            RGBColor(140, 86, 75),
-            RGBColor(227, 119, 194),
-        ];
-        for (k, (family, points)) in super::tradeoff::family_curves(&r.baseline_sweeps)
-            .into_iter()
-            .enumerate()
-        {
-            let colour = palette[k % palette.len()];
-            let front: Vec<(f64, f64)> = pareto(points.iter(), |p| *p)
-                .into_iter()
-                .copied()
-                .filter(|&(x, y)| x <= x_max && y <= y_max)
-                .collect();
-            if let Ok(d) = chart.draw_series(LineSeries::new(front, colour.stroke_width(1))) {
-                d.label(family)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
-            }
-        }
+        super::tradeoff::draw_curves(
+            &mut chart,
+            &super::tradeoff::family_curves(&r.baseline_sweeps),
+            (x_max, y_max),
+            "",
+            false,
+        );
         let red = RGBColor(214, 39, 40);
         if let Ok(d) = chart.draw_series([Cross::new(
             (r.aws.test.cost_usd, r.aws.test.slo_violation_minutes),
