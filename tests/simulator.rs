@@ -39,6 +39,7 @@ fn target() -> SimTarget {
             provisioning_sigma: 0.0,
             drain_s: 0,
             timeout_s: 60.0,
+            batching: None,
         },
         min: 1,
         max: 100,
@@ -394,6 +395,30 @@ fn a_broken_scenario_gets_errors_at_its_fields() {
             .to_string();
         assert!(e.contains(want) && e.contains(&format!("s.toml:{line}:")), "{extra}: {e}");
     }
+    // Batching curves: one throughput per in-flight count, in-flight counts rising, latency
+    // never falling, and no `latency_ms`, `concurrency` or law beside the curve.
+    let batched = |extra: &str| {
+        format!("name = \"x\"\n[trace]\npath = \"t.csv\"\n\n[[targets]]\nname = \"a\"\ninstance_type = \"ml.g5.xlarge\"\n{extra}\nmin = 1\nmax = 2\nslo = {{ p99_latency_ms = 500 }}\n")
+    };
+    for (extra, line, want) in [
+        ("batching = { in_flight = [2, 4], throughput_rps = [100] }", 8, "targets[0].batching.throughput_rps: 1 throughputs for 2 in-flight counts: give one throughput per `in_flight`"),
+        ("batching = { in_flight = [4, 2], throughput_rps = [100, 150] }", 8, "targets[0].batching.in_flight[1]: 2: in-flight counts start at 1 and strictly increase"),
+        ("batching = { in_flight = [4, 8], throughput_rps = [100, 400] }", 8, "targets[0].batching.throughput_rps[1]: 400 requests/s at 8 in flight is 20.00 ms a request, faster than 40.00 ms at 4"),
+        ("latency_ms = 10\nbatching = { in_flight = [1, 2], throughput_rps = [100, 150] }", 8, "targets[0].latency_ms: not with `batching`"),
+        ("concurrency = 4\nbatching = { in_flight = [1, 2], throughput_rps = [100, 150] }", 8, "targets[0].concurrency: not with `batching`"),
+        ("concurrency = 4", 5, "targets[0]: `latency_ms` is required"),
+    ] {
+        std::fs::write(&path, batched(extra)).unwrap();
+        let e = scenario::load(&path, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want) && e.contains(&format!("s.toml:{line}:")), "{extra}: {e}");
+    }
+    let schema = serde_json::to_string(&schemars::schema_for!(scenario::ScenarioDoc)).unwrap();
+    assert!(
+        schema.contains("throughput_rps") && schema.contains("in_flight"),
+        "{schema}"
+    );
     // The same SLO is met with a tighter law.
     std::fs::write(&path, target("latency_cv = 0.5", 1000)).unwrap();
     let e = scenario::load(&path, &Overrides::default())

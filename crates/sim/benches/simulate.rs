@@ -43,6 +43,7 @@ fn target(i: usize) -> SimTarget {
             provisioning_sigma: 0.35,
             drain_s: 30,
             timeout_s: 60.0,
+            batching: None,
         },
         min: 1,
         max: 200,

@@ -117,6 +117,7 @@ mod tests {
             provisioning_sigma: 0.3,
             drain_s: 30,
             timeout_s: 3600.0,
+            batching: None,
         }
     }
 

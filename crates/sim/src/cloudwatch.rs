@@ -493,6 +493,7 @@ mod tests {
             provisioning_sigma: 0.2,
             drain_s: 30,
             timeout_s: 60.0,
+            batching: None,
         };
         let q = |name: &str, statistic, period| {
             MetricQuery::Stat(MetricStat {

@@ -1,6 +1,7 @@
 //! A SageMaker real-time variant's fleet: instances launching after a seeded provisioning
 //! delay, instances draining after removal, the endpoint `Updating` meanwhile, and the service
-//! each interval gives: M/M/c while stable, a fluid backlog with timeouts when overloaded.
+//! each interval gives: the steady state of its service law while stable, the diffusion of
+//! `transient.rs` near and past saturation, with timeouts.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -9,7 +10,8 @@ use statrs::distribution::LogNormal;
 use super::async_queue::AsyncQueue;
 use super::model_cache::{CacheSpec, ModelCache};
 use super::serverless::{ServerlessPool, ServerlessSpec};
-use super::service_law::response;
+use super::service_law::{load_for_wait_p99, response, LawResponse};
+use super::transient::{self, Diffusion};
 use sagescale_engine::{EndpointStatus, Timestamp};
 
 pub use super::service::{FleetSpec, ServerlessService, Service};
@@ -189,7 +191,9 @@ fn apply_cache(
     }
 }
 
-/// The service of `instances` to `arrivals` over `dt`, carrying `backlog` between intervals.
+/// The service of `instances` to `arrivals` over `dt`, carrying `backlog` (requests waiting)
+/// between intervals: the steady state while the queue forgets its start within the interval,
+/// the diffusion of `transient.rs` near saturation, past it and while a backlog drains.
 pub fn serve(
     spec: &FleetSpec,
     instances: u32,
@@ -197,8 +201,20 @@ pub fn serve(
     arrivals: f64,
     dt: f64,
 ) -> Service {
-    let c = instances * spec.concurrency;
-    let mu = 1.0 / spec.latency_s;
+    // A batched fleet is, for its queue, `instances × max in flight` servers of the full
+    // batch's latency (deterministic); its steady state is its curve's chain.
+    let (c, mu) = match &spec.batching {
+        Some(b) => (
+            ((f64::from(instances) * b.max_in_flight()).floor() as u32)
+                .max(u32::from(instances > 0)),
+            b.max_rps() / b.max_in_flight(),
+        ),
+        None => (instances * spec.concurrency, 1.0 / spec.latency_s),
+    };
+    let steady = |lambda: f64| match &spec.batching {
+        Some(b) => b.steady(instances, lambda, spec.timeout_s),
+        None => response(c, lambda, mu, spec.service, spec.timeout_s),
+    };
     let mut s = Service::unserved(arrivals);
     if c == 0 {
         s.failed = arrivals + *backlog;
@@ -211,32 +227,53 @@ pub fn serve(
         return s;
     }
     let lambda = arrivals / dt;
-    let cap = f64::from(c) * mu;
-    s.utilisation = (lambda / cap).min(1.0);
-    if *backlog <= 0.0 && lambda < cap * (1.0 - 1e-9) {
+    let rate = f64::from(c) * mu;
+    s.utilisation = (lambda / rate).min(1.0);
+    let law = spec.service;
+    if *backlog <= 0.0 && transient::is_steady(lambda, rate, law.cv * law.cv, dt) {
         if arrivals > 0.0 {
-            let q = response(c, lambda, mu, spec.service, spec.timeout_s);
+            let q = steady(lambda);
             (s.p50_s, s.p99_s, s.mean_s) = (q.p50, q.p99, q.mean);
             s.failed = arrivals * q.beyond_timeout;
         }
         return s;
     }
-    // Overloaded (or still working off a backlog): a fluid queue. What cannot be served within
-    // the timeout fails.
-    let total = *backlog + arrivals;
-    let served = total.min(cap * dt);
-    let mut left = total - served;
-    let max_backlog = cap * spec.timeout_s;
-    if left > max_backlog {
-        s.failed = left - max_backlog;
-        left = max_backlog;
+    let d = Diffusion::new(lambda, rate, law.cv * law.cv, dt);
+    // What cannot be served within the timeout fails: at most the fleet's `timeout` seconds of
+    // work waits.
+    let max_backlog = rate * spec.timeout_s;
+    let left = (*backlog + arrivals - rate * dt).max(0.0);
+    s.failed = (left - max_backlog).max(0.0);
+    let start = transient::functionals(d.gamma, *backlog / d.scale);
+    *backlog = (transient::carried(&d, start.end) * d.scale).min(max_backlog);
+    if *backlog < 1e-9 {
+        *backlog = 0.0;
     }
-    let wait = 0.5 * (*backlog + left) / cap;
-    *backlog = if left < 1e-9 { 0.0 } else { left };
-    s.utilisation = 1.0;
-    s.p50_s = (wait + std::f64::consts::LN_2 / mu).min(spec.timeout_s);
-    s.p99_s = (wait + 100f64.ln() / mu).min(spec.timeout_s);
-    s.mean_s = (wait + 1.0 / mu).min(spec.timeout_s);
+    if arrivals <= 0.0 {
+        return s;
+    }
+    // The load the interval is served at: capped where one interval cannot build up the steady
+    // state's wait, fully from γ = −4 on, and always past utilisation 1.
+    let to_s = d.scale / rate;
+    let empty = transient::functionals(d.gamma, 0.0);
+    let capped = load_for_wait_p99(c, mu, law, empty.p99 * to_s);
+    let served = lambda - d.cap_weight() * (lambda - lambda.min(capped));
+    let q = steady(served);
+    // A backlog adds the wait its start makes (never less than none). The median and the mean are at least the
+    // profile's own, plus the service's: where the queue ramps up or drains through the
+    // interval, the steady state's exponential shape says nothing about them.
+    let service = LawResponse::new(c, 0.0, mu, law);
+    s.p99_s = (q.p99 + (start.p99 - empty.p99).max(0.0) * to_s).min(spec.timeout_s);
+    s.p50_s = (q.p50 + (start.p50 - empty.p50).max(0.0) * to_s)
+        .max(start.p50 * to_s + law.service_quantile(1.0 / mu, 0.5))
+        .min(spec.timeout_s);
+    s.mean_s = (q.mean + (start.mean - empty.mean).max(0.0) * to_s)
+        .max(start.mean * to_s + 1.0 / mu)
+        .min(spec.timeout_s);
+    // Besides the queue past the timeout (above), requests whose service alone outlasts it.
+    if spec.batching.is_none() {
+        s.failed += arrivals * service.survival(spec.timeout_s);
+    }
     s
 }
 
@@ -255,6 +292,7 @@ mod tests {
             provisioning_sigma: 0.3,
             drain_s: 30,
             timeout_s: 60.0,
+            batching: None,
         }
     }
 
@@ -286,19 +324,109 @@ mod tests {
     fn overload_builds_a_backlog_times_out_and_recovers() {
         let s = spec();
         let mut backlog = 0.0;
-        // 1 instance: 20 req/s capacity; 60 s at 40 req/s.
+        // 1 instance: 20 req/s capacity; 60 s at 40 req/s leaves the fluid's 1,200 requests,
+        // and a little more for the queue's noise.
         let over = serve(&s, 1, &mut backlog, 2400.0, 60.0);
-        assert!((backlog - 1200.0).abs() < 1e-6);
-        assert_eq!(over.failed, 0.0);
-        assert!(over.p99_s > 20.0);
+        assert!(backlog > 1199.9 && backlog < 1200.0 * 1.01, "{backlog}");
+        assert!(over.failed < 1.0, "{over:?}");
+        assert!(over.p99_s > 55.0, "waits reach 60 s by the end: {over:?}");
         // Way past the timeout: only 60 s of capacity may wait.
         let worse = serve(&s, 1, &mut backlog, 60_000.0, 60.0);
         assert!((backlog - 1200.0).abs() < 1e-6);
         assert!(worse.failed > 50_000.0);
+        assert_eq!(worse.p99_s, s.timeout_s);
         // Load drops: the backlog drains.
         let calm = serve(&s, 4, &mut backlog, 60.0, 60.0);
         assert_eq!(backlog, 0.0);
         assert_eq!(calm.failed, 0.0);
+    }
+
+    #[test]
+    fn overload_then_recovery_serves_the_waits_profile_not_its_mean() {
+        // 8 servers of 50 ms: two minutes at utilisation 1.2 leave 3,840 requests (24 s of
+        // work); in the third minute, at 0.8, arrivals find 24 s falling to 12 s. The p99 is
+        // near the top of that profile (ciw: 23.8 s), not its mean (18 s).
+        let mut s = spec();
+        (s.concurrency, s.latency_s) = (1, 0.05);
+        let mut backlog = 0.0;
+        for _ in 0..2 {
+            serve(&s, 8, &mut backlog, 1.2 * 160.0 * 60.0, 60.0);
+        }
+        assert!((backlog - 3840.0).abs() < 30.0, "{backlog}");
+        let third = serve(&s, 8, &mut backlog, 0.8 * 160.0 * 60.0, 60.0);
+        assert!((third.p99_s - 23.9).abs() < 0.3, "{third:?}");
+        assert!((third.mean_s - 18.05).abs() < 0.3, "{third:?}");
+        assert!((backlog - 1920.0).abs() < 30.0, "{backlog}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// From an empty queue, p99 rises with the load and is continuous across utilisation
+        /// 1, for any law, fleet and interval. With a backlog it is continuous across 1 too,
+        /// and never below the empty queue's.
+        #[test]
+        fn p99_is_continuous_and_monotone_across_utilisation_one(
+            servers in 1u32..64,
+            latency_s in 0.01f64..2.0,
+            cv in 0.0f64..3.0,
+            dt in proptest::sample::select(vec![10.0, 60.0, 300.0]),
+            backlog_s in proptest::sample::select(vec![0.5, 5.0, 30.0]),
+        ) {
+            let mut s = spec();
+            (s.concurrency, s.latency_s) = (1, latency_s);
+            s.service = crate::service_law::ServiceLaw { cv };
+            let rate = f64::from(servers) / latency_s;
+            let p99 = |rho: f64, waiting_s: f64| {
+                let mut backlog = waiting_s * rate;
+                serve(&s, servers, &mut backlog, rho * rate * dt, dt).p99_s
+            };
+            let mut last = 0.0;
+            for k in 0..=300 {
+                let rho = 0.7 + 0.6 * f64::from(k) / 300.0;
+                let p = p99(rho, 0.0);
+                proptest::prop_assert!(p.is_finite() && p >= last * (1.0 - 1e-9),
+                    "p99 fell from {last} to {p} at utilisation {rho}");
+                proptest::prop_assert!(p99(rho, backlog_s) >= p * (1.0 - 1e-9),
+                    "a backlog lowered the p99 at utilisation {rho}");
+                last = p;
+            }
+            for waiting in [0.0, backlog_s] {
+                let (below, above) = (p99(1.0 - 1e-7, waiting), p99(1.0 + 1e-7, waiting));
+                proptest::prop_assert!((above - below).abs() <= 1e-3 * below,
+                    "p99 jumps from {below} to {above} across utilisation 1 ({waiting} s waiting)");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+        /// A batched fleet too: p99 rises with the load and is continuous across utilisation 1.
+        #[test]
+        fn a_batched_fleets_p99_is_continuous_and_monotone(
+            instances in 1u32..12,
+            dt in proptest::sample::select(vec![10.0, 60.0]),
+        ) {
+            let mut s = spec();
+            let curve = crate::batching::BatchingCurve::new(vec![
+                (2.0, 499.1), (4.0, 882.8), (8.0, 1547.9), (16.0, 1593.9),
+            ]).unwrap();
+            (s.concurrency, s.latency_s) = (16, curve.light_latency());
+            s.service = crate::service_law::ServiceLaw { cv: 0.0 };
+            s.batching = Some(curve);
+            let rate = f64::from(instances) * 1593.9;
+            let p99 = |rho: f64| serve(&s, instances, &mut 0.0, rho * rate * dt, dt).p99_s;
+            let mut last = 0.0;
+            for k in 0..=200 {
+                let rho = 0.05 + 1.25 * f64::from(k) / 200.0;
+                let p = p99(rho);
+                proptest::prop_assert!(p.is_finite() && p >= last * (1.0 - 1e-9),
+                    "p99 fell from {last} to {p} at utilisation {rho}");
+                last = p;
+            }
+            let (below, above) = (p99(1.0 - 1e-7), p99(1.0 + 1e-7));
+            proptest::prop_assert!((above - below).abs() <= 1e-3 * below,
+                "p99 jumps from {below} to {above} across utilisation 1");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod async_queue;
 pub mod baseline_search;
 pub mod baselines;
+pub mod batching;
 pub mod cloudwatch;
 pub mod compare;
 pub mod contender;
@@ -27,4 +28,6 @@ pub mod service;
 pub mod service_law;
 pub mod slo;
 pub mod trace;
+pub mod transient;
+mod transient_table;
 pub mod tune;

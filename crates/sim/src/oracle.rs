@@ -26,6 +26,18 @@ pub fn need(spec: &FleetSpec, slo: &Slo, arrivals: f64, dt: f64, floor: u32, cap
     let per_instance = f64::from(spec.concurrency) * mu;
     // Stability first: strictly more capacity than load.
     let mut n = ((lambda / per_instance).floor() as u32 + 1).max(floor);
+    if let Some(b) = &spec.batching {
+        let mut n = ((lambda / b.max_rps()).floor() as u32 + 1).max(floor);
+        while n < cap {
+            let tail = b.survival(n, lambda, slo.latency_s);
+            let failed = b.survival(n, lambda, spec.timeout_s);
+            if tail <= 1.0 - slo.percentile && failed <= slo.max_error_rate {
+                break;
+            }
+            n += 1;
+        }
+        return n.min(cap);
+    }
     while n < cap {
         let rt = LawResponse::new(n * spec.concurrency, lambda, mu, spec.service);
         let tail = rt.survival(slo.latency_s);
@@ -181,6 +193,7 @@ mod tests {
             provisioning_sigma: 0.3,
             drain_s: 30,
             timeout_s: 60.0,
+            batching: None,
         }
     }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::batching::{BatchingCurve, CurveError};
 use super::cloudwatch::CloudWatchModel;
 use super::fleet::FleetSpec;
 use super::model_cache::CacheSpec;
@@ -152,8 +153,10 @@ pub struct SimTargetDoc {
     /// USD per instance-hour. Default: the built-in table's.
     #[serde(default)]
     pub price_per_hour: Option<f64>,
-    /// Mean model latency of one request, milliseconds.
-    pub latency_ms: f64,
+    /// Mean model latency of one request, milliseconds. Required unless `batching` gives the
+    /// latency at every load.
+    #[serde(default)]
+    pub latency_ms: Option<f64>,
     /// Coefficient of variation of one request's model latency: 1 (default) an exponential
     /// service time, 0 a deterministic one, otherwise log-normal with that CV (0 to 10).
     /// Real-time and multi-model endpoints. Give this or `latency_quantiles_ms`.
@@ -163,9 +166,15 @@ pub struct SimTargetDoc {
     /// p50 and p99): a log-normal with that p99 / p50 ratio, around the mean `latency_ms`.
     #[serde(default)]
     pub latency_quantiles_ms: Option<LatencyQuantilesDoc>,
-    /// Requests one instance serves at once. Default 1.
+    /// Requests one instance serves at once. Default 1 (with `batching`, the curve's last
+    /// `in_flight`).
     #[serde(default)]
     pub concurrency: Option<u32>,
+    /// Real-time endpoints: a batched server's measured curve, from a load test or an
+    /// inference-server benchmark. Latency then depends on the load; it replaces `latency_ms`,
+    /// `concurrency` and the service law.
+    #[serde(default)]
+    pub batching: Option<BatchingDoc>,
     /// Median provisioning delay, seconds. Default: the built-in table's.
     #[serde(default)]
     pub provisioning_median_s: Option<f64>,
@@ -213,6 +222,23 @@ pub struct LatencyQuantilesDoc {
     pub p50: f64,
     /// 99th percentile: above the median.
     pub p99: f64,
+}
+
+/// A batched server's throughput against the requests in flight on one instance, as a load
+/// test measures it (Triton's perf_analyzer prints "Concurrency: N, throughput: X infer/sec").
+/// Between points throughput is linear; below the first a request takes the first point's
+/// latency; the last point is the most one instance serves at once. Each request's latency is
+/// in-flight / throughput (Little's law) and may not fall as the in-flight count rises.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchingDoc {
+    /// Requests in flight on one instance, strictly increasing, from 1.
+    pub in_flight: Vec<f64>,
+    /// Requests per second one instance completes at each `in_flight`.
+    pub throughput_rps: Vec<f64>,
+    /// Where the curve was measured.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// A quality-guarded variant: the quality metric's recorded series, what counts as degraded,
@@ -745,6 +771,64 @@ fn compared_set(
     })
 }
 
+/// A target's batching curve, or its first problem at its field.
+fn batching_curve(
+    b: &BatchingDoc,
+    p: &str,
+    err: &mut impl FnMut(&str, String),
+) -> Option<BatchingCurve> {
+    if b.in_flight.len() != b.throughput_rps.len() {
+        err(
+            &child(p, "throughput_rps"),
+            format!(
+                "{} throughputs for {} in-flight counts: give one throughput per `in_flight`",
+                b.throughput_rps.len(),
+                b.in_flight.len()
+            ),
+        );
+        return None;
+    }
+    let points: Vec<(f64, f64)> = b
+        .in_flight
+        .iter()
+        .copied()
+        .zip(b.throughput_rps.iter().copied())
+        .collect();
+    match BatchingCurve::new(points) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let (field, i, why) = match e {
+                CurveError::Empty => ("in_flight", None, "give at least one point".to_string()),
+                CurveError::InFlightOrder(i) => (
+                    "in_flight",
+                    Some(i),
+                    format!("{}: in-flight counts start at 1 and strictly increase", b.in_flight[i]),
+                ),
+                CurveError::Throughput(i) => (
+                    "throughput_rps",
+                    Some(i),
+                    format!("{}: a throughput is requests per second, above 0", b.throughput_rps[i]),
+                ),
+                CurveError::LatencyFalls(i) => (
+                    "throughput_rps",
+                    Some(i),
+                    format!(
+                        "{} requests/s at {} in flight is {:.2} ms a request, faster than {:.2} ms at {}: more in flight never makes a request faster; check the point",
+                        b.throughput_rps[i],
+                        b.in_flight[i],
+                        1000.0 * b.in_flight[i] / b.throughput_rps[i],
+                        1000.0 * b.in_flight[i - 1] / b.throughput_rps[i - 1],
+                        b.in_flight[i - 1]
+                    ),
+                ),
+            };
+            let at = child(p, field);
+            err(&i.map_or(at.clone(), |i| item(&at, i)), why);
+            None
+        }
+    }
+}
+
 fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Option<SimTarget> {
     let workload = t.workload.unwrap_or(WorkloadDoc::Realtime);
     let asynchronous = workload == WorkloadDoc::Async;
@@ -798,12 +882,33 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             format!("{price}: must be above 0"),
         );
     }
-    if !positive(t.latency_ms) {
-        err(
-            &child(p, "latency_ms"),
-            format!("{}: must be above 0", t.latency_ms),
-        );
-    }
+    let batching = t
+        .batching
+        .as_ref()
+        .and_then(|b| batching_curve(b, &child(p, "batching"), err));
+    let latency_ms = match (t.latency_ms, &t.batching, &batching) {
+        (Some(ms), None, _) => {
+            if !positive(ms) {
+                err(&child(p, "latency_ms"), format!("{ms}: must be above 0"));
+            }
+            ms
+        }
+        (None, None, _) => {
+            err(
+                p,
+                "`latency_ms` is required: the mean model latency of one request, in ms (or give `batching`, a measured curve)".into(),
+            );
+            1.0
+        }
+        (Some(_), Some(_), _) => {
+            err(
+                &child(p, "latency_ms"),
+                "not with `batching`: the curve gives the latency at every load; remove `latency_ms`".into(),
+            );
+            1.0
+        }
+        (None, Some(_), curve) => curve.as_ref().map_or(1.0, |c| c.light_latency() * 1000.0),
+    };
     if !positive(median) {
         err(
             &child(p, "provisioning_median_s"),
@@ -817,9 +922,32 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             format!("{sigma}: must lie between 0 and 3"),
         );
     }
-    let concurrency = t.concurrency.unwrap_or(1);
+    let concurrency = match &batching {
+        Some(c) => c.max_in_flight().ceil() as u32,
+        None => t.concurrency.unwrap_or(1),
+    };
     if concurrency == 0 {
         err(&child(p, "concurrency"), "must be at least 1".into());
+    }
+    if t.batching.is_some() {
+        for (field, given) in [
+            ("concurrency", t.concurrency.is_some()),
+            ("latency_cv", t.latency_cv.is_some()),
+            ("latency_quantiles_ms", t.latency_quantiles_ms.is_some()),
+        ] {
+            if given {
+                err(
+                    &child(p, field),
+                    format!("not with `batching`: the curve's last `in_flight` is the concurrency and its latency at each load replaces the service law; remove `{field}`"),
+                );
+            }
+        }
+        if workload != WorkloadDoc::Realtime {
+            err(
+                &child(p, "batching"),
+                "a batching curve is for real-time endpoints".into(),
+            );
+        }
     }
     let cache = (workload == WorkloadDoc::MultiModel).then(|| CacheSpec {
         model_size_gb: t.model_size_gb.unwrap_or(1.0),
@@ -887,7 +1015,7 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             format!("{initial} is outside {}..={}", t.min, t.max),
         );
     }
-    let latency_s = t.latency_ms / 1000.0;
+    let latency_s = latency_ms / 1000.0;
     let service = match (t.latency_cv, t.latency_quantiles_ms) {
         (Some(_), Some(_)) => {
             err(
@@ -931,6 +1059,8 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
                 law
             }
         }
+        // A batched server's latency is a function of its load (`batching.rs`).
+        (None, None) if batching.is_some() => ServiceLaw { cv: 0.0 },
         (None, None) => ServiceLaw::default(),
     };
     if (asynchronous || endpoint.is_some()) && service != ServiceLaw::default() {
@@ -949,7 +1079,7 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             if s.partial_cmp(&floor) != Some(std::cmp::Ordering::Greater) {
                 err(&child(&slo_path, "p99_latency_ms"), format!(
                     "{ms} ms cannot be met: with a mean latency of {} ms and a CV of {:.2} the service time alone has a p99 of {:.0} ms",
-                    t.latency_ms,
+                    latency_ms,
                     service.cv,
                     floor * 1000.0
                 ));
@@ -1014,6 +1144,7 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             t.drain_s.unwrap_or(30)
         },
         timeout_s: timeout,
+        batching,
     };
     let aws_target = t.aws_target.unwrap_or(if endpoint.is_some() {
         0.5

@@ -24,13 +24,20 @@ pub struct FleetSpec {
     pub drain_s: u32,
     /// A request waiting longer than this fails (SageMaker real-time: 60 s).
     pub timeout_s: f64,
+    /// A batched server's measured curve: latency and throughput depend on the load
+    /// (`batching.rs`). `latency_s` is then the curve's latency at light load and
+    /// `concurrency` its largest in-flight count.
+    pub batching: Option<super::batching::BatchingCurve>,
 }
 
 impl FleetSpec {
     /// Requests per second one instance sustains.
     #[must_use]
     pub fn max_rps_per_instance(&self) -> f64 {
-        f64::from(self.concurrency) / self.latency_s
+        match &self.batching {
+            Some(c) => c.max_rps(),
+            None => f64::from(self.concurrency) / self.latency_s,
+        }
     }
 }
 

@@ -185,14 +185,17 @@ impl GeneralResponse {
                     return tail;
                 }
                 // P(S ≤ t, S + W > t) = ∫ φ(z) e^{−θ (t − e^{m + s z})} dz over z ≤ z_t: the
-                // integrand is smooth and below φ, so Simpson's rule from z = −9 converges fast.
-                let lo = (-9.0f64).min(zt - 1.0);
-                let h = (zt - lo) / PANELS as f64;
+                // integrand is smooth and below φ, so Simpson's rule over z in [−9, 9]
+                // converges fast (past 9, φ holds nothing: a nearly deterministic service has
+                // z_t far out, and panels that wide would miss φ altogether).
+                let hi = zt.min(9.0);
+                let lo = (-9.0f64).min(hi - 1.0);
+                let h = (hi - lo) / PANELS as f64;
                 let f = |z: f64| {
                     let phi = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
                     phi * (-theta * (t - (m + s * z).exp()).max(0.0)).exp()
                 };
-                let mut sum = f(lo) + f(zt);
+                let mut sum = f(lo) + f(hi);
                 for i in 1..PANELS {
                     sum += f(lo + h * i as f64) * if i % 2 == 1 { 4.0 } else { 2.0 };
                 }
@@ -325,6 +328,39 @@ pub fn response(c: u32, lambda: f64, mu: f64, law: ServiceLaw, timeout: f64) -> 
     }
 }
 
+/// The arrival rate (< cμ) at which the steady-state wait's 99th percentile is `wait` seconds,
+/// for `c` servers of rate `mu` and `law`: there P(W > t) = C e^{−θt}, with C the Erlang C
+/// probability of waiting and θ = (cμ − λ)/((1 + cv²)/2), so the p99 is ln(100 C)/θ once C
+/// passes 1 %. The p99 rises with the load, so bisection on log(1 − ρ) finds it, to a relative
+/// precision of 1e-9 in 1 − ρ. The load `transient.rs` caps a near-saturated interval at.
+#[must_use]
+pub fn load_for_wait_p99(c: u32, mu: f64, law: ServiceLaw, wait: f64) -> f64 {
+    let rate = f64::from(c) * mu;
+    let k = 0.5 * law.cv.mul_add(law.cv, 1.0);
+    let p99 = |rho: f64| {
+        let cw = erlang_c(c, rho * f64::from(c));
+        if cw <= 0.01 {
+            0.0
+        } else {
+            (100.0 * cw).ln() * k / (rate * (1.0 - rho))
+        }
+    };
+    // u = ln(1 − ρ): from ρ = 0 (u = 0) to 1 − e^{-40}.
+    let (mut lo, mut hi) = (-40.0f64, 0.0f64);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if p99(1.0 - mid.exp()) < wait {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+        if lo - hi > -1e-9 {
+            break;
+        }
+    }
+    rate * (1.0 - (0.5 * (lo + hi)).exp())
+}
+
 /// What an interval's stable service gives.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Quantiles {
@@ -454,6 +490,27 @@ mod tests {
             }
         }
         assert!(worst < 5e-3, "worst relative error {worst}");
+    }
+
+    #[test]
+    fn a_nearly_deterministic_law_is_the_deterministic_one() {
+        // Far in the service's tail the convolution's range once spanned hundreds of standard
+        // deviations in 64 panels, and missed the density: p99 came out up to 20 % low, and
+        // fell as the load rose.
+        let mut last = 0.0;
+        for k in 0..40 {
+            let lambda = (0.5 + 0.01 * f64::from(k)) * 1300.0;
+            let near =
+                GeneralResponse::new(13, lambda, 100.0, ServiceLaw { cv: 1e-4 }).quantile(0.99);
+            let exact =
+                GeneralResponse::new(13, lambda, 100.0, ServiceLaw { cv: 0.0 }).quantile(0.99);
+            assert!(
+                (near / exact - 1.0).abs() < 1e-3,
+                "λ {lambda}: {near} against {exact}"
+            );
+            assert!(near >= last);
+            last = near;
+        }
     }
 
     #[test]
