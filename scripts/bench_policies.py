@@ -26,6 +26,7 @@ import tempfile
 BIN = "target/release/sagescale"
 SCENARIOS = [
     "worldcup98",
+    "worldcup-gpu-batching",
     "azure-llm-coding",
     "multi-model",
     "batch-async",
