@@ -51,7 +51,7 @@ fn every_broken_input_gets_its_located_message() {
          "overlap-scenario.toml:19:1: evaluation.train: 1998-06-17T00:00:00Z..1998-06-25T00:00:00Z overlaps the test window starting 1998-06-24T00:00:00Z"),
         ("cv-scenario.toml", worldcup.replace("concurrency = 2\n", "concurrency = 2\nlatency_cv = -1\n").into_bytes(),
          vec!["simulate", "cv-scenario.toml"],
-         "cv-scenario.toml:26:1: targets[0].latency_cv: -1: a coefficient of variation from 0 (deterministic) to 10"),
+         "cv-scenario.toml:28:1: targets[0].latency_cv: -1: a coefficient of variation from 0 (deterministic) to 10"),
         ("math.toml", format!("{TARGET}min = 1\nmax = 4\n[[targets.policies]]\nname = \"m\"\ntype = \"target-tracking\"\ntarget = 5\nmetric = {{ expression = \"a / (\", metrics = {{ a = {{ predefined = \"Invocations\" }} }} }}\n").into_bytes(),
          vec!["validate", "math.toml"],
          "math.toml:10:12: targets[0].policies[0].metric.expression: the expression ends where an operand was expected"),
@@ -69,6 +69,9 @@ fn every_broken_input_gets_its_located_message() {
         ("insecure.toml", format!("{config}[aws.endpoints]\nsagemaker = \"http://sagemaker.example.com\"\n").into_bytes(),
          vec!["run", "--config", "insecure.toml"],
          "insecure.toml:4:2: aws: endpoint URL `http://sagemaker.example.com` for sagemaker: AWS calls use HTTPS"),
+        ("scheme.toml", format!("{config}[aws.endpoints]\nsagemaker = \"127.0.0.1:5000\"\n").into_bytes(),
+         vec!["run", "--config", "scheme.toml"],
+         "scheme.toml:4:2: aws: endpoint URL `127.0.0.1:5000` for sagemaker has no scheme: write `https://127.0.0.1:5000`, or `http://127.0.0.1:5000` for an emulator on a loopback address"),
         ("listen.toml", format!("{config}admin_listen = \"everywhere\"\n").into_bytes(), vec!["run", "--config", "listen.toml"],
          "listen.toml:4:1: admin_listen: invalid socket address syntax"),
     ];
