@@ -32,16 +32,21 @@ fn colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> boo
     stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
+/// Whether stderr gets colour: a terminal, and no `NO_COLOR`.
+pub fn stderr_colour() -> bool {
+    use std::io::IsTerminal;
+    colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR"),
+    )
+}
+
 /// Start logging to stderr in `format`.
 pub fn init_logs(format: daemon::config::LogFormat) {
-    use std::io::IsTerminal;
     let filter = log_filter("info");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(colour(
-            std::io::stderr().is_terminal(),
-            std::env::var_os("NO_COLOR"),
-        ))
+        .with_ansi(stderr_colour())
         .with_writer(std::io::stderr);
     match format {
         daemon::config::LogFormat::Json => builder

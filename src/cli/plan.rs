@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use sagescale::daemon;
 
 use super::daemon_config::{load_config, runtime};
-use super::logging::log_filter;
+use super::logging::{log_filter, stderr_colour};
 use super::out;
 
 /// Print what the daemon would do now; exit 2 with `detailed_exitcode` when it would call.
@@ -17,6 +17,7 @@ pub fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
     let filter = log_filter("warn");
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(stderr_colour())
         .with_writer(std::io::stderr)
         .init();
     let Some(rt) = runtime() else {

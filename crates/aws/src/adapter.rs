@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::actuator;
 use super::capacity::CapacityReader;
+use super::clients::at_endpoint;
 use super::metric_source::{self, QueryPlan};
 use super::retry::RetryPolicy;
 use super::AwsClients;
@@ -67,7 +68,7 @@ impl MetricSource for Aws {
     }
 
     async fn fetch(&mut self, now: Timestamp, out: &mut ObservationSet) -> FetchReport {
-        metric_source::fetch(
+        let mut report = metric_source::fetch(
             &self.clients.cloudwatch,
             &self.retry,
             self.observer.as_ref(),
@@ -76,7 +77,14 @@ impl MetricSource for Aws {
             self.lag,
             out,
         )
-        .await
+        .await;
+        let at = &self.clients.endpoints.cloudwatch;
+        report.failures = report
+            .failures
+            .into_iter()
+            .map(|e| at_endpoint(e, at))
+            .collect();
+        report
     }
 
     fn calls_per_fetch(&self) -> usize {
@@ -99,7 +107,8 @@ impl CapacitySource for Aws {
         for endpoint in &changed {
             self.reader.forget(endpoint);
         }
-        self.reader
+        let (results, calls) = self
+            .reader
             .read(
                 &self.clients.sagemaker,
                 &self.clients.autoscaling,
@@ -108,7 +117,21 @@ impl CapacitySource for Aws {
                 targets,
                 now,
             )
-            .await
+            .await;
+        let endpoints = &self.clients.endpoints;
+        let results = results
+            .into_iter()
+            .map(|r| {
+                r.map_err(|e| match e {
+                    CapacityError::Call { operation, error } => CapacityError::Call {
+                        operation,
+                        error: at_endpoint(error, endpoints.of_operation(operation)),
+                    },
+                    other => other,
+                })
+            })
+            .collect();
+        (results, calls)
     }
 }
 
@@ -130,6 +153,7 @@ impl Actuator for Aws {
             max,
         )
         .await
+        .map_err(|e| at_endpoint(e, &self.clients.endpoints.application_autoscaling))
     }
 
     async fn set_weights(
@@ -144,7 +168,8 @@ impl Actuator for Aws {
             endpoint,
             variants,
         )
-        .await;
+        .await
+        .map_err(|e| at_endpoint(e, &self.clients.endpoints.sagemaker));
         // Whatever the outcome, read the endpoint afresh: the guard moves on only on what
         // SageMaker reports.
         self.changed
@@ -163,5 +188,6 @@ impl Actuator for Aws {
             data,
         )
         .await
+        .map_err(|e| at_endpoint(e, &self.clients.endpoints.cloudwatch))
     }
 }

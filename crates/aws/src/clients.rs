@@ -80,6 +80,14 @@ pub enum SettingsError {
         /// The URL.
         url: String,
     },
+    /// An endpoint URL without `https://` or `http://`.
+    #[error("endpoint URL `{url}` for {service} has no scheme: write `https://{url}`, or `http://{url}` for an emulator on a loopback address")]
+    NoScheme {
+        /// The service.
+        service: &'static str,
+        /// The URL.
+        url: String,
+    },
     /// A timeout outside (0, 300] seconds.
     #[error("{field} = {value}: a timeout must lie in (0, 300] seconds")]
     BadTimeout {
@@ -109,6 +117,12 @@ impl AwsSettings {
             ("dynamodb", &e.dynamodb),
         ] {
             if let Some(url) = url {
+                if !url.contains("://") {
+                    return Err(SettingsError::NoScheme {
+                        service,
+                        url: url.clone(),
+                    });
+                }
                 if !url_is_allowed(url) {
                     return Err(SettingsError::InsecureEndpoint {
                         service,
@@ -140,9 +154,75 @@ fn url_is_allowed(url: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Where each service's calls go: the configured endpoint URL, or the service's regional
+/// endpoint. What connection errors name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    /// CloudWatch.
+    pub cloudwatch: String,
+    /// Application Auto Scaling.
+    pub application_autoscaling: String,
+    /// SageMaker.
+    pub sagemaker: String,
+    /// DynamoDB.
+    pub dynamodb: String,
+}
+
+impl Endpoints {
+    /// The endpoints for `urls` in `region` (`None`: the SDK found no region).
+    #[must_use]
+    pub fn resolve(urls: &EndpointUrls, region: Option<&str>) -> Self {
+        let regional = |host: &str| match region {
+            Some(r) => format!("https://{host}.{r}.amazonaws.com"),
+            None => {
+                format!("https://{host}.<no region: set AWS_REGION or aws.region>.amazonaws.com")
+            }
+        };
+        let pick = |url: &Option<String>, host: &str| url.clone().unwrap_or_else(|| regional(host));
+        Self {
+            cloudwatch: pick(&urls.cloudwatch, "monitoring"),
+            application_autoscaling: pick(&urls.application_autoscaling, "application-autoscaling"),
+            sagemaker: pick(&urls.sagemaker, "api.sagemaker"),
+            dynamodb: pick(&urls.dynamodb, "dynamodb"),
+        }
+    }
+
+    /// The endpoint of the service an operation belongs to (the operations sagescale calls).
+    #[must_use]
+    pub fn of_operation(&self, operation: &str) -> &str {
+        match operation {
+            "GetMetricData" | "PutMetricData" => &self.cloudwatch,
+            "DescribeEndpoint"
+            | "ListEndpoints"
+            | "DescribeInferenceComponent"
+            | "UpdateEndpointWeightsAndCapacities" => &self.sagemaker,
+            "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" => &self.dynamodb,
+            _ => &self.application_autoscaling,
+        }
+    }
+}
+
+/// Name `endpoint` in a call error that never reached it (connection failures and timeouts),
+/// so the message says where sagescale tried.
+#[must_use]
+pub fn at_endpoint(mut e: sagescale_core::CallError, endpoint: &str) -> sagescale_core::CallError {
+    use sagescale_core::ErrorClass;
+    if matches!(e.class, ErrorClass::Connection | ErrorClass::Timeout)
+        && !e.message.contains(endpoint)
+    {
+        e.message = match e.message.strip_prefix("cannot connect: ") {
+            Some(why) => format!("cannot connect to {endpoint}: {why}"),
+            None => format!("{endpoint}: {}", e.message),
+        };
+    }
+    e
+}
+
 /// The SDK clients sagescale uses.
 #[derive(Clone, Debug)]
 pub struct AwsClients {
+    /// Where each service's calls go.
+    pub endpoints: Endpoints,
     /// CloudWatch (metrics in; sagescale's own metrics out).
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// Application Auto Scaling (capacity out).
@@ -178,6 +258,7 @@ impl AwsClients {
         }
         let shared = loader.load().await;
         let e = &settings.endpoints;
+        let endpoints = Endpoints::resolve(e, shared.region().map(aws_config::Region::as_ref));
 
         let mut cw = aws_sdk_cloudwatch::config::Builder::from(&shared);
         if let Some(url) = &e.cloudwatch {
@@ -196,6 +277,7 @@ impl AwsClients {
             ddb = ddb.endpoint_url(url);
         }
         Ok(Self {
+            endpoints,
             dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw.build()),
             autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(aas.build()),
@@ -207,6 +289,61 @@ impl AwsClients {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_without_a_scheme_is_told_to_add_one() {
+        let mut s = AwsSettings::default();
+        s.endpoints.sagemaker = Some("127.0.0.1:5000".into());
+        let e = s.check().unwrap_err().to_string();
+        assert!(
+            e.contains("has no scheme: write `https://127.0.0.1:5000`, or `http://127.0.0.1:5000`"),
+            "{e}"
+        );
+        // A scheme that is not HTTPS to a remote host is the HTTPS rule's.
+        s.endpoints.sagemaker = Some("http://example.com".into());
+        assert!(s
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("AWS calls use HTTPS"));
+    }
+
+    #[test]
+    fn endpoints_are_the_configured_or_the_regional_ones_and_errors_name_them() {
+        let urls = EndpointUrls {
+            cloudwatch: Some("http://127.0.0.1:4566".into()),
+            ..EndpointUrls::default()
+        };
+        let e = Endpoints::resolve(&urls, Some("eu-west-1"));
+        assert_eq!(e.cloudwatch, "http://127.0.0.1:4566");
+        assert_eq!(e.sagemaker, "https://api.sagemaker.eu-west-1.amazonaws.com");
+        assert_eq!(
+            e.of_operation("DescribeScalableTargets"),
+            e.application_autoscaling
+        );
+        assert_eq!(e.of_operation("ListEndpoints"), e.sagemaker);
+        assert!(Endpoints::resolve(&urls, None)
+            .dynamodb
+            .contains("no region"));
+        let call = |class, message: &str| sagescale_core::CallError {
+            class,
+            code: None,
+            message: message.into(),
+            attempts: 1,
+        };
+        use sagescale_core::ErrorClass;
+        let refused = at_endpoint(
+            call(ErrorClass::Connection, "cannot connect: Connection refused"),
+            &e.cloudwatch,
+        );
+        assert_eq!(
+            refused.message,
+            "cannot connect to http://127.0.0.1:4566: Connection refused"
+        );
+        // A reply came from the service: where it came from is not the news.
+        let denied = at_endpoint(call(ErrorClass::Client, "AccessDenied: no"), &e.cloudwatch);
+        assert_eq!(denied.message, "AccessDenied: no");
+    }
 
     #[test]
     fn plain_http_is_allowed_only_to_loopback() {

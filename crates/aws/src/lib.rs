@@ -19,7 +19,9 @@ pub mod retry;
 pub use adapter::Aws;
 pub use capacity::CapacityReader;
 // The types the ports carry live in the core; re-exported here because every adapter returns them.
-pub use clients::{AwsClients, AwsSettings, EndpointUrls, SettingsError, Timeouts};
+pub use clients::{
+    at_endpoint, AwsClients, AwsSettings, EndpointUrls, Endpoints, SettingsError, Timeouts,
+};
 pub use lease::Lease;
 pub use metric_source::QueryPlan;
 pub use retry::{Retrier, RetryPolicy};

@@ -328,6 +328,17 @@ where
     R: fmt::Debug + Send + Sync + 'static,
 {
     match err {
+        SdkError::DispatchFailure(_) if is_credentials_failure(err) => NO_CREDENTIALS.to_string(),
+        SdkError::DispatchFailure(d) if d.is_timeout() => {
+            format!(
+                "no connection within the connect timeout ({})",
+                root_cause(err)
+            )
+        }
+        SdkError::DispatchFailure(d) if d.is_io() => format!("cannot connect: {}", root_cause(err)),
+        SdkError::TimeoutError(_) => {
+            "no complete reply within the attempt timeout (aws.timeouts.attempt_seconds)".into()
+        }
         SdkError::ServiceError(s) => {
             let e = s.err();
             match (e.code(), e.message()) {
@@ -338,6 +349,20 @@ where
         }
         _ => short(&aws_sdk_cloudwatch::error::DisplayErrorContext(err).to_string()),
     }
+}
+
+/// What a credentials failure means, and what to do about it.
+pub const NO_CREDENTIALS: &str = "no AWS credentials found: none in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), the profile (AWS_PROFILE or aws.profile, in ~/.aws), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), the container (ECS task role) or the instance role (IMDS); give the daemon one of them";
+
+/// The innermost cause of an error: what the operating system or the TLS library said (for
+/// example `Connection refused (os error 111)`), not the wrappers' "dispatch failure: io
+/// error: client error".
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    short(&last.to_string())
 }
 
 /// The SDK's error chains end in debug dumps of whole responses; the first sentence or two

@@ -494,7 +494,10 @@ pub async fn conflicts(aws: &Aws, set: &sagescale_policy::PolicySet) -> Conflict
         &targets,
     )
     .await
-    .map_err(|e| format!("DescribeScalingPolicies: {e}"))
+    .map_err(|e| {
+        let e = sagescale_aws::at_endpoint(e, &aws.clients.endpoints.application_autoscaling);
+        format!("DescribeScalingPolicies: {e}")
+    })
 }
 
 /// Log every attached AAS policy as a warning, and count them in
