@@ -12,8 +12,8 @@ over the same PATHS seeded paths of STEPS steps each, it records the mean over p
   - MEAN: the profile's time average;
   - END: Z(1), the queue carried into the next interval.
 
-Run: python3 scripts/transient_table.py > crates/sim/src/transient_table.rs (numpy; about two
-minutes on two cores). The Rust test `transient::tests::the_table_is_the_diffusions` checks
+Run: python3 scripts/transient_table.py > crates/sim/src/transient_table.rs (numpy; about six
+minutes on one core). The Rust test `transient::tests::the_table_is_the_diffusions` checks
 cells of the output against an independent Monte Carlo in Rust.
 """
 

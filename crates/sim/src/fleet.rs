@@ -259,10 +259,9 @@ pub fn serve(
     let capped = load_for_wait_p99(c, mu, law, empty.p99 * to_s);
     let served = lambda - d.cap_weight() * (lambda - lambda.min(capped));
     let q = steady(served);
-    // A backlog adds the wait its start makes (never less than none). The median and the mean are at least the
-    // profile's own, plus the service's: where the queue ramps up or drains through the
-    // interval, the steady state's exponential shape says nothing about them.
-    let service = LawResponse::new(c, 0.0, mu, law);
+    // A backlog adds the wait its start makes (never less than none). The median and the
+    // mean are at least the profile's own, plus the service's: where the queue ramps up or
+    // drains through the interval, the steady state's exponential shape says nothing of them.
     s.p99_s = (q.p99 + (start.p99 - empty.p99).max(0.0) * to_s).min(spec.timeout_s);
     s.p50_s = (q.p50 + (start.p50 - empty.p50).max(0.0) * to_s)
         .max(start.p50 * to_s + law.service_quantile(1.0 / mu, 0.5))
@@ -272,7 +271,7 @@ pub fn serve(
         .min(spec.timeout_s);
     // Besides the queue past the timeout (above), requests whose service alone outlasts it.
     if spec.batching.is_none() {
-        s.failed += arrivals * service.survival(spec.timeout_s);
+        s.failed += arrivals * LawResponse::new(c, 0.0, mu, law).survival(spec.timeout_s);
     }
     s
 }
