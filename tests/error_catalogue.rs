@@ -96,6 +96,10 @@ fn every_broken_input_gets_its_located_message() {
         );
     }
 
+    // A near miss is named: the closest field serde expected.
+    let err = sagescale(d, &["simulate", "typo-scenario.toml"]);
+    assert!(err.contains("; did you mean `seed`?"), "{err}");
+
     // The state file: refused with where and why, and never reset silently.
     std::fs::create_dir(d.join("p")).unwrap();
     write("p/p.toml", format!("{TARGET}min = 1\nmax = 2\n").as_bytes());

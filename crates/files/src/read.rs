@@ -270,11 +270,45 @@ pub fn serde_diagnostic(
             path = child(&path, field);
         }
     }
-    let mut d = file.diagnostic(&path, message);
+    let mut d = file.diagnostic(&path, did_you_mean(&message));
     if d.line.is_none() {
         d.line = file.map.position(prefix).map(|p| p.0);
     }
     d
+}
+
+/// serde lists what it expected after an unknown field or variant ("unknown field `sede`,
+/// expected one of `name`, `seed`, ..."): name the closest, when one is close (Damerau–
+/// Levenshtein distance at most a third of the name, at least 1; case ignored).
+#[must_use]
+pub fn did_you_mean(message: &str) -> String {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
+        return message.to_string();
+    };
+    let Some((given, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let given_lower = given.to_lowercase();
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&given_lower, &c.to_lowercase()),
+                c,
+            )
+        })
+        .min();
+    match best {
+        Some((distance, c)) if c != given && distance <= (given.chars().count() / 3).max(1) => {
+            format!("{message}; did you mean `{c}`?")
+        }
+        _ => message.to_string(),
+    }
 }
 
 /// serde's type names in words: "expected f64" is "expected a number".
@@ -301,4 +335,23 @@ pub fn in_words(message: &str) -> String {
 pub fn clean_message(message: &str) -> String {
     let cut = message.find(" for key `").unwrap_or(message.len());
     message[..cut].trim().to_string()
+}
+
+#[cfg(test)]
+mod did_you_mean_tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn a_near_miss_gets_its_closest_name() {
+        let m = "unknown field `sede`, expected one of `name`, `description`, `seed`, `trace`";
+        assert_eq!(did_you_mean(m), format!("{m}; did you mean `seed`?"));
+        let v = "unknown variant `target_tracking`, expected one of `target-tracking`, `step`";
+        assert!(did_you_mean(v).ends_with("did you mean `target-tracking`?"));
+        let case = "unknown variant `invocationsperinstance`, expected one of `InvocationsPerInstance`, `ModelLatency`";
+        assert!(did_you_mean(case).ends_with("did you mean `InvocationsPerInstance`?"));
+        // Nothing close: no guess.
+        let far = "unknown field `colour`, expected one of `name`, `seed`";
+        assert_eq!(did_you_mean(far), far);
+        assert_eq!(did_you_mean("missing field `name`"), "missing field `name`");
+    }
 }
