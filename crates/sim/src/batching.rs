@@ -121,15 +121,15 @@ impl BatchingCurve {
         Chain::new(self, instances, lambda).quantiles(timeout)
     }
 
-    /// P(response > `t`) in that steady state.
+    /// That steady state, solved once, to ask several questions of (`Chain::survival`).
     #[must_use]
-    pub fn survival(&self, instances: u32, lambda: f64, t: f64) -> f64 {
-        Chain::new(self, instances, lambda).survival(t)
+    pub fn steady_state(&self, instances: u32, lambda: f64) -> Chain<'_> {
+        Chain::new(self, instances, lambda)
     }
 }
 
 /// The birth-death chain of one interval's steady state.
-struct Chain<'a> {
+pub struct Chain<'a> {
     curve: &'a BatchingCurve,
     instances: f64,
     /// States 0..=full are solved term by term; beyond, the chain is geometric.
@@ -203,8 +203,9 @@ impl<'a> Chain<'a> {
         (k + 1.0) / self.d_max + self.head()
     }
 
-    /// P(R > t).
-    fn survival(&self, t: f64) -> f64 {
+    /// P(response > `t`).
+    #[must_use]
+    pub fn survival(&self, t: f64) -> f64 {
         let (r, last) = (self.ratio, self.pi[self.full]);
         let mut beyond = 0.0;
         for (n, &w) in self.pi.iter().enumerate() {

@@ -245,6 +245,12 @@ pub fn serve(
     let left = (*backlog + arrivals - rate * dt).max(0.0);
     s.failed = (left - max_backlog).max(0.0);
     let start = transient::functionals(d.gamma, *backlog / d.scale);
+    // From an empty queue the start is the empty queue's: no second lookup.
+    let empty = if *backlog > 0.0 {
+        transient::functionals(d.gamma, 0.0)
+    } else {
+        start
+    };
     *backlog = (transient::carried(&d, start.end) * d.scale).min(max_backlog);
     if *backlog < 1e-9 {
         *backlog = 0.0;
@@ -255,7 +261,6 @@ pub fn serve(
     // The load the interval is served at: capped where one interval cannot build up the steady
     // state's wait, fully from γ = −4 on, and always past utilisation 1.
     let to_s = d.scale / rate;
-    let empty = transient::functionals(d.gamma, 0.0);
     let capped = load_for_wait_p99(c, mu, law, empty.p99 * to_s);
     let served = lambda - d.cap_weight() * (lambda - lambda.min(capped));
     let q = steady(served);

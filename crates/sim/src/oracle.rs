@@ -23,25 +23,29 @@ pub fn need(spec: &FleetSpec, slo: &Slo, arrivals: f64, dt: f64, floor: u32, cap
     }
     let lambda = arrivals / dt;
     let mu = 1.0 / spec.latency_s;
-    let per_instance = f64::from(spec.concurrency) * mu;
+    // P(response > SLO latency) and P(response > timeout) with `n` instances: a batched
+    // fleet's curve, or the service law.
+    let tails = |n: u32| match &spec.batching {
+        Some(b) => {
+            let chain = b.steady_state(n, lambda);
+            (
+                chain.survival(slo.latency_s),
+                chain.survival(spec.timeout_s),
+            )
+        }
+        None => {
+            let rt = LawResponse::new(n * spec.concurrency, lambda, mu, spec.service);
+            (rt.survival(slo.latency_s), rt.survival(spec.timeout_s))
+        }
+    };
+    let per_instance = match &spec.batching {
+        Some(b) => b.max_rps(),
+        None => f64::from(spec.concurrency) * mu,
+    };
     // Stability first: strictly more capacity than load.
     let mut n = ((lambda / per_instance).floor() as u32 + 1).max(floor);
-    if let Some(b) = &spec.batching {
-        let mut n = ((lambda / b.max_rps()).floor() as u32 + 1).max(floor);
-        while n < cap {
-            let tail = b.survival(n, lambda, slo.latency_s);
-            let failed = b.survival(n, lambda, spec.timeout_s);
-            if tail <= 1.0 - slo.percentile && failed <= slo.max_error_rate {
-                break;
-            }
-            n += 1;
-        }
-        return n.min(cap);
-    }
     while n < cap {
-        let rt = LawResponse::new(n * spec.concurrency, lambda, mu, spec.service);
-        let tail = rt.survival(slo.latency_s);
-        let failed = rt.survival(spec.timeout_s);
+        let (tail, failed) = tails(n);
         if tail <= 1.0 - slo.percentile && failed <= slo.max_error_rate {
             break;
         }
