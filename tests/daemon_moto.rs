@@ -134,6 +134,22 @@ async fn dry_run_logs_the_call_and_changes_nothing() {
     assert_eq!(bounds(&c, "d-dry").await, (1, 10), "dry-run changed AAS");
     assert!(d.calls("ok").is_empty());
     assert_eq!(d.calls("dry_run")[0]["min"], 8);
+    // It pins the change as the real run would: asked once, then awaited (moto never moves
+    // capacity), not asked again every cycle.
+    assert_eq!(
+        d.calls("dry_run").len(),
+        1,
+        "a dry run asks once per change\n{}",
+        d.log()
+    );
+    assert!(
+        d.records().iter().any(|r| r["explanation"]
+            .as_str()
+            .unwrap_or("")
+            .contains("is in flight")),
+        "the dry run's later cycles show the change in flight\n{}",
+        d.log()
+    );
     assert_eq!(d.metric("sagescale_dry_run"), 1.0);
     let log = d.log();
     assert!(log.contains("INFO") && !log.contains('\u{1b}'), "{log}");
@@ -151,6 +167,9 @@ async fn dry_run_logs_the_call_and_changes_nothing() {
         "{err}"
     );
     assert_eq!(d.stop(), Some(0));
+    // No call stands behind a dry run's pin: it is not persisted.
+    let state = json(&d.path("state.json"));
+    assert!(state["pins"].get("d-dry").is_none(), "{state}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

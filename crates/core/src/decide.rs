@@ -17,7 +17,7 @@ use sagescale_metrics::Observations;
 
 use crate::actuation::{self, Call, Pin, Plan};
 use crate::calls::VariantWeight;
-use crate::capacity::{CapacityError, TargetCapacity};
+use crate::capacity::{CapacityError, Registration, TargetCapacity};
 use crate::guards::Guards;
 
 /// A quality guard's weight change: `UpdateEndpointWeightsAndCapacities` on `endpoint`.
@@ -37,7 +37,11 @@ pub enum Applied {
     /// The call was not made, or failed (an error, a lost lease, the kill switch): the change
     /// did not happen, so neither did its cooldown; the next cycle decides afresh.
     Undone,
-    /// A dry run: the engine carries on as if the call was made.
+    /// A dry run: the engine carries on as if the call was made, and its pin holds as a *dry*
+    /// pin: the core reads the registration as the call would have left it, so the dry run
+    /// asks for a change once and then waits for it as the real run would (rather than asking
+    /// again every cycle). A dry pin is never persisted ([`DecisionCore::pins`]) and is dropped
+    /// when the driver acts for real ([`DecisionCore::drop_dry_pins`]).
     DryRun,
 }
 
@@ -52,6 +56,8 @@ pub struct DecisionCore {
     states: Vec<TargetState>,
     before: Vec<TargetState>,
     pins: Vec<Option<Pin>>,
+    /// Whether `pins[i]` was set by a dry run (no call was made).
+    dry: Vec<bool>,
     decisions: Vec<Decision>,
     plans: Vec<Option<Plan>>,
     weight_calls: Vec<Option<WeightCall>>,
@@ -75,6 +81,7 @@ impl DecisionCore {
             before: states.clone(),
             states,
             pins,
+            dry: vec![false; n],
             decisions: vec![Decision::default(); n],
             plans: vec![None; n],
             weight_calls: vec![None; n],
@@ -121,8 +128,16 @@ impl DecisionCore {
         let guarded = self.guards.any();
         for k in 0..self.guards.order.len() {
             let i = self.guards.order[k];
-            let Ok(cap) = &caps[i] else {
+            let Ok(read) = &caps[i] else {
                 continue;
+            };
+            let dry_view;
+            let cap = match self.pins[i] {
+                Some(p) if self.dry[i] => {
+                    dry_view = as_registered(read, p);
+                    &dry_view
+                }
+                _ => read,
             };
             if self.undoable {
                 self.before[i].clone_from(&self.states[i]);
@@ -208,16 +223,37 @@ impl DecisionCore {
         &self.states
     }
 
-    /// Every target's pin.
-    #[must_use]
-    pub fn pins(&self) -> &[Option<Pin>] {
-        &self.pins
+    /// Every target's pin made by a real call, to persist and restore on a restart (a dry
+    /// run's pins are not: no call stands behind them).
+    pub fn pins(&self) -> impl Iterator<Item = Option<Pin>> + '_ {
+        self.pins
+            .iter()
+            .zip(&self.dry)
+            .map(|(p, dry)| p.filter(|_| !dry))
     }
 
-    /// Target `i`'s pin, if a change is pinned.
+    /// Forget the pins a dry run set (the driver now acts for real: the registration is what
+    /// AWS holds).
+    pub fn drop_dry_pins(&mut self) {
+        for (p, dry) in self.pins.iter_mut().zip(&mut self.dry) {
+            if *dry {
+                *p = None;
+                *dry = false;
+            }
+        }
+    }
+
+    /// Target `i`'s pin if its change is still on its way, as the core reads `cap` (a dry pin
+    /// against the registration its call would have left).
     #[must_use]
-    pub fn pin(&self, i: usize) -> Option<Pin> {
-        self.pins[i]
+    pub fn pin_in_flight(&self, i: usize, cap: &TargetCapacity) -> Option<Pin> {
+        let p = self.pins[i]?;
+        let seen = if self.dry[i] {
+            in_flight(&as_registered(cap, p), p)
+        } else {
+            in_flight(cap, p)
+        };
+        seen.then_some(p)
     }
 
     /// The pins as they will be once every planned call is made: what a write-ahead intent
@@ -235,13 +271,19 @@ impl DecisionCore {
             Applied::Made => {
                 if let Some(p) = self.plans[i] {
                     self.pins[i] = p.pin;
+                    self.dry[i] = false;
                 }
             }
             Applied::Undone => {
                 debug_assert!(self.undoable, "a core without undo was asked to undo");
                 self.states[i].clone_from(&self.before[i]);
             }
-            Applied::DryRun => {}
+            Applied::DryRun => {
+                if let Some(p) = self.plans[i] {
+                    self.pins[i] = p.pin;
+                    self.dry[i] = p.pin.is_some();
+                }
+            }
         }
     }
 
@@ -258,6 +300,7 @@ impl DecisionCore {
         self.states = states;
         self.before.clone_from(&self.states);
         self.pins = pins;
+        self.dry.fill(false);
     }
 
     /// The engine state to persist.
@@ -269,6 +312,19 @@ impl DecisionCore {
     /// Mutable access to target `i`'s engine state (for tests that set up a phase).
     pub fn state_mut(&mut self, i: usize) -> &mut TargetState {
         &mut self.states[i]
+    }
+}
+
+/// `cap` as a dry run reads it while `pin` holds: registered at the pin's bounds, as its call
+/// would have left it.
+fn as_registered(cap: &TargetCapacity, pin: Pin) -> TargetCapacity {
+    TargetCapacity {
+        registration: Some(Registration {
+            min: pin.min,
+            max: pin.max,
+            suspended: cap.registration.map(|r| r.suspended).unwrap_or_default(),
+        }),
+        ..*cap
     }
 }
 

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use sagescale_core::actuation::{Call, Purpose};
-use sagescale_core::decide::in_flight;
 use sagescale_core::ports::{Actuator, CapacitySource, Fence, MetricSource};
 use sagescale_core::{
     Applied, CapacityError, DecisionCore, OwnDatum, ReadCalls, TargetCapacity, VariantWeight,
@@ -269,6 +268,11 @@ impl Controller {
         };
         let caps = self.observe(ports, now, &mut report, telemetry).await;
 
+        if opts.mode == Mode::Act {
+            // A dry run's pins stand for calls never made: acting for real starts from what
+            // AWS holds.
+            self.core.drop_dry_pins();
+        }
         let started = Instant::now();
         let obs = &self.obs;
         self.core
@@ -550,7 +554,7 @@ impl Controller {
             Ok(cap) => {
                 let d = self.core.decision(i);
                 let mut text = d.explain(spec);
-                if let Some(p) = self.core.pin(i).filter(|p| in_flight(cap, *p)) {
+                if let Some(p) = self.core.pin_in_flight(i, cap) {
                     text.push_str(&format!(
                         "\n  (a change to {} is in flight: registered [{}, {}], the endpoint reports {} current, {} desired)",
                         p.to, p.min, p.max, cap.current, cap.desired
