@@ -11,6 +11,7 @@
 //! - [`instances`] (`sagescale-instances`): SageMaker instance types and prices.
 //! - [`sim`] (`sagescale-sim`): the trace-replay simulator.
 //! - [`batch`] (`sagescale-batch`): `plan-batch`.
+//! - [`interop`] (`sagescale-interop`): AWS-native setups: `export` and `import`'s mapping.
 //! - [`aws`] (`sagescale-aws`) and [`daemon`] (`sagescale-daemon`): only with the default `aws`
 //!   feature; the only crates that build the AWS SDKs.
 
@@ -19,6 +20,7 @@ pub use sagescale_core as core;
 pub use sagescale_engine as engine;
 pub use sagescale_files as files;
 pub use sagescale_instances as instances;
+pub use sagescale_interop as interop;
 pub use sagescale_metrics as metrics;
 pub use sagescale_policy as policy;
 pub use sagescale_sim as sim;

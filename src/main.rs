@@ -89,6 +89,51 @@ enum Command {
         #[arg(long)]
         detailed_exitcode: bool,
     },
+    /// Read an endpoint's (or every endpoint's) Application Auto Scaling setup (scalable
+    /// targets, target-tracking and step policies with their alarms, scheduled actions) and
+    /// write the sagescale policy file that reproduces it, with a comment on whatever does not
+    /// map.
+    Import {
+        /// Endpoint or inference-component names (default: every SageMaker scalable target).
+        endpoints: Vec<String>,
+        #[command(flatten)]
+        aws: cli::aws_args::AwsArgs,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Start using sagescale on an endpoint: write `sagescale.toml` (relative paths, dry run
+    /// on) and `policies/ENDPOINT.toml`, imported from its Application Auto Scaling setup or,
+    /// when it has none, a starter policy.
+    Init {
+        /// The endpoint's name.
+        endpoint: String,
+        #[command(flatten)]
+        aws: cli::aws_args::AwsArgs,
+        /// Directory to write into.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Replace files that exist.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write the policies Application Auto Scaling runs natively (target tracking with AWS's
+    /// alarms, step, scheduled) as Terraform, CloudFormation or an AWS CLI script. Kinds beyond
+    /// AWS are refused by name.
+    Export {
+        /// Policy files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// terraform, cloudformation or cli.
+        #[arg(long, value_enum)]
+        format: cli::export::Format,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Export what AWS can run and list the rest as skipped, instead of refusing.
+        #[arg(long)]
+        skip_unsupported: bool,
+    },
     /// Print the least-privilege IAM policy for a policy set (JSON).
     IamPolicy {
         /// Policy files or directories.
@@ -220,6 +265,12 @@ fn main() -> ExitCode {
                 emit_metrics: emit_metrics.as_deref(),
             },
         ),
+        Command::Export {
+            paths,
+            format,
+            out,
+            skip_unsupported,
+        } => cli::export::run(&paths, format, out.as_deref(), skip_unsupported),
         Command::Healthcheck { url } => cli::healthcheck::healthcheck(&url),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -263,6 +314,23 @@ fn main() -> ExitCode {
                 publish_metrics,
             },
         ),
+        #[cfg(feature = "aws")]
+        Command::Import {
+            endpoints,
+            aws,
+            out,
+        } => cli::import::import(&endpoints, &aws, out.as_deref()),
+        #[cfg(feature = "aws")]
+        Command::Init {
+            endpoint,
+            aws,
+            dir,
+            force,
+        } => cli::import::init(&endpoint, &aws, &dir, force),
+        #[cfg(not(feature = "aws"))]
+        Command::Import { .. } => cli::needs_aws("import"),
+        #[cfg(not(feature = "aws"))]
+        Command::Init { .. } => cli::needs_aws("init"),
         #[cfg(not(feature = "aws"))]
         Command::Run { .. } => cli::needs_aws("run"),
         #[cfg(not(feature = "aws"))]

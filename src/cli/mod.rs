@@ -4,6 +4,8 @@
 //! builds the AWS SDKs) and exist only in the default build (feature `aws`); without it,
 //! [`needs_aws`] says how to get them.
 
+pub mod aws_args;
+pub mod export;
 pub mod healthcheck;
 pub mod man;
 pub mod plan_batch;
@@ -18,6 +20,8 @@ pub mod daemon_config;
 pub mod explain;
 #[cfg(feature = "aws")]
 pub mod iam_policy;
+#[cfg(feature = "aws")]
+pub mod import;
 #[cfg(feature = "aws")]
 pub mod logging;
 #[cfg(feature = "aws")]

@@ -15,6 +15,7 @@ pub mod conflicts;
 pub mod lease;
 pub mod metric_source;
 pub mod retry;
+pub mod setup;
 
 pub use adapter::Aws;
 pub use capacity::CapacityReader;

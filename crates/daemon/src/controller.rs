@@ -554,7 +554,12 @@ impl Controller {
             Ok(cap) => {
                 let d = self.core.decision(i);
                 let mut text = d.explain(spec);
-                if let Some(p) = self.core.pin_in_flight(i, cap) {
+                // An earlier change still on its way (not the one called for this cycle).
+                if let Some(p) = self
+                    .core
+                    .pin_in_flight(i, cap)
+                    .filter(|_| acted.call.is_none())
+                {
                     text.push_str(&format!(
                         "\n  (a change to {} is in flight: registered [{}, {}], the endpoint reports {} current, {} desired)",
                         p.to, p.min, p.max, cap.current, cap.desired
