@@ -32,7 +32,7 @@ echo "==> cargo clippy --workspace --all-targets -- -D warnings (default build, 
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy --no-default-features --all-targets --quiet -- -D warnings
 echo "==> layers: no AWS SDK and no tokio below the AWS adapters (docs/architecture.md)"
-for c in metrics engine files policy core instances sim batch; do
+for c in metrics engine files policy core instances sim batch interop; do
   if cargo tree -p "sagescale-$c" -e normal --prefix none --locked | grep -E "^(aws-|tokio |hyper )"; then
     echo "sagescale-$c depends on the crates above: the layering is broken"; exit 1
   fi

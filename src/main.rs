@@ -134,6 +134,17 @@ enum Command {
         #[arg(long)]
         skip_unsupported: bool,
     },
+    /// Check everything the daemon needs, live and read-only: credentials, caller and region;
+    /// per target, the endpoint, its registration and no attached AAS policy; a recent
+    /// datapoint for every metric; and the permissions (IAM's simulation). Exit 1 on a failure.
+    Doctor {
+        /// Config file (.toml, .yaml).
+        #[arg(long)]
+        config: PathBuf,
+        /// Exit 2 on a warning too (for CI).
+        #[arg(long)]
+        strict: bool,
+    },
     /// Print the least-privilege IAM policy for a policy set (JSON).
     IamPolicy {
         /// Policy files or directories.
@@ -327,6 +338,10 @@ fn main() -> ExitCode {
             dir,
             force,
         } => cli::import::init(&endpoint, &aws, &dir, force),
+        #[cfg(feature = "aws")]
+        Command::Doctor { config, strict } => cli::doctor::run(&config, strict),
+        #[cfg(not(feature = "aws"))]
+        Command::Doctor { .. } => cli::needs_aws("doctor"),
         #[cfg(not(feature = "aws"))]
         Command::Import { .. } => cli::needs_aws("import"),
         #[cfg(not(feature = "aws"))]

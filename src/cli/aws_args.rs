@@ -9,8 +9,8 @@ pub struct AwsArgs {
     /// Named profile.
     #[arg(long)]
     pub profile: Option<String>,
-    /// One endpoint URL for SageMaker, Application Auto Scaling and CloudWatch (a VPC endpoint
-    /// gateway or an emulator); `AWS_ENDPOINT_URL` works too.
+    /// One endpoint URL for every AWS service sagescale calls (an emulator, or a gateway);
+    /// `AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_*` variables work too.
     #[arg(long)]
     pub endpoint_url: Option<String>,
 }
@@ -27,8 +27,10 @@ impl AwsArgs {
             endpoints: sagescale::aws::EndpointUrls {
                 cloudwatch: url.clone(),
                 application_autoscaling: url.clone(),
-                sagemaker: url,
+                sagemaker: url.clone(),
                 dynamodb: None,
+                sts: url.clone(),
+                iam: url,
             },
             ..sagescale::aws::AwsSettings::default()
         }

@@ -91,21 +91,46 @@ fn write_or_print(output: Option<&Path>, text: &str, targets: usize) -> ExitCode
     }
 }
 
+/// One variant a starter policy is for: its name, today's instance count, and the bounds.
+struct Starter {
+    variant: String,
+    count: String,
+    min: u32,
+    max: u32,
+}
+
+impl Starter {
+    /// Bounds around today's count: never below it, up to four times it.
+    fn around(variant: String, count: u32) -> Self {
+        let min = count.max(1);
+        Self {
+            variant,
+            count: format!("{count} instance(s)"),
+            min,
+            max: (min * 4).max(4),
+        }
+    }
+}
+
 /// A starter policy for an endpoint AAS does not scale yet: target tracking on
-/// `InvocationsPerInstance` at AWS's documented starting point, bounds around today's count.
-fn starter(endpoint: &str, variants: &[(String, u32)]) -> String {
+/// `InvocationsPerInstance`, within the registered bounds or bounds around today's count.
+fn starter(endpoint: &str, variants: &[Starter], why: &str) -> String {
     let mut text = format!(
-        "# A starter policy for {endpoint}, which has no scalable target yet. Its numbers are a\n\
+        "# A starter policy for {endpoint}, which {why}. Its target is a\n\
          # starting point, not a measurement: replay last week's traffic through it with\n\
          # `sagescale simulate`, and let `sagescale tune` pick the target.\n"
     );
-    for (variant, count) in variants {
+    for Starter {
+        variant,
+        count,
+        min,
+        max,
+    } in variants
+    {
         let name = from_aas::target_name(&format!("endpoint/{endpoint}/variant/{variant}"));
-        let min = (*count).max(1);
-        let max = (min * 4).max(4);
         text.push_str(&format!(
             "\n[[targets]]\nname = \"{name}\"\nresource_id = \"endpoint/{endpoint}/variant/{variant}\"\n\
-             # Today: {count} instance(s).\nmin = {min}\nmax = {max}\n\n\
+             # Today: {count}.\nmin = {min}\nmax = {max}\n\n\
              [[targets.policies]]\ntype = \"target-tracking\"\nname = \"invocations-per-instance\"\n\
              metric = {{ predefined = \"InvocationsPerInstance\" }}\n\
              # Invocations per instance per minute at which one instance still meets your latency\n\
@@ -135,14 +160,37 @@ pub fn init(endpoint: &str, aws: &AwsArgs, dir: &Path, force: bool) -> ExitCode 
     let names = [endpoint.to_string()];
     let found = rt.block_on(async {
         let setup = read(aws, &names).await?;
-        if !setup.targets.is_empty() {
+        let scaled = setup
+            .targets
+            .iter()
+            .any(|t| !t.policies.is_empty() || !t.scheduled.is_empty());
+        if scaled {
             return Ok((from_aas::render(&setup, &header(endpoint)), true));
+        }
+        if !setup.targets.is_empty() {
+            // Registered, but nothing scales it: start within the registered bounds.
+            let v: Vec<Starter> = setup
+                .targets
+                .iter()
+                .filter_map(|t| {
+                    let variant = t.resource_id.rsplit('/').next()?.to_string();
+                    Some(Starter {
+                        variant,
+                        count: format!("registered [{}, {}]", t.min_capacity, t.max_capacity),
+                        min: t.min_capacity.max(1),
+                        max: t.max_capacity.max(t.min_capacity.max(1)),
+                    })
+                })
+                .collect();
+            let why = "is registered with Application Auto Scaling but has no scaling policy";
+            return Ok((starter(endpoint, &v, why), false));
         }
         let c = connect(aws).await?;
         let v = variants(&c, &RetryPolicy::default(), &NoObserver, endpoint)
             .await
             .map_err(|e| e.to_string())?;
-        Ok::<_, String>((starter(endpoint, &v), false))
+        let v: Vec<Starter> = v.into_iter().map(|(n, c)| Starter::around(n, c)).collect();
+        Ok::<_, String>((starter(endpoint, &v, "has no scalable target yet"), false))
     });
     let (policy_text, imported) = match found {
         Ok(f) => f,
@@ -170,7 +218,7 @@ pub fn init(endpoint: &str, aws: &AwsArgs, dir: &Path, force: bool) -> ExitCode 
         }
         if let Some(u) = &aws.endpoint_url {
             config_text.push_str(&format!(
-                "[aws.endpoints]\nsagemaker = \"{u}\"\napplication_autoscaling = \"{u}\"\ncloudwatch = \"{u}\"\n"
+                "[aws.endpoints]\nsagemaker = \"{u}\"\napplication_autoscaling = \"{u}\"\ncloudwatch = \"{u}\"\nsts = \"{u}\"\niam = \"{u}\"\n"
             ));
         }
     }
@@ -189,7 +237,7 @@ pub fn init(endpoint: &str, aws: &AwsArgs, dir: &Path, force: bool) -> ExitCode 
         if imported {
             "imported from its Application Auto Scaling setup: remove those AWS policies before `sagescale run` drives the endpoint, or the two fight"
         } else {
-            "a starter policy: it has no scalable target yet"
+            "a starter policy: nothing scales it yet"
         },
         policy.display(),
         config.display(),

@@ -17,6 +17,8 @@ pub mod validate;
 #[cfg(feature = "aws")]
 pub mod daemon_config;
 #[cfg(feature = "aws")]
+pub mod doctor;
+#[cfg(feature = "aws")]
 pub mod explain;
 #[cfg(feature = "aws")]
 pub mod iam_policy;

@@ -30,6 +30,8 @@ pub async fn clients(url: &str) -> AwsClients {
             application_autoscaling: Some(url.into()),
             sagemaker: Some(url.into()),
             dynamodb: Some(url.into()),
+            sts: Some(url.into()),
+            iam: Some(url.into()),
         },
         timeouts: Default::default(),
     };

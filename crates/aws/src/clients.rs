@@ -19,6 +19,12 @@ pub struct EndpointUrls {
     /// DynamoDB (the leader lease, when high availability is on).
     #[serde(default)]
     pub dynamodb: Option<String>,
+    /// STS (`doctor`'s caller identity).
+    #[serde(default)]
+    pub sts: Option<String>,
+    /// IAM (`doctor`'s dry permission check).
+    #[serde(default)]
+    pub iam: Option<String>,
 }
 
 /// Where and as whom to reach AWS. Credentials always come from the standard chain
@@ -115,6 +121,8 @@ impl AwsSettings {
             ("application_autoscaling", &e.application_autoscaling),
             ("sagemaker", &e.sagemaker),
             ("dynamodb", &e.dynamodb),
+            ("sts", &e.sts),
+            ("iam", &e.iam),
         ] {
             if let Some(url) = url {
                 if !url.contains("://") {
@@ -231,6 +239,14 @@ pub struct AwsClients {
     pub sagemaker: aws_sdk_sagemaker::Client,
     /// DynamoDB (the leader lease).
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// STS (`doctor`: the caller identity).
+    pub sts: aws_sdk_sts::Client,
+    /// IAM (`doctor`: the dry permission check).
+    pub iam: aws_sdk_iam::Client,
+    /// The region the clients were built for, if the chain found one.
+    pub region: Option<String>,
+    /// The credentials chain the clients sign with.
+    pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
 
 impl AwsClients {
@@ -276,8 +292,20 @@ impl AwsClients {
         if let Some(url) = &e.dynamodb {
             ddb = ddb.endpoint_url(url);
         }
+        let mut sts = aws_sdk_sts::config::Builder::from(&shared);
+        let mut iam = aws_sdk_iam::config::Builder::from(&shared);
+        if let Some(url) = &e.sts {
+            sts = sts.endpoint_url(url);
+        }
+        if let Some(url) = &e.iam {
+            iam = iam.endpoint_url(url);
+        }
         Ok(Self {
             endpoints,
+            sts: aws_sdk_sts::Client::from_conf(sts.build()),
+            iam: aws_sdk_iam::Client::from_conf(iam.build()),
+            credentials: shared.credentials_provider(),
+            region: shared.region().map(|r| r.as_ref().to_string()),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw.build()),
             autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(aas.build()),

@@ -12,6 +12,7 @@ mod adapter;
 pub mod capacity;
 mod clients;
 pub mod conflicts;
+pub mod identity;
 pub mod lease;
 pub mod metric_source;
 pub mod retry;

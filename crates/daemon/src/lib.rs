@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod controller;
 pub mod decision_log;
+pub mod doctor;
 pub mod explain;
 pub mod failpoint;
 #[doc(hidden)]

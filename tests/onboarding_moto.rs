@@ -1,7 +1,8 @@
-//! `sagescale import` and `init` against moto's server: a setup made by hand through the
-//! official SDK (a target-tracking policy, a step policy with the alarm whose action names it,
-//! a scheduled action) is read back as a policy file that compiles, and exported again gives
-//! what was put. Run by scripts/test.sh, which starts moto.
+//! The commands a new user starts with, against moto's server: `import` reads a setup made by
+//! hand through the official SDK (a target-tracking policy, a step policy with the alarm whose
+//! action names it, a scheduled action) back as a policy file that compiles and exports to
+//! what was put; `init` writes a config and a starter policy that validate; `doctor` finds an
+//! attached AAS policy and a metric with no data. Run by scripts/test.sh, which starts moto.
 
 #[path = "support/moto_daemon.rs"]
 mod moto_daemon;
@@ -15,7 +16,7 @@ use aws_sdk_applicationautoscaling::types::{
     StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
 };
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
-use moto_daemon::{clients, endpoint, endpoint_variants, moto};
+use moto_daemon::{clients, endpoint, endpoint_variants, invocations_per_instance, moto};
 use sagescale::interop::aas::{ScalingPolicy, TrackedMetric};
 use sagescale::interop::to_aas;
 
@@ -248,4 +249,99 @@ async fn init_writes_a_config_and_a_starter_policy_that_validate() {
         !ok && err.contains("cannot read endpoint no-such-endpoint"),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_names_what_would_stop_the_daemon_and_exits_for_ci() {
+    let url = moto();
+    let c = clients(&url).await;
+    let name = "doc-recs";
+    endpoint(&c, name, 2, 1, 10).await;
+    invocations_per_instance(&c, name, 300.0, 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (ok, _, err) = sagescale(&[
+        "init",
+        name,
+        "--endpoint-url",
+        &url,
+        "--region",
+        "us-east-1",
+        "--dir",
+        d,
+    ]);
+    assert!(ok, "{err}");
+    // A target-tracking policy AWS runs beside sagescale: the two would fight.
+    c.autoscaling
+        .put_scaling_policy()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(format!("endpoint/{name}/variant/AllTraffic"))
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .policy_name("aws-tt")
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(500.0)
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(
+                            aws_sdk_applicationautoscaling::types::MetricType::SageMakerVariantInvocationsPerInstance,
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutScalingPolicy");
+    let config = dir.path().join("sagescale.toml");
+    let cfg = config.to_str().unwrap();
+    let (ok, stdout, err) = sagescale(&["doctor", "--config", cfg]);
+    assert!(!ok, "an attached AAS policy fails the check\n{stdout}{err}");
+    let line = |needle: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with `{needle}`\n{stdout}"))
+            .to_string()
+    };
+    assert!(line("credentials from").contains("ok"), "{stdout}");
+    assert!(line("caller arn:aws:").contains("ok"), "{stdout}");
+    assert!(line("InService").contains("ok"), "{stdout}");
+    assert!(
+        line("scalable target registered").contains("ok"),
+        "{stdout}"
+    );
+    let fight = line("`aws-tt`");
+    assert!(
+        fight.contains("FAIL") && fight.contains("delete-scaling-policy"),
+        "{fight}"
+    );
+    // The metric with datapoints passes; moto has no IAM simulation, which is said, not hidden.
+    assert!(line("InvocationsPerInstance").contains("ok"), "{stdout}");
+    assert!(line("not checked").contains("WARN"), "{stdout}");
+
+    // With the AWS policy gone, only the warning is left: exit 0, or 2 with --strict.
+    c.autoscaling
+        .delete_scaling_policy()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(format!("endpoint/{name}/variant/AllTraffic"))
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .policy_name("aws-tt")
+        .send()
+        .await
+        .expect("DeleteScalingPolicy");
+    let (ok, stdout, err) = sagescale(&["doctor", "--config", cfg]);
+    assert!(ok, "{stdout}{err}");
+    assert!(
+        stdout.contains("no Application Auto Scaling policy attached"),
+        "{stdout}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["doctor", "--strict", "--config", cfg])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
 }
