@@ -251,3 +251,102 @@ fn the_systemd_unit_is_hardened_and_verifies() {
         "systemd-analyze verify:\n{text}"
     );
 }
+
+/// Every `sagescale_*` series a PromQL expression names.
+fn promql_metrics(expr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = expr;
+    while let Some(i) = rest.find("sagescale_") {
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        out.push(tail[..end].to_string());
+        rest = &tail[end..];
+    }
+    out
+}
+
+#[test]
+fn the_dashboards_name_only_metrics_the_daemon_exports() {
+    // What /metrics exposes: each family's TYPE line, with the suffixes its samples carry.
+    // Families render once they have a sample: give each one.
+    let t = sagescale::daemon::telemetry::Telemetry::new();
+    t.decision("t", sagescale::engine::Direction::Out);
+    t.set_capacity("t", "current", 1);
+    t.actuation("t", "scale_out", "ok");
+    t.quality_guard("t", sagescale::engine::quality::GuardPhase::Healthy);
+    t.forecast(
+        "t",
+        &sagescale::engine::Reason::Forecast {
+            load: 1.0,
+            floor: 1,
+            error: 0.1,
+            max_error: 0.3,
+            holds: true,
+        },
+    );
+    t.set_build_info("0", "c", "d");
+    sagescale::core::CallObserver::attempt(&t, "sagemaker", "DescribeEndpoint", Ok(()));
+    let text = t.render();
+    let mut exported = std::collections::BTreeSet::new();
+    for l in text.lines() {
+        let mut parts = l.split_whitespace();
+        if let (Some("#"), Some("TYPE"), Some(name), Some(kind)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        {
+            let series: &[&str] = match kind {
+                "counter" => &["_total"],
+                "histogram" => &["_bucket", "_sum", "_count"],
+                _ => &[""],
+            };
+            for s in series {
+                exported.insert(format!("{name}{s}"));
+            }
+        }
+    }
+    let grafana = json("deploy/dashboards/grafana-sagescale.json");
+    let mut named = 0;
+    for p in grafana["panels"].as_array().unwrap() {
+        for t in p["targets"].as_array().unwrap() {
+            for m in promql_metrics(t["expr"].as_str().unwrap()) {
+                assert!(
+                    exported.contains(&m),
+                    "panel `{}` reads {m}, which /metrics does not export: {exported:?}",
+                    p["title"]
+                );
+                named += 1;
+            }
+        }
+    }
+    assert!(named >= 14, "{named}");
+    let templ = grafana["templating"]["list"][0]["definition"]
+        .as_str()
+        .unwrap();
+    for m in promql_metrics(templ) {
+        assert!(exported.contains(&m), "{m}");
+    }
+
+    let cw = json("deploy/dashboards/cloudwatch-sagescale.json");
+    let mut own = 0;
+    for w in cw["widgets"].as_array().unwrap() {
+        let Some(metrics) = w["properties"]["metrics"].as_array() else {
+            continue;
+        };
+        let expr = metrics[0][0]["expression"].as_str().unwrap();
+        if expr.contains("{sagescale") {
+            let name = expr
+                .split("MetricName=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap();
+            assert!(
+                sagescale::daemon::controller::own::ALL.contains(&name),
+                "widget `{}` reads {name}, which sagescale does not publish",
+                w["properties"]["title"]
+            );
+            own += 1;
+        }
+    }
+    assert_eq!(own, 4);
+}

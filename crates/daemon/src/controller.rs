@@ -626,21 +626,21 @@ impl Controller {
             let name = &self.set.targets[i].name;
             let d = self.core.decision(i);
             data.push(OwnDatum {
-                name: "DesiredCapacity",
+                name: own::DESIRED_CAPACITY,
                 target: Some(name.clone()),
                 value: f64::from(d.desired),
                 count: true,
             });
             if let Some(t) = d.traffic {
                 data.push(OwnDatum {
-                    name: "QualityGuardEngaged",
+                    name: own::QUALITY_GUARD_ENGAGED,
                     target: Some(name.clone()),
                     value: f64::from(u8::from(t.phase != GuardPhase::Healthy)),
                     count: false,
                 });
             }
             data.push(OwnDatum {
-                name: "Decisions",
+                name: own::DECISIONS,
                 target: Some(name.clone()),
                 value: if d.changes() { 1.0 } else { 0.0 },
                 count: true,
@@ -648,13 +648,28 @@ impl Controller {
         }
         let errors = report.metric_failures + report.capacity_errors + report.actuation_failures;
         data.push(OwnDatum {
-            name: "Errors",
+            name: own::ERRORS,
             target: None,
             value: errors as f64,
             count: true,
         });
         data
     }
+}
+
+/// The metrics sagescale publishes to CloudWatch (namespace `sagescale`, dimension `Target`
+/// where per target), named once for the publisher and the dashboards in deploy/.
+pub mod own {
+    /// The desired capacity each cycle decided, per target.
+    pub const DESIRED_CAPACITY: &str = "DesiredCapacity";
+    /// 1 while a target's quality guard is not healthy.
+    pub const QUALITY_GUARD_ENGAGED: &str = "QualityGuardEngaged";
+    /// 1 for a cycle that changed a target's capacity.
+    pub const DECISIONS: &str = "Decisions";
+    /// Errors in the cycle: metric, capacity and actuation failures.
+    pub const ERRORS: &str = "Errors";
+    /// All of them.
+    pub const ALL: [&str; 4] = [DESIRED_CAPACITY, QUALITY_GUARD_ENGAGED, DECISIONS, ERRORS];
 }
 
 /// What acting on one target did: the calls for the decision log and the cycle report.
