@@ -6,7 +6,8 @@
 # 2. Starts it on a free 127.0.0.1 port and points the tests at it (MOTO_ENDPOINT_URL).
 # 3. Installs ciw (a discrete-event queueing library) beside it, the simulator's external
 #    reference (tests/ciw_check.rs, CIW_PYTHON).
-# 4. Checks formatting and lints, runs every test, then stops moto.
+# 4. Installs Debian's chromium if missing: the HTML report is tested in it, headless.
+# 5. Checks formatting and lints, runs every test, then stops moto.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,13 @@ echo "==> supply chain: sources and licences"
 cargo metadata --format-version 1 --locked | python3 scripts/supply_chain.py
 echo "==> sagescale validate policies/"
 cargo run --quiet -- validate policies/
+# The HTML report is tested in a real browser (tests/report_browser.rs): Debian's Chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "==> installing chromium (headless, for the HTML report's test)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "==> cargo test"
 TEST_LOG=$(mktemp -t sagescale-tests.XXXXXX.log)
 set +e

@@ -303,7 +303,15 @@ fn the_cli_overrides_trace_and_policy_and_writes_a_report() {
     // A replacement trace has its own times: the scenario's train window is not its.
     assert!(table.contains("in-sample"), "{table}");
     let html = std::fs::read_to_string(&report).unwrap();
-    assert!(html.starts_with("<!doctype html>") && html.matches("<svg").count() >= 5);
+    // One file: the scatter as SVG, the comparison as a table, the timelines' data and the
+    // vendored chart library inline (tests/report_browser.rs draws them in Chromium).
+    assert!(html.starts_with("<!doctype html>") && html.contains("<figure id=\"tradeoff\"><svg"));
+    assert!(html.contains("<table class=\"sortable\" id=\"comparison\">"));
+    assert!(html.contains("id=\"report-data\"") && html.contains("uPlot"));
+    assert!(
+        !html.contains("src=\"http"),
+        "the report loads nothing from the network"
+    );
     // The trade-off picture: each baseline family's curve, and the dominance verdicts.
     assert!(html.contains("Cost against SLO-violation minutes"));
     assert!(html.contains("aws-target-tracking-high-res (target swept)"));

@@ -132,25 +132,22 @@ pub fn tradeoff_svg(curves: &[(String, Vec<(f64, f64)>)], marks: &[(String, f64,
             )
         })
         .collect();
-    // Frame the marks and the curves' affordable part: up to twice the dearest mark.
+    // Frame the contenders: SLO minutes up to three times the worst mark's (a curve's cheap,
+    // SLO-breaking settings run off the top rather than squash every mark onto the axis), and
+    // costs from the cheapest point in that frame to 1.3 times the dearest mark.
     let mark_max = marks.iter().map(|m| m.1).fold(1e-9, f64::max);
     let x_max = mark_max * 1.3;
+    let y_max = (marks.iter().map(|m| m.2).fold(0.0, f64::max) * 3.0).max(10.0);
     let x_min = marks
         .iter()
         .map(|m| m.1)
-        .chain(fronts.iter().flat_map(|(_, f)| f.iter().map(|p| p.0)))
-        .fold(f64::INFINITY, f64::min)
-        * 0.9;
-    let y_max = marks
-        .iter()
-        .map(|m| m.2)
         .chain(
             fronts
                 .iter()
-                .flat_map(|(_, f)| f.iter().filter(|p| p.0 <= x_max).map(|p| p.1)),
+                .flat_map(|(_, f)| f.iter().filter(|p| p.1 <= y_max).map(|p| p.0)),
         )
-        .fold(1.0, f64::max)
-        * 1.1;
+        .fold(f64::INFINITY, f64::min)
+        * 0.9;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (1000, 520)).into_drawing_area();
