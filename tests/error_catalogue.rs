@@ -74,6 +74,12 @@ fn every_broken_input_gets_its_located_message() {
          "scheme.toml:4:2: aws: endpoint URL `127.0.0.1:5000` for sagemaker has no scheme: write `https://127.0.0.1:5000`, or `http://127.0.0.1:5000` for an emulator on a loopback address"),
         ("listen.toml", format!("{config}admin_listen = \"everywhere\"\n").into_bytes(), vec!["run", "--config", "listen.toml"],
          "listen.toml:4:1: admin_listen: invalid socket address syntax"),
+        ("export-burst.toml", format!("{TARGET}min = 1\nmax = 4\n[[targets.policies]]\nname = \"b\"\ntype = \"burst-aware\"\nmetric = {{ predefined = \"Invocations\" }}\ntarget = 900\n").into_bytes(),
+         vec!["export", "export-burst.toml", "--format", "terraform"],
+         "export-burst.toml: targets[0].policies[0] (`b`): `burst-aware` is a sagescale policy kind: Application Auto Scaling has no equivalent"),
+        ("export-cron.toml", format!("{TARGET}min = 1\nmax = 4\n[[targets.policies]]\nname = \"s\"\ntype = \"scheduled\"\nschedule = \"cron(0 8 1 * 1)\"\nmin = 2\n").into_bytes(),
+         vec!["export", "export-cron.toml", "--format", "cloudformation"],
+         "`cron(0 8 1 * 1)` is a 5-field cron whose day fields have no exact AWS form: write it in AWS's 6-field form"),
     ];
     // A scenario the trace override can apply to.
     let mut scenario = worldcup.clone();
