@@ -5,7 +5,7 @@
 
 use aws_sdk_applicationautoscaling::types::ServiceNamespace;
 
-use super::retry::{with_retries, RetryPolicy};
+use super::retry::{all_pages, RetryPolicy};
 use sagescale_core::{CallError, CallObserver};
 use sagescale_engine::ScalableDimension;
 
@@ -49,38 +49,35 @@ pub async fn attached_policies(
         .iter()
         .map(|(id, dim)| (id.as_str(), dim.aws_name()))
         .collect();
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = with_retries(
-            retry,
-            observer,
-            "application_autoscaling",
-            "DescribeScalingPolicies",
-            || {
-                client
-                    .describe_scaling_policies()
-                    .service_namespace(ServiceNamespace::Sagemaker)
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        for p in page.scaling_policies() {
-            if !ours.contains(&(p.resource_id(), p.scalable_dimension().as_str())) {
-                continue;
-            }
-            out.push(AttachedPolicy {
-                resource_id: p.resource_id().to_string(),
-                dimension: p.scalable_dimension().as_str().to_string(),
-                name: p.policy_name().to_string(),
-                kind: p.policy_type().as_str().to_string(),
-            });
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let policies = all_pages(
+        retry,
+        observer,
+        "application_autoscaling",
+        "DescribeScalingPolicies",
+        |token| {
+            client
+                .describe_scaling_policies()
+                .service_namespace(ServiceNamespace::Sagemaker)
+                .set_next_token(token)
+                .send()
+        },
+        |page| {
+            (
+                page.scaling_policies().to_vec(),
+                page.next_token().map(str::to_string),
+            )
+        },
+    )
+    .await?;
+    let out = policies
+        .iter()
+        .filter(|p| ours.contains(&(p.resource_id(), p.scalable_dimension().as_str())))
+        .map(|p| AttachedPolicy {
+            resource_id: p.resource_id().to_string(),
+            dimension: p.scalable_dimension().as_str().to_string(),
+            name: p.policy_name().to_string(),
+            kind: p.policy_type().as_str().to_string(),
+        })
+        .collect();
     Ok(out)
 }

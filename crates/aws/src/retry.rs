@@ -307,6 +307,41 @@ where
     }
 }
 
+/// Every item of a paged `Describe*` call, each page retried as [`with_retries`] retries one
+/// call: `call(token)` asks for the page after `token`, `split` takes a page's items and its
+/// next token.
+///
+/// # Errors
+/// A page failed after its retries.
+pub async fn all_pages<P, T, E, R, F, Fut, S>(
+    policy: &RetryPolicy,
+    observer: &dyn CallObserver,
+    service: &'static str,
+    operation: &'static str,
+    mut call: F,
+    split: S,
+) -> Result<Vec<T>, CallError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: HasStatus + fmt::Debug + Send + Sync + 'static,
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<P, SdkError<E, R>>>,
+    S: Fn(P) -> (Vec<T>, Option<String>),
+{
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page =
+            with_retries(policy, observer, service, operation, || call(token.clone())).await?;
+        let (items, next) = split(page);
+        out.extend(items);
+        match next {
+            Some(t) => token = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
+
 fn jittered(r: &Retrier, retry: u32) -> Duration {
     let d = r.delay(retry);
     match r.jitter {

@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::types::ServiceNamespace;
 use aws_sdk_cloudwatch::types as cw_t;
 
 use super::clients::AwsClients;
-use super::retry::{with_retries, RetryPolicy};
+use super::retry::{all_pages, with_retries, RetryPolicy};
 use sagescale_core::{CallError, CallObserver};
 use sagescale_interop::aas::{
     Alarm, AlarmMetric, Math, MetricStat, ScalingPolicy, ScheduledAction, Setup, Step,
@@ -48,57 +48,41 @@ pub async fn read_setup(
     observer: &dyn CallObserver,
     selection: &Selection,
 ) -> Result<Setup, CallError> {
-    let mut targets = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = with_retries(
-            retry,
-            observer,
-            "application_autoscaling",
-            "DescribeScalableTargets",
-            || {
-                c.autoscaling
-                    .describe_scalable_targets()
-                    .service_namespace(ServiceNamespace::Sagemaker)
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        for t in page.scalable_targets() {
-            if !selection.wants(t.resource_id()) {
-                continue;
-            }
-            let suspended = t.suspended_state().map_or_else(Vec::new, |s| {
-                let mut v = Vec::new();
-                if s.dynamic_scaling_in_suspended() == Some(true) {
-                    v.push("DynamicScalingInSuspended".to_string());
-                }
-                if s.dynamic_scaling_out_suspended() == Some(true) {
-                    v.push("DynamicScalingOutSuspended".to_string());
-                }
-                if s.scheduled_scaling_suspended() == Some(true) {
-                    v.push("ScheduledScalingSuspended".to_string());
-                }
-                v
-            });
-            targets.push(Target {
-                name: target_name(t.resource_id()),
-                resource_id: t.resource_id().to_string(),
-                scalable_dimension: t.scalable_dimension().as_str().to_string(),
-                min_capacity: u32::try_from(t.min_capacity()).unwrap_or(0),
-                max_capacity: u32::try_from(t.max_capacity()).unwrap_or(0),
-                workload: None,
-                policies: Vec::new(),
-                scheduled: Vec::new(),
-                suspended,
-            });
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let registered = all_pages(
+        retry,
+        observer,
+        "application_autoscaling",
+        "DescribeScalableTargets",
+        |token| {
+            c.autoscaling
+                .describe_scalable_targets()
+                .service_namespace(ServiceNamespace::Sagemaker)
+                .set_next_token(token)
+                .send()
+        },
+        |page| {
+            (
+                page.scalable_targets().to_vec(),
+                page.next_token().map(str::to_string),
+            )
+        },
+    )
+    .await?;
+    let mut targets: Vec<Target> = registered
+        .iter()
+        .filter(|t| selection.wants(t.resource_id()))
+        .map(|t| Target {
+            name: target_name(t.resource_id()),
+            resource_id: t.resource_id().to_string(),
+            scalable_dimension: t.scalable_dimension().as_str().to_string(),
+            min_capacity: u32::try_from(t.min_capacity()).unwrap_or(0),
+            max_capacity: u32::try_from(t.max_capacity()).unwrap_or(0),
+            workload: None,
+            policies: Vec::new(),
+            scheduled: Vec::new(),
+            suspended: suspended(t.suspended_state()),
+        })
+        .collect();
     targets.sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
     if targets.is_empty() {
         return Ok(Setup { targets });
@@ -135,29 +119,26 @@ async fn all_policies(
     retry: &RetryPolicy,
     observer: &dyn CallObserver,
 ) -> Result<Vec<aas_t::ScalingPolicy>, CallError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = with_retries(
-            retry,
-            observer,
-            "application_autoscaling",
-            "DescribeScalingPolicies",
-            || {
-                c.autoscaling
-                    .describe_scaling_policies()
-                    .service_namespace(ServiceNamespace::Sagemaker)
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        out.extend(page.scaling_policies().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    all_pages(
+        retry,
+        observer,
+        "application_autoscaling",
+        "DescribeScalingPolicies",
+        |token| {
+            c.autoscaling
+                .describe_scaling_policies()
+                .service_namespace(ServiceNamespace::Sagemaker)
+                .set_next_token(token)
+                .send()
+        },
+        |page| {
+            (
+                page.scaling_policies().to_vec(),
+                page.next_token().map(str::to_string),
+            )
+        },
+    )
+    .await
 }
 
 async fn all_scheduled(
@@ -165,29 +146,26 @@ async fn all_scheduled(
     retry: &RetryPolicy,
     observer: &dyn CallObserver,
 ) -> Result<Vec<aas_t::ScheduledAction>, CallError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = with_retries(
-            retry,
-            observer,
-            "application_autoscaling",
-            "DescribeScheduledActions",
-            || {
-                c.autoscaling
-                    .describe_scheduled_actions()
-                    .service_namespace(ServiceNamespace::Sagemaker)
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        out.extend(page.scheduled_actions().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    all_pages(
+        retry,
+        observer,
+        "application_autoscaling",
+        "DescribeScheduledActions",
+        |token| {
+            c.autoscaling
+                .describe_scheduled_actions()
+                .service_namespace(ServiceNamespace::Sagemaker)
+                .set_next_token(token)
+                .send()
+        },
+        |page| {
+            (
+                page.scheduled_actions().to_vec(),
+                page.next_token().map(str::to_string),
+            )
+        },
+    )
+    .await
 }
 
 async fn all_alarms(
@@ -195,22 +173,42 @@ async fn all_alarms(
     retry: &RetryPolicy,
     observer: &dyn CallObserver,
 ) -> Result<Vec<cw_t::MetricAlarm>, CallError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = with_retries(retry, observer, "cloudwatch", "DescribeAlarms", || {
-            c.cloudwatch
-                .describe_alarms()
-                .set_next_token(token.clone())
-                .send()
-        })
-        .await?;
-        out.extend(page.metric_alarms().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    all_pages(
+        retry,
+        observer,
+        "cloudwatch",
+        "DescribeAlarms",
+        |token| c.cloudwatch.describe_alarms().set_next_token(token).send(),
+        |page| {
+            (
+                page.metric_alarms().to_vec(),
+                page.next_token().map(str::to_string),
+            )
+        },
+    )
+    .await
+}
+
+/// The activities a `SuspendedState` holds suspended, by AWS's names.
+fn suspended(s: Option<&aas_t::SuspendedState>) -> Vec<String> {
+    let Some(s) = s else {
+        return Vec::new();
+    };
+    [
+        (
+            s.dynamic_scaling_in_suspended(),
+            "DynamicScalingInSuspended",
+        ),
+        (
+            s.dynamic_scaling_out_suspended(),
+            "DynamicScalingOutSuspended",
+        ),
+        (s.scheduled_scaling_suspended(), "ScheduledScalingSuspended"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on == Some(true))
+    .map(|(_, name)| name.to_string())
+    .collect()
 }
 
 fn aas_dimensions(d: &[aas_t::MetricDimension]) -> Vec<(String, String)> {
