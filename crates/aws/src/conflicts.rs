@@ -49,7 +49,30 @@ pub async fn attached_policies(
         .iter()
         .map(|(id, dim)| (id.as_str(), dim.aws_name()))
         .collect();
-    let policies = all_pages(
+    let policies = scaling_policies(client, retry, observer).await?;
+    let out = policies
+        .iter()
+        .filter(|p| ours.contains(&(p.resource_id(), p.scalable_dimension().as_str())))
+        .map(|p| AttachedPolicy {
+            resource_id: p.resource_id().to_string(),
+            dimension: p.scalable_dimension().as_str().to_string(),
+            name: p.policy_name().to_string(),
+            kind: p.policy_type().as_str().to_string(),
+        })
+        .collect();
+    Ok(out)
+}
+
+/// Every SageMaker scaling policy Application Auto Scaling holds, paged.
+///
+/// # Errors
+/// A `DescribeScalingPolicies` page failed after its retries.
+pub async fn scaling_policies(
+    client: &aws_sdk_applicationautoscaling::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+) -> Result<Vec<aws_sdk_applicationautoscaling::types::ScalingPolicy>, CallError> {
+    all_pages(
         retry,
         observer,
         "application_autoscaling",
@@ -68,16 +91,5 @@ pub async fn attached_policies(
             )
         },
     )
-    .await?;
-    let out = policies
-        .iter()
-        .filter(|p| ours.contains(&(p.resource_id(), p.scalable_dimension().as_str())))
-        .map(|p| AttachedPolicy {
-            resource_id: p.resource_id().to_string(),
-            dimension: p.scalable_dimension().as_str().to_string(),
-            name: p.policy_name().to_string(),
-            kind: p.policy_type().as_str().to_string(),
-        })
-        .collect();
-    Ok(out)
+    .await
 }

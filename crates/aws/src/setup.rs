@@ -88,7 +88,7 @@ pub async fn read_setup(
         return Ok(Setup { targets });
     }
     let alarms = all_alarms(c, retry, observer).await?;
-    let policies = all_policies(c, retry, observer).await?;
+    let policies = super::conflicts::scaling_policies(&c.autoscaling, retry, observer).await?;
     for p in &policies {
         let Some(t) = targets.iter_mut().find(|t| {
             t.resource_id == p.resource_id()
@@ -112,33 +112,6 @@ pub async fn read_setup(
         t.workload = workload(c, retry, observer, t).await;
     }
     Ok(Setup { targets })
-}
-
-async fn all_policies(
-    c: &AwsClients,
-    retry: &RetryPolicy,
-    observer: &dyn CallObserver,
-) -> Result<Vec<aas_t::ScalingPolicy>, CallError> {
-    all_pages(
-        retry,
-        observer,
-        "application_autoscaling",
-        "DescribeScalingPolicies",
-        |token| {
-            c.autoscaling
-                .describe_scaling_policies()
-                .service_namespace(ServiceNamespace::Sagemaker)
-                .set_next_token(token)
-                .send()
-        },
-        |page| {
-            (
-                page.scaling_policies().to_vec(),
-                page.next_token().map(str::to_string),
-            )
-        },
-    )
-    .await
 }
 
 async fn all_scheduled(
