@@ -168,8 +168,7 @@ fn standard_dimensions(t: &Target, scope: Scope) -> Vec<(String, String)> {
 }
 
 /// A metric as a policy file writes it: by catalogue name when it is the catalogue's metric on
-/// this target, else in full. `period_default` is what the file assumes when `period` is left
-/// out.
+/// this target, else in full; `period` only where it differs from what the file assumes.
 fn metric(m: &MetricStat, t: &Target) -> String {
     let mut dims = m.dimensions.clone();
     dims.sort();
@@ -179,7 +178,9 @@ fn metric(m: &MetricStat, t: &Target) -> String {
             if m.statistic != def.statistic.to_string() {
                 parts.push(format!("statistic = {}", s(&m.statistic)));
             }
-            if m.period != 60 {
+            // A predefined metric's period defaults to the catalogue's (10 s for the
+            // high-resolution ones), not 60.
+            if m.period != def.period {
                 parts.push(format!("period = {}", m.period));
             }
             return format!("{{ {} }}", parts.join(", "));

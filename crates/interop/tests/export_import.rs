@@ -291,6 +291,37 @@ fn a_high_resolution_policy_imported_from_aws_exports_back_unchanged() {
                     scale_in_cooldown: Some(300),
                     disable_scale_in: false,
                 }),
+                // An alarm on a high-resolution metric read at one minute keeps its period.
+                ScalingPolicy::Step(Step {
+                    name: "busy".into(),
+                    adjustment_type: "ChangeInCapacity".into(),
+                    steps: vec![StepAdjustment {
+                        lower: Some(0.0),
+                        upper: None,
+                        adjustment: 1,
+                    }],
+                    min_adjustment_magnitude: None,
+                    cooldown: Some(300),
+                    metric_aggregation_type: None,
+                    alarms: vec![Alarm {
+                        name: "llm-busy".into(),
+                        metric: AlarmMetric::Stat(MetricStat {
+                            namespace: "AWS/SageMaker".into(),
+                            name: "ConcurrentRequestsPerModel".into(),
+                            dimensions: vec![
+                                ("EndpointName".into(), "llm".into()),
+                                ("VariantName".into(), "AllTraffic".into()),
+                            ],
+                            statistic: "Maximum".into(),
+                            period: 60,
+                        }),
+                        comparison: "GreaterThanThreshold".into(),
+                        threshold: 6.0,
+                        evaluation_periods: 2,
+                        datapoints_to_alarm: Some(2),
+                        treat_missing_data: Some("missing".into()),
+                    }],
+                }),
                 ScalingPolicy::Other {
                     name: "forecast".into(),
                     policy_type: "PredictiveScaling".into(),
@@ -313,6 +344,10 @@ fn a_high_resolution_policy_imported_from_aws_exports_back_unchanged() {
     assert!(back.refused.is_empty(), "{:?}", back.refused);
     let mut want = setup.targets[0].clone();
     want.policies.pop();
+    // sagescale names the alarm after the target and policy.
+    if let ScalingPolicy::Step(st) = &mut want.policies[1] {
+        st.alarms[0].name = "llm-busy".into();
+    }
     want.suspended.clear();
     want.workload = Some("realtime".into());
     assert_eq!(back.setup.targets[0], want, "{text}");
