@@ -1,0 +1,120 @@
+"""Start moto's server with the two things it lacks for sagescale's tests, patched in memory
+(moto's installed files are not touched). Usage: python moto_launcher.py -H 127.0.0.1 -p PORT.
+
+1. Application Auto Scaling: moto 5.2.5 knows `sagemaker:variant:DesiredInstanceCount` only.
+   The patch makes it accept the two other SageMaker scalable dimensions, each for its own
+   resource type, exactly as AWS's RegisterScalableTarget documents them:
+   `sagemaker:inference-component:DesiredCopyCount` on `inference-component/NAME`, and
+   `sagemaker:variant:DesiredProvisionedConcurrency` on `endpoint/NAME/variant/VARIANT`.
+   Anything else goes to moto's own check.
+2. SageMaker: moto has no inference components. The patch adds CreateInferenceComponent,
+   DescribeInferenceComponent, ListInferenceComponents and DeleteInferenceComponent over an
+   in-memory table, with the reply fields AWS documents that sagescale reads (status, runtime
+   config with desired and current copy counts, endpoint and variant names). A component is
+   InService at once with its requested copy count; nothing moves copies afterwards, as moto
+   moves no instances either.
+"""
+import datetime
+import json
+import sys
+
+import moto.applicationautoscaling.models as aas
+from moto.core.responses import ActionResult, EmptyResult
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.responses import SageMakerResponse
+from moto.server import main
+
+EXTRA_DIMENSIONS = {
+    "sagemaker:inference-component:DesiredCopyCount": "inference-component",
+    "sagemaker:variant:DesiredProvisionedConcurrency": "variant",
+}
+_moto_check = aas._target_params_are_valid
+
+
+def _target_params_are_valid(namespace, r_id, dimension):
+    if dimension in EXTRA_DIMENSIONS and namespace == "sagemaker":
+        parts = (r_id or "").split("/")
+        kind = parts[0] if parts[0] == "inference-component" else (parts[2] if len(parts) > 2 else "")
+        if kind == EXTRA_DIMENSIONS[dimension]:
+            return True
+        raise aas.AWSValidationException(
+            "Unsupported service namespace, resource type or scalable dimension"
+        )
+    return _moto_check(namespace, r_id, dimension)
+
+
+aas._target_params_are_valid = _target_params_are_valid
+
+# The request layer checks the dimension against the same enum before the model does.
+import moto.applicationautoscaling.responses as aas_responses  # noqa: E402
+
+_moto_validate = aas_responses.ApplicationAutoScalingResponse._validate_params
+
+
+def _validate_params(self):
+    if (
+        self._get_param("ScalableDimension") in EXTRA_DIMENSIONS
+        and self._get_param("ServiceNamespace") == "sagemaker"
+    ):
+        return None
+    return _moto_validate(self)
+
+
+aas_responses.ApplicationAutoScalingResponse._validate_params = _validate_params
+
+_COMPONENTS = {}
+
+
+def _account_region(resp):
+    return resp.current_account, resp.region
+
+
+def _create_inference_component(self):
+    name = self._get_param("InferenceComponentName")
+    key = (*_account_region(self), name)
+    if key in _COMPONENTS:
+        raise ValidationError(message=f"Cannot create already existing inference component {name}")
+    copies = (self._get_param("RuntimeConfig") or {}).get("CopyCount", 1)
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    arn = f"arn:aws:sagemaker:{self.region}:{self.current_account}:inference-component/{name.lower()}"
+    _COMPONENTS[key] = {
+        "InferenceComponentName": name,
+        "InferenceComponentArn": arn,
+        "EndpointName": self._get_param("EndpointName"),
+        "EndpointArn": f"arn:aws:sagemaker:{self.region}:{self.current_account}:endpoint/{str(self._get_param('EndpointName')).lower()}",
+        "VariantName": self._get_param("VariantName"),
+        "Specification": self._get_param("Specification") or {},
+        "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies},
+        "InferenceComponentStatus": "InService",
+        "CreationTime": now,
+        "LastModifiedTime": now,
+    }
+    return ActionResult({"InferenceComponentArn": arn})
+
+
+def _describe_inference_component(self):
+    name = self._get_param("InferenceComponentName")
+    c = _COMPONENTS.get((*_account_region(self), name))
+    if c is None:
+        raise ValidationError(message=f"Could not find inference component {name}")
+    return ActionResult(c)
+
+
+def _list_inference_components(self):
+    mine = [c for (a, r, _), c in _COMPONENTS.items() if (a, r) == _account_region(self)]
+    return ActionResult({"InferenceComponents": mine})
+
+
+def _delete_inference_component(self):
+    name = self._get_param("InferenceComponentName")
+    _COMPONENTS.pop((*_account_region(self), name), None)
+    return EmptyResult()
+
+
+SageMakerResponse.create_inference_component = _create_inference_component
+SageMakerResponse.describe_inference_component = _describe_inference_component
+SageMakerResponse.list_inference_components = _list_inference_components
+SageMakerResponse.delete_inference_component = _delete_inference_component
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
