@@ -589,3 +589,56 @@ fn docs_metrics_holds_the_catalogue_as_generated() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8(out.stdout).unwrap(), table);
 }
+
+#[test]
+fn a_component_that_may_reach_zero_copies_gets_the_built_in_wake() {
+    let ic = |extra: &str, min: u32| {
+        format!(
+            "[[targets]]\nname = \"ic\"\nresource_id = \"inference-component/ic\"\nmin = {min}\nmax = 4\n{extra}\n[[targets.policies]]\nname = \"tt\"\ntype = \"target-tracking\"\nmetric = {{ predefined = \"ConcurrentRequestsPerCopy\" }}\ntarget = 4\n"
+        )
+    };
+    let load = |text: &str| sagescale::policy::load_text(Path::new("ic.toml"), text);
+    let set = load(&ic("", 0)).unwrap();
+    let t = &set.targets[0];
+    let wake = t
+        .policies
+        .iter()
+        .find(|p| p.name == "wake-from-zero")
+        .expect("the built-in wake");
+    let sagescale::engine::PolicyKind::Step(s) = &wake.kind else {
+        panic!("{wake:?}")
+    };
+    assert_eq!((s.steps[0].adjustment, s.alarm.threshold), (1, 1.0));
+    let q = &set.metrics[s.alarm.metric.index()];
+    assert_eq!(
+        q.to_string(),
+        "AWS/SageMaker/NoCapacityInvocationFailures Sum 60s"
+    );
+    // min 1 needs no wake; it can be asked for, or turned off.
+    assert_eq!(load(&ic("", 1)).unwrap().targets[0].policies.len(), 1);
+    assert_eq!(
+        load(&ic("wake_from_zero = true", 1)).unwrap().targets[0]
+            .policies
+            .len(),
+        2
+    );
+    assert_eq!(
+        load(&ic("wake_from_zero = false", 0)).unwrap().targets[0]
+            .policies
+            .len(),
+        1
+    );
+    // A policy of the wake's name, and a wake on a variant, are refused at their fields.
+    let clash = ic("", 0).replace("name = \"tt\"", "name = \"wake-from-zero\"");
+    let e = load(&clash).unwrap_err().to_string();
+    assert!(
+        e.contains("targets[0].policies[0].name") && e.contains("set `wake_from_zero = false`"),
+        "{e}"
+    );
+    let variant = "[[targets]]\nname = \"v\"\nresource_id = \"endpoint/v/variant/AllTraffic\"\nmin = 1\nmax = 4\nwake_from_zero = true\n";
+    let e = load(variant).unwrap_err().to_string();
+    assert!(
+        e.contains("targets[0].wake_from_zero") && e.contains("only an inference component"),
+        "{e}"
+    );
+}

@@ -108,6 +108,13 @@ fn target(out: &mut String, t: &Target) {
     }
     let _ = writeln!(out, "min = {}", t.min_capacity);
     let _ = writeln!(out, "max = {}", t.max_capacity);
+    if scope == Scope::InferenceComponent && wakes_itself(t) {
+        let _ = writeln!(
+            out,
+            "# AWS's own wake from zero (a step policy on NoCapacityInvocationFailures) is imported below: no second, built-in one"
+        );
+        let _ = writeln!(out, "wake_from_zero = false");
+    }
     if !t.suspended.is_empty() {
         let _ = writeln!(
             out,
@@ -131,6 +138,20 @@ fn target(out: &mut String, t: &Target) {
     for a in &t.scheduled {
         scheduled(out, a);
     }
+}
+
+/// Whether a step policy of `t` already wakes it on `NoCapacityInvocationFailures`.
+fn wakes_itself(t: &Target) -> bool {
+    t.policies.iter().any(|p| match p {
+        ScalingPolicy::Step(s) => s.alarms.iter().any(|a| match &a.metric {
+            AlarmMetric::Stat(m) => m.name == "NoCapacityInvocationFailures",
+            AlarmMetric::Math(m) => m
+                .inputs
+                .iter()
+                .any(|(_, i)| i.name == "NoCapacityInvocationFailures"),
+        }),
+        _ => false,
+    })
 }
 
 fn policy_header(out: &mut String, kind: &str, aws_name: &str) {

@@ -352,3 +352,47 @@ fn a_high_resolution_policy_imported_from_aws_exports_back_unchanged() {
     want.workload = Some("realtime".into());
     assert_eq!(back.setup.targets[0], want, "{text}");
 }
+
+#[test]
+fn an_inference_component_exports_its_wake_as_aws_recipe_and_imports_without_a_second() {
+    let text = r#"
+[[targets]]
+name = "llm"
+resource_id = "inference-component/llm"
+min = 0
+max = 8
+
+[[targets.policies]]
+type = "target-tracking"
+name = "concurrency"
+metric = { predefined = "ConcurrentRequestsPerCopy" }
+target = 4
+scale_in_datapoints = 90
+scale_in_evaluation_periods = 90
+"#;
+    let first = to_aas::export(&set(text));
+    assert!(first.refused.is_empty(), "{:?}", first.refused);
+    let t = &first.setup.targets[0];
+    assert_eq!(
+        t.scalable_dimension,
+        "sagemaker:inference-component:DesiredCopyCount"
+    );
+    // AWS's two-policy recipe: target tracking on the high-resolution per-copy metric, and a
+    // step policy on NoCapacityInvocationFailures that adds a copy.
+    let sagescale_interop::aas::ScalingPolicy::Step(wake) = &t.policies[1] else {
+        panic!("{:?}", t.policies)
+    };
+    assert_eq!(wake.name, "wake-from-zero");
+    assert_eq!(wake.steps[0].adjustment, 1);
+    let hcl_text = terraform::render(&first.setup, &[]);
+    assert!(hcl_text.contains("SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution"));
+    assert!(
+        hcl_text.contains("\"NoCapacityInvocationFailures\""),
+        "{hcl_text}"
+    );
+    // Imported back: the wake comes in as the step policy it is, and turns the built-in off.
+    let imported = from_aas::render(&first.setup, &[]);
+    assert!(imported.contains("wake_from_zero = false"), "{imported}");
+    let second = to_aas::export(&set(&imported));
+    assert_eq!(first.setup, second.setup, "{imported}");
+}

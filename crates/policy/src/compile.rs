@@ -317,6 +317,24 @@ fn target(
             });
         }
     }
+    let is_component = matches!(resource, Some(Resource::InferenceComponent { .. }));
+    match doc.wake_from_zero {
+        Some(true) if !is_component => ctx.error(
+            &child(path, "wake_from_zero"),
+            "only an inference component wakes on NoCapacityInvocationFailures: an endpoint variant never has zero instances (an async one wakes with `backlog-deadline`)",
+        ),
+        Some(true) | None if is_component && (doc.wake_from_zero.is_some() || doc.min == 0) => {
+            if let Some(first) = seen.get(WAKE_POLICY) {
+                ctx.error(
+                    &child(&item(&child(path, "policies"), *first), "name"),
+                    format!("`{WAKE_POLICY}` is the built-in wake of a component whose min is 0: rename this policy, or set `wake_from_zero = false` to wire your own"),
+                );
+            } else if let Some(wake) = wake_from_zero(resource.as_ref(), metrics) {
+                policies.push(wake);
+            }
+        }
+        _ => {}
+    }
     (ctx.out.len() == before).then(|| TargetSpec {
         name: doc.name.clone(),
         resource_id: doc.resource_id.clone(),
@@ -325,6 +343,45 @@ fn target(
         min: doc.min,
         max: doc.max,
         policies,
+    })
+}
+
+/// The name of an inference component's built-in wake from zero.
+pub const WAKE_POLICY: &str = "wake-from-zero";
+
+/// The built-in wake: a step policy adding one copy when `NoCapacityInvocationFailures` (Sum,
+/// one minute) is at least 1 on one datapoint, with a 60 s cooldown. It is AWS's documented
+/// recipe for leaving zero copies (target tracking cannot: no copy, no per-copy metric), in
+/// the policy set so that `plan` and `explain` show it like any other policy.
+fn wake_from_zero(resource: Option<&Resource>, metrics: &mut MetricTable) -> Option<PolicySpec> {
+    let doc = super::document::MetricDoc {
+        predefined: Some("NoCapacityInvocationFailures".into()),
+        ..Default::default()
+    };
+    let mut errs = Vec::new();
+    let query = metric::resolve(&doc, resource, "wake_from_zero", &mut errs)?;
+    let mut alarm = AlarmSpec {
+        metric: MetricId(0),
+        comparison: Comparison::GreaterOrEqual,
+        threshold: 1.0,
+        evaluation_periods: 1,
+        datapoints_to_alarm: 1,
+        treat_missing: TreatMissingData::Missing,
+    };
+    alarm.metric = metrics.intern(query, alarm.evaluation_range());
+    Some(PolicySpec {
+        name: WAKE_POLICY.to_string(),
+        kind: PolicyKind::Step(StepSpec {
+            alarm,
+            adjustment_type: AdjustmentType::ChangeInCapacity,
+            steps: vec![StepAdjustment {
+                lower: Some(0.0),
+                upper: None,
+                adjustment: 1,
+            }],
+            min_adjustment_magnitude: None,
+            cooldown: Seconds(60),
+        }),
     })
 }
 

@@ -38,6 +38,11 @@ pub struct TargetDoc {
     /// Policies attached to the target.
     #[serde(default)]
     pub policies: Vec<PolicyDoc>,
+    /// Inference components only: wake from zero copies on the first invocation that failed
+    /// for lack of capacity (`NoCapacityInvocationFailures` ≥ 1 in a minute adds one copy), as
+    /// the built-in policy `wake-from-zero`. Default: on for a component whose `min` is 0.
+    #[serde(default)]
+    pub wake_from_zero: Option<bool>,
 }
 
 /// Application Auto Scaling scalable dimension.
