@@ -41,6 +41,12 @@ pub fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
         text.push('\n');
         text.push_str(&t.explanation);
         text.push('\n');
+        if let Some((lead, n)) = t.lead {
+            text.push_str(&format!(
+                "  provisioning lead learned from this endpoint: {} s (median of its last {n} scale-out(s))\n",
+                lead.0
+            ));
+        }
         if let Ok(found) = &conflicts {
             for c in found.iter().filter(|c| c.resource_id == t.resource_id) {
                 text.push_str(&format!("  WARNING: {}\n", c.warning()));

@@ -7,6 +7,7 @@
 //! - [`actuation`]: the `RegisterScalableTarget` planner: which call carries out a decision,
 //!   and the pins that restore the standing bounds once it lands.
 //! - [`guards`]: quality-guard wiring across targets: evaluation order, floors and weights.
+//! - [`provisioning`]: the scale-out lead a target shows, learned from the capacities read.
 //!
 //! Architecture invariant: pure. No I/O, no clock, no async runtime, no AWS types. The port
 //! traits declare `async fn`s for their implementations; nothing here runs one.
@@ -17,6 +18,7 @@ pub mod capacity;
 pub mod decide;
 pub mod guards;
 pub mod ports;
+pub mod provisioning;
 
 pub use calls::{
     CallError, CallObserver, ErrorClass, FetchReport, NoObserver, OwnDatum, VariantWeight,

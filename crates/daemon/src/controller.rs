@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use sagescale_core::actuation::{Call, Purpose};
 use sagescale_core::ports::{Actuator, CapacitySource, Fence, MetricSource};
+use sagescale_core::provisioning::LeadTracker;
 use sagescale_core::{
     Applied, CapacityError, DecisionCore, OwnDatum, ReadCalls, TargetCapacity, VariantWeight,
     WeightCall,
@@ -76,6 +77,8 @@ pub struct TargetReport {
     pub weights: Option<(String, Vec<VariantWeight>, Outcome)>,
     /// Whether the capacity could be read.
     pub read: bool,
+    /// The target's learned provisioning lead (median) and how many scale-outs it is over.
+    pub lead: Option<(Seconds, usize)>,
 }
 
 /// What one cycle did.
@@ -111,6 +114,8 @@ pub struct Controller {
     obs: ObservationSet,
     logged: Vec<(u64, Timestamp)>,
     settings: EngineSettings,
+    /// Each target's scale-out lead, learned from the capacities read.
+    leads: Vec<LeadTracker>,
 }
 
 /// At least one record per target this often, so `explain` has a recent story.
@@ -133,8 +138,18 @@ impl Controller {
             .map(|t| saved.and_then(|s| s.pins.get(&t.name).copied()))
             .collect();
         let n = set.targets.len();
+        let leads = set
+            .targets
+            .iter()
+            .map(|t| {
+                saved
+                    .and_then(|s| s.leads.get(&t.name).cloned())
+                    .unwrap_or_default()
+            })
+            .collect();
         Ok(Self {
             ids: ids(&set),
+            leads,
             core: DecisionCore::new(&set.targets, states, pins, settings),
             obs: ObservationSet::with_metrics(set.metrics.len()),
             logged: vec![(0, Timestamp(i64::MIN / 2)); n],
@@ -214,6 +229,11 @@ impl Controller {
             .map(|t| saved.pins.get(&t.name).copied())
             .collect();
         self.core.adopt(restored, pins);
+        for (t, l) in self.set.targets.iter().zip(&mut self.leads) {
+            if let Some(saved) = saved.leads.get(&t.name) {
+                l.clone_from(saved);
+            }
+        }
         Ok(())
     }
 
@@ -231,7 +251,21 @@ impl Controller {
                 .zip(self.core.pins())
                 .filter_map(|(t, p)| p.map(|p| (t.name.clone(), p)))
                 .collect(),
+            leads: self
+                .set
+                .targets
+                .iter()
+                .zip(&self.leads)
+                .filter(|(_, l)| l.count() > 0)
+                .map(|(t, l)| (t.name.clone(), l.clone()))
+                .collect(),
         }
+    }
+
+    /// Target `i`'s learned provisioning lead and how many scale-outs it is over.
+    fn lead(&self, i: usize) -> Option<(Seconds, usize)> {
+        let l = &self.leads[i];
+        l.median().map(|m| (m, l.count()))
     }
 
     /// The earliest scheduled-action firing after `now`, so the loop can wake for it.
@@ -267,6 +301,17 @@ impl Controller {
             ..CycleReport::default()
         };
         let caps = self.observe(ports, now, &mut report, telemetry).await;
+        for (i, cap) in caps.iter().enumerate() {
+            let Ok(cap) = cap else { continue };
+            let name = &self.set.targets[i].name;
+            if let Some(lead) = self.leads[i].observe(now, cap) {
+                tracing::info!(target_name = %name, lead_s = lead.0, "a scale-out landed: provisioning lead learned");
+            }
+            // Every cycle, so a lead restored from the state file shows from the start.
+            if let Some(median) = self.leads[i].median() {
+                telemetry.set_provisioning_lead(name, median);
+            }
+        }
 
         if opts.mode == Mode::Act {
             // A dry run's pins stand for calls never made: acting for real starts from what
@@ -290,6 +335,7 @@ impl Controller {
                     call: None,
                     weights: None,
                     read: caps[i].is_ok(),
+                    lead: self.lead(i),
                 });
             }
             return report;
@@ -610,6 +656,7 @@ impl Controller {
             call: acted.call,
             weights: acted.weights,
             read: cap.is_ok(),
+            lead: self.lead(i),
         });
     }
 

@@ -27,6 +27,9 @@ pub struct DaemonState {
     /// Pins waiting to be restored, by target name.
     #[serde(default)]
     pub pins: BTreeMap<String, Pin>,
+    /// Each target's learned provisioning lead (its latest scale-outs), by target name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub leads: BTreeMap<String, sagescale_core::provisioning::LeadTracker>,
 }
 
 /// A state file that cannot be used.
@@ -197,6 +200,7 @@ mod tests {
             saved_at: Timestamp(42),
             engine: PersistedState::snapshot(&[], &[]),
             pins: BTreeMap::new(),
+            leads: BTreeMap::new(),
         };
         s.pins.insert(
             "t".into(),
@@ -243,6 +247,7 @@ mod tests {
             saved_at: Timestamp(1),
             engine: PersistedState::snapshot(&[], &[]),
             pins: BTreeMap::new(),
+            leads: BTreeMap::new(),
         };
         save(&p, &s).unwrap();
         // A crash half way through the next write leaves only a temporary.

@@ -71,6 +71,8 @@ pub struct Telemetry {
     pub build_info: Family<Labels, Gauge>,
     /// Application Auto Scaling policies attached to sagescale's targets (they fight it).
     pub aas_policies: Gauge,
+    /// Each target's learned provisioning lead (median of its latest scale-outs), seconds.
+    pub provisioning_lead: Family<Labels, Gauge>,
     ready: AtomicBool,
     not_ready: std::sync::Mutex<String>,
     heartbeat: AtomicI64,
@@ -113,6 +115,7 @@ impl Telemetry {
             fencing_token: Gauge::default(),
             build_info: Family::default(),
             aas_policies: Gauge::default(),
+            provisioning_lead: Family::default(),
             ready: AtomicBool::new(false),
             not_ready: std::sync::Mutex::new("no evaluation cycle has completed yet".into()),
             heartbeat: AtomicI64::new(0),
@@ -201,6 +204,11 @@ impl Telemetry {
             t.aas_policies.clone(),
         );
         registry.register(
+            "provisioning_lead_seconds",
+            "Each target's provisioning lead learned from its own scale-outs (median of the latest 16, from the endpoint starting to move to the new capacity InService)",
+            t.provisioning_lead.clone(),
+        );
+        registry.register(
             "build_info",
             "1, labelled with the running sagescale's version, commit and build date",
             t.build_info.clone(),
@@ -252,6 +260,13 @@ impl Telemetry {
                 ("kind", kind.to_string()),
             ])
             .set(i64::from(value));
+    }
+
+    /// Publish a target's learned provisioning lead.
+    pub fn set_provisioning_lead(&self, target: &str, lead: sagescale_engine::Seconds) {
+        self.provisioning_lead
+            .get_or_create(&vec![("target", target.to_string())])
+            .set(i64::from(lead.0));
     }
 
     /// Publish a predictive policy's forecast (a `Reason::Forecast`; anything else is ignored).

@@ -1,0 +1,138 @@
+//! The daemon learns each target's provisioning lead from the capacities it reads (the
+//! endpoint moving to more instances, then all of them InService), reports it, keeps it in the
+//! state file, and has it back after a restart.
+
+use std::path::Path;
+
+use sagescale::core::ports::{Actuator, CapacitySource, MetricSource, NoFence};
+use sagescale::core::{
+    CallError, CapacityError, FetchReport, OwnDatum, ReadCalls, TargetCapacity, VariantWeight,
+};
+use sagescale::daemon::controller::{Controller, Mode, Options};
+use sagescale::daemon::telemetry::Telemetry;
+use sagescale::engine::{
+    Capacity, EndpointStatus, EngineSettings, ScalableDimension, Seconds, Timestamp,
+};
+use sagescale::metrics::{MetricQuery, ObservationSet};
+
+/// An endpoint whose capacity is whatever the test says; no metrics.
+struct Scripted(TargetCapacity);
+
+impl MetricSource for Scripted {
+    fn prepare(&mut self, _: &[MetricQuery], _: &[u32]) {}
+    async fn fetch(&mut self, _: Timestamp, _: &mut ObservationSet) -> FetchReport {
+        FetchReport::default()
+    }
+    fn calls_per_fetch(&self) -> usize {
+        0
+    }
+}
+
+impl CapacitySource for Scripted {
+    async fn read(
+        &mut self,
+        targets: &[(String, ScalableDimension)],
+        _: Timestamp,
+    ) -> (Vec<Result<TargetCapacity, CapacityError>>, ReadCalls) {
+        (vec![Ok(self.0); targets.len()], ReadCalls::default())
+    }
+}
+
+impl Actuator for Scripted {
+    async fn register(
+        &self,
+        _: &str,
+        _: ScalableDimension,
+        _: Capacity,
+        _: Capacity,
+    ) -> Result<u32, CallError> {
+        Ok(1)
+    }
+    async fn set_weights(&self, _: &str, _: &[VariantWeight]) -> Result<u32, CallError> {
+        Ok(1)
+    }
+    async fn publish(&self, _: Timestamp, _: &[OwnDatum]) -> Result<u32, CallError> {
+        Ok(0)
+    }
+}
+
+fn capacity(status: EndpointStatus, current: u32, desired: u32) -> TargetCapacity {
+    TargetCapacity {
+        status,
+        current,
+        desired,
+        registration: None,
+        weight: None,
+    }
+}
+
+#[tokio::test]
+async fn a_scale_out_the_daemon_watched_becomes_its_lead_and_survives_a_restart() {
+    let set = sagescale::policy::load_text(
+        Path::new("p.toml"),
+        "[[targets]]\nname = \"e\"\nresource_id = \"endpoint/e/variant/AllTraffic\"\nmin = 1\nmax = 10\n",
+    )
+    .unwrap();
+    let settings = EngineSettings {
+        max_metric_age: Seconds(300),
+    };
+    let opts = Options {
+        mode: Mode::DryRun,
+        pin_timeout: Seconds(1800),
+        publish: false,
+        fencing_token: None,
+    };
+    let telemetry = Telemetry::new();
+    let mut c = Controller::new(set, None, settings).unwrap();
+    let mut world = Scripted(capacity(EndpointStatus::InService, 2, 2));
+    assert_eq!(
+        c_at(&mut c, &mut world, 0, &opts, &telemetry).await.targets[0].lead,
+        None
+    );
+    world.0 = capacity(EndpointStatus::Updating, 2, 5);
+    c_at(&mut c, &mut world, 60, &opts, &telemetry).await;
+    world.0 = capacity(EndpointStatus::Updating, 4, 5);
+    c_at(&mut c, &mut world, 360, &opts, &telemetry).await;
+    world.0 = capacity(EndpointStatus::InService, 5, 5);
+    let report = c_at(&mut c, &mut world, 480, &opts, &telemetry).await;
+    assert_eq!(report.targets[0].lead, Some((Seconds(420), 1)));
+    assert!(
+        telemetry
+            .render()
+            .contains("sagescale_provisioning_lead_seconds{target=\"e\"} 420"),
+        "{}",
+        telemetry.render()
+    );
+
+    // Kept in the state file, and back after a restart.
+    let saved = c.snapshot(Timestamp(480));
+    let json = serde_json::to_value(&saved).unwrap();
+    assert_eq!(json["leads"]["e"]["samples"][0], 420);
+    let text = serde_json::to_string(&saved).unwrap();
+    let restored: sagescale::daemon::state_file::DaemonState = serde_json::from_str(&text).unwrap();
+    let again = sagescale::policy::load_text(
+        Path::new("p.toml"),
+        "[[targets]]\nname = \"e\"\nresource_id = \"endpoint/e/variant/AllTraffic\"\nmin = 1\nmax = 10\n",
+    )
+    .unwrap();
+    let mut c2 = Controller::new(again, Some(&restored), settings).unwrap();
+    assert_eq!(
+        c_at(&mut c2, &mut world, 540, &opts, &telemetry)
+            .await
+            .targets[0]
+            .lead,
+        Some((Seconds(420), 1))
+    );
+}
+
+/// One cycle of `c` at `t`.
+async fn c_at(
+    c: &mut Controller,
+    world: &mut Scripted,
+    t: i64,
+    opts: &Options,
+    telemetry: &Telemetry,
+) -> sagescale::daemon::controller::CycleReport {
+    c.cycle(world, &mut NoFence, Timestamp(t), opts, None, telemetry)
+        .await
+}
