@@ -12,6 +12,7 @@ use crate::aas::{
     TargetTracking, TrackedMetric,
 };
 use sagescale_metrics::catalogue::{self, Scope};
+use sagescale_metrics::MetricQuery;
 
 /// A TOML basic string.
 fn s(text: &str) -> String {
@@ -125,7 +126,7 @@ fn target(out: &mut String, t: &Target) {
     for p in &t.policies {
         match p {
             ScalingPolicy::TargetTracking(tt) => target_tracking(out, tt, t, scope),
-            ScalingPolicy::Step(st) => step(out, st, t, scope),
+            ScalingPolicy::Step(st) => step(out, st, t),
             ScalingPolicy::Other { name, policy_type } => {
                 let _ = writeln!(
                     out,
@@ -168,24 +169,19 @@ fn policy_header(out: &mut String, kind: &str, aws_name: &str) {
     let _ = writeln!(out, "name = {}", s(&n));
 }
 
-/// The dimensions a predefined metric of `scope` takes from the target.
-fn standard_dimensions(t: &Target, scope: Scope) -> Vec<(String, String)> {
-    let parts: Vec<&str> = t.resource_id.split('/').collect();
-    let mut d = match (scope, parts.as_slice()) {
-        (Scope::Variant, ["endpoint", e, "variant", v]) => vec![
-            ("EndpointName".to_string(), (*e).to_string()),
-            ("VariantName".to_string(), (*v).to_string()),
-        ],
-        (Scope::Endpoint, ["endpoint", e, ..]) => {
-            vec![("EndpointName".to_string(), (*e).to_string())]
-        }
-        (Scope::InferenceComponent, ["inference-component", c]) => {
-            vec![("InferenceComponentName".to_string(), (*c).to_string())]
-        }
-        _ => Vec::new(),
+/// The dimensions the policy compiler gives predefined metric `name` on target `t` (its
+/// own resolution, so import and validation agree), or `None` where it would refuse it.
+fn predefined_dimensions(name: &str, t: &Target) -> Option<Vec<(String, String)>> {
+    let resource = sagescale_policy::parse_resource(&t.resource_id).ok()?;
+    let doc = sagescale_policy::document::MetricDoc {
+        predefined: Some(name.to_string()),
+        ..Default::default()
     };
-    d.sort();
-    d
+    let mut errors = Vec::new();
+    match sagescale_policy::metric::resolve(&doc, Some(&resource), "metric", &mut errors) {
+        Some(MetricQuery::Stat(q)) if errors.is_empty() => Some(q.dimensions),
+        _ => None,
+    }
 }
 
 /// A metric as a policy file writes it: by catalogue name when it is the catalogue's metric on
@@ -194,7 +190,7 @@ fn metric(m: &MetricStat, t: &Target) -> String {
     let mut dims = m.dimensions.clone();
     dims.sort();
     if let Some(def) = catalogue::lookup(&m.namespace, &m.name) {
-        if dims == standard_dimensions(t, def.scope) {
+        if predefined_dimensions(def.name, t).is_some_and(|d| d == dims) {
             let mut parts = vec![format!("predefined = {}", s(def.name))];
             if m.statistic != def.statistic.to_string() {
                 parts.push(format!("statistic = {}", s(&m.statistic)));
@@ -300,7 +296,7 @@ fn alarm_metric(a: &Alarm, t: &Target) -> String {
     }
 }
 
-fn step(out: &mut String, st: &Step, t: &Target, _scope: Scope) {
+fn step(out: &mut String, st: &Step, t: &Target) {
     let Some(a) = st.alarms.first() else {
         let _ = writeln!(
             out,
