@@ -18,14 +18,14 @@ pub mod fuzzing;
 pub mod model_cache;
 pub mod oracle;
 pub mod quality;
-pub mod queueing;
 pub mod report;
 pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod serverless;
 pub mod service;
-pub mod service_law;
+/// The service-time law and the M/G/c response, shared with the `slo` policy.
+pub use sagescale_queueing::service_law;
 pub mod slo;
 pub mod trace;
 pub mod transient;

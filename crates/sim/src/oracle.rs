@@ -211,7 +211,7 @@ mod tests {
         let f = fleet();
         let n = need(&f, &slo, 60.0 * 45.0, 60.0, 1, 1000);
         let mu = 10.0;
-        let ok = |k: u32| super::super::queueing::response_survival(k, 45.0, mu, 0.5) <= 0.01;
+        let ok = |k: u32| sagescale_queueing::mm_c::response_survival(k, 45.0, mu, 0.5) <= 0.01;
         assert!(ok(n));
         assert!(!ok(n - 1));
         assert_eq!(need(&f, &slo, 0.0, 60.0, 2, 10), 2);

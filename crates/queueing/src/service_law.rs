@@ -13,7 +13,7 @@ use std::sync::{Mutex, OnceLock};
 
 use statrs::function::erf::erfc;
 
-use super::queueing::{erlang_c, tabulated_p50_p99, ResponseTime};
+use super::mm_c::{erlang_c, tabulated_p50_p99, ResponseTime};
 
 /// A request's service-time law: its mean is the target's `latency_ms`; this is its shape.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,8 +82,9 @@ impl Shape {
     }
 }
 
-/// Φ⁻¹ for the few quantiles asked (Acklam's rational approximation, relative error < 1.2e-9).
-fn normal_quantile(p: f64) -> f64 {
+/// Φ⁻¹ (Acklam's rational approximation, relative error < 1.2e-9).
+#[must_use]
+pub fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969_683_028_665_376e1,
         2.209_460_984_245_205e2,
@@ -289,6 +290,15 @@ impl LawResponse {
         match self {
             Self::Exact(r) => r.mean(),
             Self::General(r) => r.mean(),
+        }
+    }
+
+    /// The `q`-quantile, untabulated (for any law, however many distinct laws are asked).
+    #[must_use]
+    pub fn quantile(&self, q: f64) -> f64 {
+        match self {
+            Self::Exact(r) => r.quantile(q),
+            Self::General(r) => r.quantile(q),
         }
     }
 }
