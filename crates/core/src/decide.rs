@@ -61,6 +61,8 @@ pub struct DecisionCore {
     decisions: Vec<Decision>,
     plans: Vec<Option<Plan>>,
     weight_calls: Vec<Option<WeightCall>>,
+    /// Each target's provisioning lead as its driver learned it ([`crate::provisioning`]).
+    leads: Vec<Option<Seconds>>,
 }
 
 impl DecisionCore {
@@ -85,6 +87,7 @@ impl DecisionCore {
             decisions: vec![Decision::default(); n],
             plans: vec![None; n],
             weight_calls: vec![None; n],
+            leads: vec![None; n],
         }
     }
 
@@ -103,6 +106,15 @@ impl DecisionCore {
     pub fn without_undo(mut self) -> Self {
         self.undoable = false;
         self
+    }
+
+    /// Target `i`'s provisioning lead, as the driver learned it from the capacities it read
+    /// ([`crate::provisioning::LeadTracker`]): the daemon and the simulator feed the same
+    /// tracker the same reads, so a policy that plans over the lead sees what production sees.
+    pub fn set_lead(&mut self, i: usize, lead: Option<Seconds>) {
+        if let Some(l) = self.leads.get_mut(i) {
+            *l = lead;
+        }
     }
 
     /// Decide every target at `now`. `caps[i]` is target `i`'s capacity as read this cycle (an
@@ -151,6 +163,7 @@ impl DecisionCore {
                 guard_floor: guarded
                     .then(|| self.guards.floor(i, &self.decisions))
                     .flatten(),
+                lead: self.leads[i],
             };
             evaluate(
                 &self.settings,

@@ -311,6 +311,7 @@ impl Controller {
             if let Some(median) = self.leads[i].median() {
                 telemetry.set_provisioning_lead(name, median);
             }
+            self.core.set_lead(i, self.leads[i].median());
         }
 
         if opts.mode == Mode::Act {

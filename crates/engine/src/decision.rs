@@ -157,6 +157,8 @@ pub enum Reason {
         /// The recommendation before scale-in stabilisation.
         recommended: Capacity,
     },
+    /// SLO-driven: the capacity the objective needs at the upper load, and what it rests on.
+    Slo(crate::slo::SloSizing),
     /// A removal was wanted, but the newest datapoint is missing or stale, or the alarm only
     /// breached because missing data counted as breaching. Missing data never removes capacity.
     NeedsFreshDataToScaleIn,

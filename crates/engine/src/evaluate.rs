@@ -9,6 +9,7 @@ use super::deadline::{DeadlineOutcome, DeadlineSpec};
 use super::decision::{BoundSource, Bounds, Decision, Direction, Reason, Rule, Verdict};
 use super::predictive::{Forecast, PredictiveMode, PredictiveSpec};
 use super::quality::{GuardPhase, QualityGuardSpec, TrafficInput};
+use super::slo::{SloOutcome, SloSpec};
 use super::spec::{PolicyKind, TargetSpec};
 use super::state::{LastAction, PolicyState, ScaleOutCooldown, TargetState};
 use super::step::StepSpec;
@@ -62,6 +63,10 @@ pub struct CapacityInput {
     /// It raises the min in force (never above the max).
     #[serde(default)]
     pub guard_floor: Option<Capacity>,
+    /// The target's provisioning lead as the driver learned it from its own scale-outs
+    /// (`sagescale_core::provisioning`); `None` until there is one.
+    #[serde(default)]
+    pub lead: Option<Seconds>,
 }
 
 /// Settings that hold for every target.
@@ -159,6 +164,20 @@ pub fn evaluate<O: Observations + ?Sized>(
             PolicyKind::BacklogDeadline(d) => deadline(settings, d, obs, now, current, v),
             PolicyKind::QualityGuard(g) => {
                 out.traffic = Some(guard(settings, g, ps, obs, now, input, index(i), v));
+            }
+            PolicyKind::Slo(s) => {
+                slo(
+                    settings,
+                    s,
+                    ps,
+                    &state.seen,
+                    obs,
+                    now,
+                    current,
+                    serving,
+                    input.lead,
+                    v,
+                );
             }
             PolicyKind::Scheduled(_) => {}
         }
@@ -478,6 +497,53 @@ fn predict<O: Observations + ?Sized>(
 }
 
 #[allow(clippy::too_many_arguments)]
+fn slo<O: Observations + ?Sized>(
+    settings: &EngineSettings,
+    s: &SloSpec,
+    ps: &mut PolicyState,
+    seen: &CapacitySeen,
+    obs: &O,
+    now: Timestamp,
+    current: Capacity,
+    in_service: Capacity,
+    lead: Option<Seconds>,
+    v: &mut Verdict,
+) {
+    let max_age = i64::from(settings.max_metric_age.0);
+    let load = obs.window(s.load);
+    let fresh = load.is_some_and(|w| w.is_fresh(now, max_age));
+    let latency = [
+        obs.window(s.latency),
+        obs.window(s.latency_p50),
+        obs.window(s.latency_p99),
+    ];
+    // A long period's newest datapoint is up to a period older than a minute's: allow it.
+    let forecast = s.forecast.as_ref().and_then(|f| {
+        obs.window(f.metric)
+            .filter(|w| w.is_fresh(now, max_age + i64::from(w.period.0)))
+    });
+    v.reason = match s.evaluate(
+        &mut ps.slo,
+        seen,
+        load,
+        fresh,
+        latency,
+        forecast,
+        current,
+        in_service,
+        lead,
+        now,
+    ) {
+        SloOutcome::NoData { stale } => Reason::NoData { stale },
+        SloOutcome::Wants {
+            capacity,
+            sizing,
+            fresh,
+        } => wish(v, capacity, current, fresh, Reason::Slo(sizing)),
+    };
+}
+
+#[allow(clippy::too_many_arguments)]
 fn burst<O: Observations + ?Sized>(
     settings: &EngineSettings,
     b: &BurstSpec,
@@ -721,7 +787,8 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                     | PolicyKind::BurstAware(_)
                     | PolicyKind::Predictive(_)
                     | PolicyKind::BacklogDeadline(_)
-                    | PolicyKind::QualityGuard(_) => Seconds(0),
+                    | PolicyKind::QualityGuard(_)
+                    | PolicyKind::Slo(_) => Seconds(0),
                 };
                 let base = state
                     .cooldown
@@ -742,7 +809,8 @@ fn commit(spec: &TargetSpec, state: &mut TargetState, now: Timestamp, out: &Deci
                     | PolicyKind::BurstAware(_)
                     | PolicyKind::Predictive(_)
                     | PolicyKind::BacklogDeadline(_)
-                    | PolicyKind::QualityGuard(_) => Seconds(0),
+                    | PolicyKind::QualityGuard(_)
+                    | PolicyKind::Slo(_) => Seconds(0),
                 };
                 state.cooldown.scale_in_until = Some(now.plus(cooldown));
             }

@@ -156,6 +156,7 @@ fn verdict_text(v: &Verdict) -> String {
         Reason::Deadline { backlog, age_s, time_left_s, capacity } => format!(
             "{backlog:.0} waiting, the oldest {age_s:.0} s old: {capacity} serve them within {time_left_s:.0} s"
         ),
+        Reason::Slo(z) => slo(&z),
         Reason::NeedsFreshDataToScaleIn => {
             "wants fewer, but missing or stale data never removes capacity".into()
         }
@@ -194,4 +195,52 @@ fn verdict_text(v: &Verdict) -> String {
         }
     };
     format!("{why}{wants}")
+}
+
+/// An SLO policy's sizing, in the order a reader checks it: the load band, the learned service,
+/// the predicted p99 against the objective, the risk, the lead and the hold.
+fn slo(z: &crate::slo::SloSizing) -> String {
+    let forecast = z
+        .forecast_rps
+        .map(|f| format!(", seasonal forecast {f:.2}/s"))
+        .unwrap_or_default();
+    let lead = if z.lead_learned {
+        "learned"
+    } else {
+        "documented"
+    };
+    let head = format!(
+        "load {:.2}/s, band up to {:.2}/s over the lead{forecast}; learned service {:.1} ms (CV {:.2}) × {} at once per unit = {:.2}/s per unit",
+        z.load_rps,
+        z.band_rps,
+        z.service_s * 1e3,
+        z.cv,
+        z.servers,
+        z.unit_rps,
+    );
+    let fit = if z.unreachable {
+        format!(
+            "the service time alone breaks the p99 objective of {:.0} ms: {} at half utilisation",
+            z.p99_s * 1e3,
+            z.need
+        )
+    } else {
+        format!(
+            "{} keep the predicted p99 at {:.0} ms within {:.0} ms",
+            z.need,
+            z.predicted_p99_s * 1e3,
+            z.p99_s * 1e3
+        )
+    };
+    let calibration = if (z.calibration - 1.0).abs() > 0.005 {
+        format!(" (model × {:.2} as the p99 seen says)", z.calibration)
+    } else {
+        String::new()
+    };
+    format!(
+        "{head}; {fit}{calibration} at {:.0} % risk, {lead} lead {} s; scale-in after {} s at the lower need",
+        z.risk * 100.0,
+        z.lead_s,
+        z.hold_s
+    )
 }

@@ -5,7 +5,7 @@
 //! argument; metrics come in through [`sagescale_metrics::Observations`].
 //!
 //! Layout: [`alarm`] counts datapoints as CloudWatch does; [`target_tracking`], [`step`],
-//! [`burst`], [`predictive`], [`deadline`], [`quality`] and [`schedule`] hold each policy kind's rules; [`evaluate`] combines them on a target;
+//! [`burst`], [`predictive`], [`deadline`], [`slo`], [`quality`] and [`schedule`] hold each policy kind's rules; [`evaluate`] combines them on a target;
 //! [`state`] is what persists; [`decision`] and `explain` say what was decided and why.
 
 pub mod alarm;
@@ -17,6 +17,7 @@ mod explain;
 pub mod predictive;
 pub mod quality;
 pub mod schedule;
+pub mod slo;
 pub mod spec;
 pub mod state;
 pub mod step;

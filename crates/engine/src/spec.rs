@@ -9,6 +9,7 @@ use super::deadline::DeadlineSpec;
 use super::predictive::PredictiveSpec;
 use super::quality::QualityGuardSpec;
 use super::schedule::ScheduleSpec;
+use super::slo::SloSpec;
 use super::step::StepSpec;
 use super::target_tracking::TargetTrackingSpec;
 use sagescale_metrics::Capacity;
@@ -94,6 +95,9 @@ pub enum PolicyKind {
     BacklogDeadline(DeadlineSpec),
     /// Move traffic to a fallback variant while model quality is in breach (sagescale only).
     QualityGuard(QualityGuardSpec),
+    /// Capacity sized by the latency and error SLO, from a learned queueing model (sagescale
+    /// only).
+    Slo(SloSpec),
 }
 
 impl PolicyKind {
@@ -106,7 +110,7 @@ impl PolicyKind {
         match self {
             Self::TargetTracking(t) => !t.disable_scale_in,
             Self::BurstAware(b) => !b.disable_scale_in,
-            Self::BacklogDeadline(_) => true,
+            Self::BacklogDeadline(_) | Self::Slo(_) => true,
             Self::Step(_) | Self::Scheduled(_) | Self::Predictive(_) | Self::QualityGuard(_) => {
                 false
             }

@@ -7,6 +7,7 @@ use super::alarm::AlarmState;
 use super::burst::{BurstState, CapacitySeen};
 use super::quality::GuardState;
 use super::schedule::ScheduleCache;
+use super::slo::SloState;
 use super::spec::{PolicyKind, TargetSpec};
 use sagescale_metrics::{Capacity, Timestamp};
 
@@ -58,9 +59,16 @@ pub struct PolicyState {
     /// Quality guards: phase, base traffic and check alarms.
     #[serde(default)]
     pub guard: GuardState,
+    /// SLO policies: what they learned, and their hold window.
+    #[serde(default, skip_serializing_if = "is_fresh_slo")]
+    pub slo: SloState,
     /// Scheduled policies' firing cache (derived, so never persisted).
     #[serde(skip)]
     pub schedule: ScheduleCache,
+}
+
+fn is_fresh_slo(s: &SloState) -> bool {
+    *s == SloState::default()
 }
 
 /// The last capacity change the engine decided.
@@ -119,10 +127,12 @@ impl TargetState {
     /// A fresh state for `spec`.
     #[must_use]
     pub fn new(spec: &TargetSpec) -> Self {
-        let per_unit = spec
-            .policies
-            .iter()
-            .any(|p| matches!(&p.kind, PolicyKind::BurstAware(b) if b.per_unit));
+        let per_unit = spec.policies.iter().any(|p| match &p.kind {
+            PolicyKind::BurstAware(b) => b.per_unit,
+            // The SLO policy learns from each datapoint with the capacity that served it.
+            PolicyKind::Slo(_) => true,
+            _ => false,
+        });
         Self {
             policies: vec![PolicyState::default(); spec.policies.len()],
             seen: if per_unit {

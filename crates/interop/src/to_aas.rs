@@ -129,6 +129,7 @@ pub fn kind_name(k: &PolicyKind) -> &'static str {
         PolicyKind::BurstAware(_) => "burst-aware",
         PolicyKind::Predictive(_) => "predictive",
         PolicyKind::BacklogDeadline(_) => "backlog-deadline",
+        PolicyKind::Slo(_) => "slo",
         PolicyKind::QualityGuard(_) => "quality-guard",
     }
 }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use super::document::{
     AdjustmentTypeDoc, AlarmDoc, BacklogDeadlineDoc, BurstAwareDoc, ComparisonDoc, DimensionDoc,
-    LoadDoc, PolicyDoc, PredictiveDoc, PredictiveModeDoc, QualityGuardDoc, ScheduledDoc, StepDoc,
-    TargetDoc, TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
+    LoadDoc, PolicyDoc, PredictiveDoc, PredictiveModeDoc, QualityGuardDoc, ScheduledDoc, SloDoc,
+    StepDoc, TargetDoc, TargetTrackingDoc, TreatMissingDoc, WorkloadDoc,
 };
 use super::load::LoadedFile;
 use super::metric::{self, MetricTable, Resource};
@@ -20,6 +20,7 @@ use sagescale_engine::deadline::DeadlineSpec;
 use sagescale_engine::predictive::{PredictiveMode, PredictiveSpec};
 use sagescale_engine::quality::{QualityCheck, QualityGuardSpec, MAX_CHECKS};
 use sagescale_engine::schedule::ScheduleSpec;
+use sagescale_engine::slo::SloSpec;
 use sagescale_engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use sagescale_engine::target_tracking::{AlarmShape, TargetTrackingSpec};
 use sagescale_engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
@@ -309,6 +310,9 @@ fn target(
             .map(PolicyKind::BacklogDeadline),
             PolicyDoc::QualityGuard(q) => quality_guard(ctx, q, &ppath, resource.as_ref(), metrics)
                 .map(PolicyKind::QualityGuard),
+            PolicyDoc::Slo(d) => {
+                slo(ctx, d, &ppath, resource.as_ref(), metrics, workload).map(PolicyKind::Slo)
+            }
         };
         if let Some(kind) = kind {
             policies.push(PolicySpec {
@@ -756,6 +760,132 @@ fn backlog_deadline(
     let history = spec.history(b.period());
     spec.backlog = metrics.intern(b, history);
     spec.age = metrics.intern(a, 2);
+    Some(spec)
+}
+
+fn slo(
+    ctx: &mut Ctx<'_>,
+    d: &SloDoc,
+    path: &str,
+    resource: Option<&Resource>,
+    metrics: &mut MetricTable,
+    workload: Workload,
+) -> Option<SloSpec> {
+    let before = ctx.out.len();
+    if matches!(workload, Workload::Async | Workload::Serverless) {
+        ctx.error(
+            &child(path, "type"),
+            "`slo` sizes real-time capacity (real-time and multi-model endpoints, inference components): an async endpoint uses `backlog-deadline`, a serverless one `target-tracking` on provisioned concurrency",
+        );
+    }
+    if !(d.p99_latency_ms.is_finite() && d.p99_latency_ms > 0.0) {
+        ctx.error(
+            &child(path, "p99_latency_ms"),
+            format!(
+                "{} must be a number of milliseconds above 0",
+                d.p99_latency_ms
+            ),
+        );
+    }
+    let error = d.max_error_rate.unwrap_or(0.001);
+    if !(0.0..1.0).contains(&error) {
+        ctx.error(
+            &child(path, "max_error_rate"),
+            format!("{error}: a share of requests, at least 0 and below 1 (0.001 is 0.1 %)"),
+        );
+    }
+    let risk = d.risk.unwrap_or(0.05);
+    if !(risk > 0.0 && risk <= 0.5) {
+        ctx.error(
+            &child(path, "risk"),
+            format!("{risk}: a chance above 0 and at most 0.5 (0.05 is 5 %)"),
+        );
+    }
+    if let Some(c) = d.relaunch_cost_minutes {
+        if !(c.is_finite() && (0.0..=240.0).contains(&c)) {
+            ctx.error(
+                &child(path, "relaunch_cost_minutes"),
+                format!("{c}: minutes of one instance, 0 to 240"),
+            );
+        }
+    }
+    let lead = d.lead_seconds.unwrap_or(381);
+    if !(60..=3600).contains(&lead) {
+        ctx.error(
+            &child(path, "lead_seconds"),
+            format!("{lead} s: between 60 and 3600"),
+        );
+    }
+    let timeout = d.timeout_seconds.unwrap_or(60);
+    if !(1..=3600).contains(&timeout) {
+        ctx.error(
+            &child(path, "timeout_seconds"),
+            format!("{timeout} s: between 1 and 3600"),
+        );
+    }
+    let days = d.seasonal_days.unwrap_or(7);
+    if days != 0 && !(2..=28).contains(&days) {
+        ctx.error(
+            &child(path, "seasonal_days"),
+            format!("{days}: 2 to 28 days, or 0 for no seasonal forecast"),
+        );
+    }
+    let query = |name: &str, statistic: &str, period: Option<u32>, ctx: &mut Ctx<'_>| {
+        let doc = super::document::MetricDoc {
+            predefined: Some(name.into()),
+            statistic: Some(statistic.into()),
+            period,
+            ..Default::default()
+        };
+        let mut errs = Vec::new();
+        let q = metric::resolve(&doc, resource, &child(path, "type"), &mut errs);
+        ctx.errors(errs);
+        q
+    };
+    let load = query("Invocations", "Sum", None, ctx);
+    let mean = query("ModelLatency", "Average", None, ctx);
+    let p50 = query("ModelLatency", "p50", None, ctx);
+    let p99 = query("ModelLatency", "p99", None, ctx);
+    let seasonal = (days > 0)
+        .then(|| query("Invocations", "Sum", Some(300), ctx))
+        .flatten();
+    if ctx.out.len() != before {
+        return None;
+    }
+    let mut spec = SloSpec {
+        load: MetricId(0),
+        latency: MetricId(0),
+        latency_p50: MetricId(0),
+        latency_p99: MetricId(0),
+        // ModelLatency is published in microseconds (the metric catalogue's unit).
+        latency_unit_s: 1e-6,
+        forecast: None,
+        p99_s: d.p99_latency_ms / 1e3,
+        max_error_rate: error,
+        timeout_s: f64::from(timeout),
+        risk,
+        relaunch_cost_minutes: d.relaunch_cost_minutes,
+        documented_lead: Seconds(lead),
+    };
+    let (load, mean, p50, p99) = (load?, mean?, p50?, p99?);
+    spec.load = metrics.intern(load.clone(), spec.load_history(load.period()));
+    spec.latency = metrics.intern(mean, spec.latency_history());
+    spec.latency_p50 = metrics.intern(p50, spec.latency_history());
+    spec.latency_p99 = metrics.intern(p99, spec.latency_history());
+    if let Some(q) = seasonal {
+        let mut f = PredictiveSpec {
+            metric: MetricId(0),
+            target: 1.0,
+            // Replaced by the horizon at each evaluation; sized here for the history.
+            lead: Seconds(3600),
+            history_days: days,
+            max_error: 0.3,
+            mode: PredictiveMode::ForecastOnly,
+        };
+        let history = f.history(q.period());
+        f.metric = metrics.intern(q, history);
+        spec.forecast = Some(f);
+    }
     Some(spec)
 }
 

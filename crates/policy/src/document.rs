@@ -93,6 +93,11 @@ pub enum PolicyDoc {
     /// traffic to a fallback variant (its capacity raised first), freeze scale-in, and move
     /// the traffic back once quality has recovered.
     QualityGuard(QualityGuardDoc),
+    /// sagescale only (real-time and multi-model endpoints, inference components): the
+    /// smallest capacity whose predicted p99 latency meets the SLO at the accepted risk, from
+    /// a queueing model whose service time, spread and concurrency are learned from
+    /// `ModelLatency` and `Invocations`.
+    Slo(SloDoc),
 }
 
 impl PolicyDoc {
@@ -107,6 +112,7 @@ impl PolicyDoc {
             Self::Predictive(p) => &p.name,
             Self::BacklogDeadline(p) => &p.name,
             Self::QualityGuard(p) => &p.name,
+            Self::Slo(p) => &p.name,
         }
     }
 }
@@ -218,6 +224,41 @@ pub struct PredictiveDoc {
     /// floor holds; above it the reactive policies decide alone. Default 0.3.
     #[serde(default)]
     pub max_error: Option<f64>,
+}
+
+/// SLO-driven scaling: state the objective, and the policy learns the rest from the metrics it
+/// reads (`Invocations`, and `ModelLatency` as its mean, p50 and p99).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloDoc {
+    /// Name, unique within the target.
+    pub name: String,
+    /// The p99 of `ModelLatency` no minute should exceed, milliseconds (> 0).
+    pub p99_latency_ms: f64,
+    /// The largest share of requests that may fail in a minute, in [0, 1). Default 0.001.
+    #[serde(default)]
+    pub max_error_rate: Option<f64>,
+    /// The accepted chance that the load outgrows the fleet before new capacity is in
+    /// service, in (0, 0.5]. Lower buys more headroom. Default 0.05.
+    #[serde(default)]
+    pub risk: Option<f64>,
+    /// What relaunching one instance (or copy) costs, in minutes of that instance: capacity
+    /// is removed only after the lower need has held this long. Default: the provisioning
+    /// lead.
+    #[serde(default)]
+    pub relaunch_cost_minutes: Option<f64>,
+    /// The provisioning lead, seconds, until the daemon has timed the target's own
+    /// scale-outs (it then uses their median). Default 381 (the slowest of AWS's measured
+    /// medians for adding instances).
+    #[serde(default)]
+    pub lead_seconds: Option<u32>,
+    /// A request fails after this many seconds (SageMaker real-time: 60). Default 60.
+    #[serde(default)]
+    pub timeout_seconds: Option<u32>,
+    /// Days of `Invocations` history (300 s periods) a seasonal forecast raises the load band
+    /// with, 2 to 28; `0` turns the forecast off. Default 7.
+    #[serde(default)]
+    pub seasonal_days: Option<u32>,
 }
 
 /// Deadline-aware backlog scaling for an async endpoint.

@@ -8,6 +8,7 @@
 //! sharing the trace's traffic by weight) alike.
 
 use sagescale_core::actuation::DEFAULT_PIN_TIMEOUT;
+use sagescale_core::provisioning::LeadTracker;
 use sagescale_core::{Applied, CapacityError, DecisionCore, Registration, TargetCapacity};
 use sagescale_engine::{Capacity, EngineSettings, Suspension, TargetSpec, Timestamp};
 use sagescale_metrics::MetricQuery;
@@ -267,6 +268,7 @@ fn drive(
     };
     // The simulated Application Auto Scaling accepts every call: nothing is ever undone.
     let mut core = DecisionCore::fresh(specs, EngineSettings::default()).without_undo();
+    let mut leads = vec![LeadTracker::default(); sims.len()];
     let mut caps: Vec<Result<TargetCapacity, CapacityError>> =
         sims.iter().map(|s| Ok(s.capacity())).collect();
     let every = i64::from(replay.evaluation_interval.max(1));
@@ -328,9 +330,14 @@ fn drive(
         if end.0.div_euclid(every) == now.0.div_euclid(every) {
             continue;
         }
-        for (sim, cap) in sims.iter_mut().zip(caps.iter_mut()) {
+        for (k, (sim, cap)) in sims.iter_mut().zip(caps.iter_mut()).enumerate() {
             sim.fleet.advance(end);
-            *cap = Ok(sim.capacity());
+            let read = sim.capacity();
+            // The lead is learned from these reads alone, by the daemon's own tracker: the
+            // scenario's provisioning delay is never handed to a policy.
+            leads[k].observe(end, &read);
+            core.set_lead(k, leads[k].median());
+            *cap = Ok(read);
         }
         if let (true, Ok(cap)) = (replay.emit, &caps[0]) {
             capacities.push((end, *cap));

@@ -1,0 +1,867 @@
+//! SLO-driven scaling (sagescale only): capacity sized by the latency and error objective
+//! itself, with a queueing model whose every parameter is learned from the metrics the policy
+//! reads, as it would be in production.
+//!
+//! The user states the p99 latency and error-rate SLO, the risk they accept that the fleet is
+//! short, and optionally what a relaunch costs. Everything else is learned:
+//! - **Service time and spread.** A request's service time is the lowest per-minute mean
+//!   `ModelLatency` seen over the last 16 hours (one slot per hour), taken when queueing hardly
+//!   added to it; its spread is that minute's p99/p50 of `ModelLatency`, read as a log-normal
+//!   (the CV that gives that ratio). Missing percentiles mean the exponential law.
+//! - **Servers per unit.** How many requests one instance (or copy) serves at once is the
+//!   smallest count whose modelled mean response, at the load and the capacity in service
+//!   that minute, is no more than the observed mean (plus 5 % of the service time): the least
+//!   concurrency consistent with what was seen. Each hour keeps the minute that bounds it
+//!   most, and the bound is recomputed with today's service time, so an early overestimate of
+//!   the service time does not linger; the highest bound over the last 16 hours stands.
+//! - **Calibration.** The observed p99's excess over the service time's own p99, against the
+//!   model's excess at the same load and capacity: the ratio's moving geometric mean (bounded
+//!   to [0.5, 4]) scales the queueing part of every prediction, so a world that batches or
+//!   queues differently from the model is met by what it shows.
+//! - **Load band.** The newest load, raised by how much the load has grown over one horizon
+//!   (the provisioning lead plus the datapoint's age plus a period) in the last six hours: for
+//!   every past period, the highest load of the horizon that followed it over its own load;
+//!   the band takes that growth's `1 − risk` quantile (at least 1). No law is assumed: a trace
+//!   with flash crowds shows them, a smooth one does not. With a seasonal forecast (the
+//!   predictive policy's own model) that its back test trusts, the band is at least the
+//!   forecast peak over the horizon, raised by its error.
+//! - **Provisioning lead.** The lead the driver learned from the target's own scale-outs
+//!   (`CapacityInput::lead`); the documented figure until there is one.
+//!
+//! The capacity is the smallest whose modelled p99 (M/G/c by Allen–Cunneen over the pooled
+//! servers, `sagescale-queueing`, the same code the simulator's world runs) stays within the
+//! SLO at the upper load, and whose share of requests beyond the timeout is within the error
+//! SLO. It scales out at once; it scales in only as low as the highest need of the hold
+//! window, whose length is the relaunch cost in instance-minutes (default: the lead): holding a
+//! unit for as long as a relaunch would cost is the break-even of the ski-rental problem, never
+//! worse than twice the best choice in hindsight.
+//!
+//! Missing or stale data never removes capacity; until one latency datapoint has been seen the
+//! policy only says so.
+
+use serde::{Deserialize, Serialize};
+
+use sagescale_metrics::{Capacity, Seconds, Timestamp};
+use sagescale_metrics::{MetricId, MetricWindow};
+use sagescale_queueing::service_law::{LawResponse, ServiceLaw};
+
+use super::burst::CapacitySeen;
+use super::predictive::{Forecast, PredictiveSpec};
+
+/// Slots of each learned quantity and of the scale-in hold window.
+pub const SLOTS: usize = 16;
+/// One learning slot: an hour, so the estimates cover the last 16 hours.
+const LEARN_SLOT_S: i64 = 3600;
+/// The most requests one unit is taken to serve at once.
+pub const MAX_SERVERS: u32 = 512;
+/// The observed mean may exceed the model's by this share of the service time (noise).
+const MEAN_SLACK: f64 = 0.05;
+/// Seconds of load history the band's growth quantile is taken over.
+pub const BAND_HISTORY_S: u32 = 6 * 3600;
+/// Growth samples the band's quantile is over at most (six hours of one-minute periods).
+const MAX_GROWTHS: usize = 360;
+/// How much shorter than learned the service time may be when fitting servers per unit.
+const SERVICE_MARGIN: f64 = 0.05;
+/// Minutes whose mean latency is above this multiple of the service time do not bound the
+/// servers per unit (see `learn`).
+const STEADY_MEAN: f64 = 1.5;
+/// Weight of the newest period in the calibration (about 10 periods).
+const CAL_ALPHA: f64 = 0.1;
+/// The longest hold window, whatever the relaunch cost.
+const MAX_HOLD_S: u32 = 4 * 3600;
+/// The most units the sizing considers.
+const MAX_UNITS: u32 = 1 << 16;
+/// The percentile of the latency objective.
+pub const PERCENTILE: f64 = 0.99;
+
+/// An SLO-driven policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloSpec {
+    /// The whole target's requests per period (`Invocations`, Sum).
+    pub load: MetricId,
+    /// Mean model latency per period (`ModelLatency`, Average).
+    pub latency: MetricId,
+    /// Median model latency per period (`ModelLatency`, p50).
+    pub latency_p50: MetricId,
+    /// 99th-percentile model latency per period (`ModelLatency`, p99).
+    pub latency_p99: MetricId,
+    /// Seconds per unit of the latency metrics (1e-6: CloudWatch's microseconds).
+    pub latency_unit_s: f64,
+    /// The seasonal forecast of the load, when configured: the predictive policy's model on
+    /// `Invocations` over 300 s periods. Its `lead` is replaced by the horizon at each
+    /// evaluation; its `target` is unused.
+    pub forecast: Option<PredictiveSpec>,
+    /// The p99 latency objective, seconds.
+    pub p99_s: f64,
+    /// The largest acceptable share of failed requests.
+    pub max_error_rate: f64,
+    /// A request still waiting after this many seconds fails (SageMaker's invocation timeout).
+    pub timeout_s: f64,
+    /// The accepted chance that the load outgrows the fleet before new capacity is in service.
+    pub risk: f64,
+    /// What relaunching one unit costs, in minutes of that unit (`None`: the lead).
+    pub relaunch_cost_minutes: Option<f64>,
+    /// The provisioning lead until the driver has learned one.
+    pub documented_lead: Seconds,
+}
+
+/// What an SLO policy has learned, and its hold window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SloState {
+    /// End of the newest period learned from (0: none).
+    pub learned_to: i64,
+    /// Per hour: (slot, the lowest mean latency seen, that minute's p50, p99), seconds; a
+    /// mean of 0 marks an empty slot.
+    pub service: [(i64, f64, f64, f64); SLOTS],
+    /// Per hour: (slot, requests per second, units in service, mean latency in seconds) of
+    /// the minute that bounds the servers per unit most; 0 units is empty.
+    pub servers: [(i64, f64, u32, f64); SLOTS],
+    /// Moving mean of ln(observed p99 / modelled p99).
+    pub calibration: f64,
+    /// Highest need per slot of the hold window: (slot number, capacity).
+    pub hold: [(i64, Capacity); SLOTS],
+}
+
+/// The outcome of one evaluation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SloOutcome {
+    /// No fresh load datapoint, or no latency datapoint learned from yet.
+    NoData {
+        /// The newest load datapoint was older than the engine's maximum metric age.
+        stale: bool,
+    },
+    /// A capacity, and what it came from.
+    Wants {
+        /// Capacity to move to (may equal current).
+        capacity: Capacity,
+        /// The explanation.
+        sizing: SloSizing,
+        /// The newest load datapoint is present and fresh (needed to remove capacity).
+        fresh: bool,
+    },
+}
+
+/// What an SLO policy's sizing rests on, for `plan` and `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SloSizing {
+    /// Capacity the upper load needs now.
+    pub need: Capacity,
+    /// Newest load, requests per second.
+    pub load_rps: f64,
+    /// The upper edge of the load band over the horizon, requests per second.
+    pub band_rps: f64,
+    /// The seasonal forecast's peak over the horizon, raised by its error, when trusted.
+    pub forecast_rps: Option<f64>,
+    /// Learned mean service time, seconds.
+    pub service_s: f64,
+    /// Learned coefficient of variation of the service time.
+    pub cv: f64,
+    /// Learned requests one unit serves at once.
+    pub servers: u32,
+    /// Requests per second one unit serves at full utilisation (`servers / service_s`).
+    pub unit_rps: f64,
+    /// Calibration factor on the model's p99.
+    pub calibration: f64,
+    /// Modelled p99 at `need` under the upper load, seconds.
+    pub predicted_p99_s: f64,
+    /// The objective, seconds.
+    pub p99_s: f64,
+    /// The newest p99 seen, when above the objective (a breach: at least one unit more than
+    /// served then is asked for).
+    pub breach_p99_s: Option<f64>,
+    /// The accepted risk.
+    pub risk: f64,
+    /// The provisioning lead used, seconds.
+    pub lead_s: u32,
+    /// Whether the lead was learned (else documented).
+    pub lead_learned: bool,
+    /// The scale-in hold window, seconds.
+    pub hold_s: u32,
+    /// No capacity meets the objective: the service time alone breaks it.
+    pub unreachable: bool,
+}
+
+/// The learned service law and servers per unit, as the model uses them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Model {
+    service_s: f64,
+    law: ServiceLaw,
+    servers: u32,
+    calibration: f64,
+}
+
+impl Model {
+    /// The response time of `units` units under `lambda` requests per second; `None` when
+    /// that is at or beyond saturation.
+    fn response(&self, units: u32, lambda: f64) -> Option<LawResponse> {
+        let c = units.saturating_mul(self.servers);
+        let mu = 1.0 / self.service_s;
+        (c > 0 && lambda < f64::from(c) * mu * (1.0 - 1e-9))
+            .then(|| LawResponse::new(c, lambda.max(1e-12), mu, self.law))
+    }
+}
+
+fn mean_response(c: u32, lambda: f64, service_s: f64, law: ServiceLaw) -> f64 {
+    let mu = 1.0 / service_s;
+    if c == 0 || lambda >= f64::from(c) * mu * (1.0 - 1e-9) {
+        return f64::INFINITY;
+    }
+    LawResponse::new(c, lambda.max(1e-12), mu, law).mean()
+}
+
+/// The `1 − risk` quantile (at least 1) of how much the load grew over `h` periods: for each
+/// period with a load, the highest load of the `h` periods after it, over its own. Fewer than
+/// `1 / risk` samples give their largest. No allocation: a fixed buffer of the newest ones.
+fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> f64 {
+    let h = h.max(1);
+    let mut g = [0.0f64; MAX_GROWTHS];
+    let mut n = 0;
+    let len = values.len();
+    let start = len.saturating_sub(MAX_GROWTHS + h);
+    for t in start..len.saturating_sub(h) {
+        let Some(base) = values[t].filter(|&v| v > 0.0) else {
+            continue;
+        };
+        let peak = values[t + 1..=t + h]
+            .iter()
+            .flatten()
+            .copied()
+            .fold(0.0f64, f64::max);
+        if n < MAX_GROWTHS {
+            g[n] = peak / base;
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return 1.0;
+    }
+    let g = &mut g[..n];
+    let k = ((1.0 - risk) * n as f64).ceil() as usize;
+    let k = k.clamp(1, n) - 1;
+    let (_, q, _) = g.select_nth_unstable_by(k, f64::total_cmp);
+    q.max(1.0)
+}
+
+/// The least servers per unit whose modelled mean response, at `lambda` requests per second
+/// over `units` units, is within the `mean` observed (plus a slack of 5 % of the service time).
+/// The learned service time is an upper bound (the lowest mean seen still holds some
+/// queueing), and near saturation a few per cent of it decide the count: the fit allows the
+/// service time to be up to 5 % shorter, which can only lower the count.
+fn least_servers(lambda: f64, units: u32, mean: f64, service_s: f64, law: ServiceLaw) -> u32 {
+    let service_s = service_s * (1.0 - SERVICE_MARGIN);
+    let within = |k: u32| {
+        mean_response(units.saturating_mul(k), lambda, service_s, law)
+            <= mean + MEAN_SLACK * service_s
+    };
+    if within(1) {
+        return 1;
+    }
+    if !within(MAX_SERVERS) {
+        return MAX_SERVERS;
+    }
+    let (mut lo, mut hi) = (1, MAX_SERVERS);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if within(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+/// The value of `w` for the period ending at `end`, if present.
+fn at(w: Option<&MetricWindow<'_>>, end: i64) -> Option<f64> {
+    let w = w?;
+    let p = i64::from(w.period.0.max(1));
+    let back = (w.end.0 - end).div_euclid(p);
+    if back < 0 || (w.end.0 - end).rem_euclid(p) != 0 {
+        return None;
+    }
+    let i = w
+        .values
+        .len()
+        .checked_sub(1 + usize::try_from(back).ok()?)?;
+    w.values[i].filter(|v| v.is_finite())
+}
+
+impl SloSpec {
+    /// Periods of history the latency metrics are read over.
+    #[must_use]
+    pub fn latency_history(&self) -> usize {
+        SLOTS
+    }
+
+    /// Periods of history the load metric is read over, for a metric of `period`.
+    #[must_use]
+    pub fn load_history(&self, period: Seconds) -> usize {
+        (BAND_HISTORY_S / period.0.max(1)) as usize + 1
+    }
+
+    /// The (service time, law) learned so far, at learning slot `slot`.
+    fn service(st: &SloState, slot: i64) -> Option<(f64, ServiceLaw)> {
+        let best = st
+            .service
+            .iter()
+            .filter(|e| e.1 > 0.0 && e.0 > slot - SLOTS as i64 && e.0 <= slot)
+            .min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let (_, mean, p50, p99) = *best;
+        let law = if p50 > 0.0 && p99 > p50 {
+            let cv = ServiceLaw::from_p50_p99(p50, p99).cv;
+            ServiceLaw {
+                cv: cv.clamp(0.0, 3.0),
+            }
+        } else {
+            ServiceLaw::default()
+        };
+        Some((mean, law))
+    }
+
+    /// The servers per unit: the highest lower bound of the last 16 hours.
+    fn servers(st: &SloState, slot: i64, service_s: f64, law: ServiceLaw) -> u32 {
+        st.servers
+            .iter()
+            .filter(|e| e.2 > 0 && e.0 > slot - SLOTS as i64 && e.0 <= slot)
+            .map(|e| least_servers(e.1, e.2, e.3, service_s, law))
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Learn from the period ending at `end`: `load` requests, `mean`/`p50`/`p99` latency in
+    /// seconds, `units` in service.
+    #[allow(clippy::too_many_arguments)]
+    fn learn(
+        &self,
+        st: &mut SloState,
+        end: i64,
+        period: f64,
+        load: f64,
+        latency: [Option<f64>; 3],
+        units: Capacity,
+    ) {
+        st.learned_to = end;
+        let [Some(mean), p50, p99] = latency else {
+            return;
+        };
+        if load <= 0.0 || units == 0 || mean <= 0.0 {
+            return;
+        }
+        let lambda = load / period;
+        let slot = end.div_euclid(LEARN_SLOT_S);
+        let e = &mut st.service[slot.rem_euclid(SLOTS as i64) as usize];
+        if e.0 != slot || e.1 <= 0.0 || mean < e.1 {
+            *e = (slot, mean, p50.unwrap_or(0.0), p99.unwrap_or(0.0));
+        }
+        let Some((service_s, law)) = Self::service(st, slot) else {
+            return;
+        };
+        // Keep the hour's minute that bounds the servers per unit most, from minutes whose
+        // queueing is moderate: near saturation a minute cannot build the steady state's wait,
+        // and its low mean would overstate the servers.
+        if mean <= STEADY_MEAN * service_s {
+            let k = least_servers(lambda, units, mean, service_s, law);
+            let e = &mut st.servers[slot.rem_euclid(SLOTS as i64) as usize];
+            if e.0 != slot || e.2 == 0 || k > least_servers(e.1, e.2, e.3, service_s, law) {
+                *e = (slot, lambda, units, mean);
+            }
+        }
+        // A minute that queued well beyond the service time bounds the servers from above:
+        // the steady state at the learned (never shorter than true) service time queues at
+        // least as much as the world did, and a minute too short to build it queued less.
+        // Calibration: the p99 seen against the model's, where the model expects queueing to
+        // show and away from overload.
+        if let Some(seen) = p99.filter(|&p| p > 0.0 && p < 10.0 * self.p99_s) {
+            let model = Model {
+                service_s,
+                law,
+                servers: Self::servers(st, slot, service_s, law),
+                calibration: 1.0,
+            };
+            let own = law.service_quantile(service_s, PERCENTILE);
+            if let Some(rt) = model.response(units, lambda) {
+                let excess = rt.quantile(PERCENTILE) - own;
+                if excess > 0.1 * own {
+                    let r = ((seen - own).max(0.0) / excess).clamp(0.5, 4.0).ln();
+                    st.calibration += CAL_ALPHA * (r - st.calibration);
+                }
+            }
+        }
+    }
+
+    /// The smallest capacity meeting the objective under `lambda`, and its modelled p99;
+    /// `unreachable` when the service time alone breaks the objective.
+    fn size(&self, m: &Model, lambda: f64) -> (Capacity, f64, bool) {
+        if lambda <= 0.0 {
+            return (0, 0.0, false);
+        }
+        // The calibration scales the queueing part: p99 = own + cal × (model p99 − own).
+        let own = m.law.service_quantile(m.service_s, PERCENTILE);
+        let bound = own + (self.p99_s - own) / m.calibration;
+        let ok = |n: u32| {
+            m.response(n, lambda).is_some_and(|rt| {
+                rt.survival(bound) <= 1.0 - PERCENTILE
+                    && rt.survival(self.timeout_s) <= self.max_error_rate
+            })
+        };
+        let p99_at = |n: u32| {
+            m.response(n, lambda).map_or(f64::INFINITY, |rt| {
+                own + m.calibration * (rt.quantile(PERCENTILE) - own)
+            })
+        };
+        let unit_rps = f64::from(m.servers) / m.service_s;
+        if own >= self.p99_s {
+            // Nothing meets it: run at half utilisation, and say so.
+            let n = ((lambda / (0.5 * unit_rps)).ceil() as u32).clamp(1, MAX_UNITS);
+            return (n, p99_at(n), true);
+        }
+        let mut lo = ((lambda / unit_rps).floor() as u32).clamp(1, MAX_UNITS);
+        if ok(lo) {
+            return (lo, p99_at(lo), false);
+        }
+        let mut hi = lo.saturating_mul(2).min(MAX_UNITS);
+        while !ok(hi) && hi < MAX_UNITS {
+            lo = hi;
+            hi = hi.saturating_mul(2).min(MAX_UNITS);
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if ok(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        (hi, p99_at(hi), false)
+    }
+
+    /// Evaluate at `now`. `load` must be fresh (the caller checks its age; `fresh_window` false
+    /// means it is older than the maximum metric age); `latency` are the mean, p50 and p99
+    /// windows; `forecast` the seasonal forecast's window, if configured and fresh; `seen` the
+    /// target's capacity at its recent evaluations; `lead` the learned provisioning lead.
+    #[allow(clippy::too_many_arguments)]
+    pub fn evaluate(
+        &self,
+        st: &mut SloState,
+        seen: &CapacitySeen,
+        load: Option<MetricWindow<'_>>,
+        fresh_window: bool,
+        latency: [Option<MetricWindow<'_>>; 3],
+        forecast: Option<MetricWindow<'_>>,
+        current: Capacity,
+        in_service: Capacity,
+        lead: Option<Seconds>,
+        now: Timestamp,
+    ) -> SloOutcome {
+        let Some(w) = load.filter(|_| fresh_window) else {
+            return SloOutcome::NoData {
+                stale: load.is_some(),
+            };
+        };
+        let p = i64::from(w.period.0.max(1));
+        let period = p as f64;
+        // Learn from every period not yet learned from, oldest first.
+        let newest = w.end.0;
+        let oldest = newest - (w.values.len() as i64 - 1) * p;
+        let mut end = if st.learned_to == 0 {
+            oldest
+        } else {
+            (st.learned_to + p).max(oldest)
+        };
+        while end <= newest {
+            if let Some(l) = at(Some(&w), end) {
+                let lat = |k: usize| {
+                    at(latency[k].as_ref(), end)
+                        .map(|v| v * self.latency_unit_s)
+                        .filter(|v| *v > 0.0)
+                };
+                let units = seen.in_service_at(end, in_service);
+                self.learn(st, end, period, l, [lat(0), lat(1), lat(2)], units);
+            }
+            end += p;
+        }
+        let slot = newest.div_euclid(LEARN_SLOT_S);
+        let Some((service_s, law)) = Self::service(st, slot) else {
+            return SloOutcome::NoData { stale: false };
+        };
+        let model = Model {
+            service_s,
+            law,
+            servers: Self::servers(st, slot, service_s, law),
+            calibration: st.calibration.exp(),
+        };
+        let Some(load_now) = w.values.last().copied().flatten() else {
+            // The newest period is missing: hold, never remove.
+            return SloOutcome::NoData { stale: false };
+        };
+        let (lead_s, lead_learned) = match lead {
+            Some(l) => (l.0, true),
+            None => (self.documented_lead.0, false),
+        };
+        let horizon = f64::from(lead_s) + (now.0 - newest).max(0) as f64 + period;
+        let load_rps = load_now / period;
+        let growth = growth_quantile(w.values, (horizon / period).ceil() as usize, self.risk);
+        let mut band = load_rps * growth;
+        let forecast_rps = self.forecast.as_ref().zip(forecast).and_then(|(f, fw)| {
+            let fp = fw.period.0.max(1);
+            let ahead = (horizon as u32).div_ceil(fp).max(1) * fp;
+            let spec = PredictiveSpec {
+                lead: Seconds(ahead),
+                ..f.clone()
+            };
+            match spec.forecast(&fw) {
+                Forecast::Ready {
+                    load,
+                    error,
+                    trusted: true,
+                    ..
+                } => Some(load / f64::from(fp) * (1.0 + error)),
+                _ => None,
+            }
+        });
+        if let Some(f) = forecast_rps {
+            band = band.max(f);
+        }
+        let (mut need, predicted_p99_s, unreachable) = self.size(&model, band);
+        // A breach seen is a fact the model must not argue with: the newest p99 above the
+        // objective asks for at least one unit more than served that minute.
+        let seen_p99 = at(latency[2].as_ref(), newest).map(|v| v * self.latency_unit_s);
+        let breach = seen_p99.is_some_and(|p| p > self.p99_s);
+        if breach {
+            let served = seen.in_service_at(newest, in_service);
+            need = need.max(served.saturating_add(1));
+        }
+
+        // Scale-in: no lower than the highest need over the hold window.
+        let cost_min = self
+            .relaunch_cost_minutes
+            .unwrap_or(f64::from(lead_s) / 60.0);
+        let hold_s = ((cost_min * 60.0) as u32).clamp(w.period.0.max(1), MAX_HOLD_S);
+        let len = (i64::from(hold_s) / SLOTS as i64).max(1);
+        let hslot = now.0.div_euclid(len);
+        let e = &mut st.hold[hslot.rem_euclid(SLOTS as i64) as usize];
+        if e.0 == hslot {
+            e.1 = e.1.max(need);
+        } else {
+            *e = (hslot, need);
+        }
+        let highest = st
+            .hold
+            .iter()
+            .filter(|(s, _)| *s > hslot - SLOTS as i64 && *s <= hslot)
+            .map(|&(_, c)| c)
+            .max()
+            .unwrap_or(need);
+        let capacity = if need >= current {
+            need
+        } else {
+            highest.min(current)
+        };
+        SloOutcome::Wants {
+            capacity,
+            sizing: SloSizing {
+                need,
+                load_rps,
+                band_rps: band,
+                forecast_rps,
+                service_s,
+                cv: law.cv,
+                servers: model.servers,
+                unit_rps: f64::from(model.servers) / service_s,
+                calibration: model.calibration,
+                predicted_p99_s,
+                p99_s: self.p99_s,
+                breach_p99_s: seen_p99.filter(|_| breach),
+                risk: self.risk,
+                lead_s,
+                lead_learned,
+                hold_s,
+                unreachable,
+            },
+            fresh: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> SloSpec {
+        SloSpec {
+            load: MetricId(0),
+            latency: MetricId(1),
+            latency_p50: MetricId(2),
+            latency_p99: MetricId(3),
+            latency_unit_s: 1e-6,
+            forecast: None,
+            p99_s: 0.4,
+            max_error_rate: 0.001,
+            timeout_s: 60.0,
+            risk: 0.05,
+            relaunch_cost_minutes: None,
+            documented_lead: Seconds(300),
+        }
+    }
+
+    fn window(values: &[Option<f64>], end: i64) -> Option<MetricWindow<'_>> {
+        Some(MetricWindow {
+            period: Seconds(60),
+            end: Timestamp(end),
+            values,
+        })
+    }
+
+    /// The world the policy must learn: `servers` per unit of `service_s` (exponential), at
+    /// `units` in service; what its metrics say about `rps`.
+    fn world(servers: u32, service_s: f64, units: u32, rps: f64) -> [f64; 4] {
+        let c = units * servers;
+        let rt = LawResponse::new(c, rps, 1.0 / service_s, ServiceLaw::default());
+        [
+            rps * 60.0,
+            rt.mean() * 1e6,
+            rt.quantile(0.5) * 1e6,
+            rt.quantile(0.99) * 1e6,
+        ]
+    }
+
+    /// Drive the policy for `minutes` of a constant `units` in service at a load of `rps(t)`.
+    fn run(
+        s: &SloSpec,
+        st: &mut SloState,
+        minutes: i64,
+        units: u32,
+        rps: impl Fn(i64) -> f64,
+    ) -> SloOutcome {
+        let seen = CapacitySeen::default();
+        let mut hist: Vec<[f64; 4]> = Vec::new();
+        let mut out = SloOutcome::NoData { stale: false };
+        for m in 1..=minutes {
+            hist.push(world(2, 0.05, units, rps(m)));
+            let col = |k: usize, n: usize| {
+                hist[hist.len().saturating_sub(n)..]
+                    .iter()
+                    .map(|v| Some(v[k]))
+                    .collect::<Vec<_>>()
+            };
+            let l = col(0, s.load_history(Seconds(60)));
+            let (a, b, c) = (col(1, SLOTS), col(2, SLOTS), col(3, SLOTS));
+            let end = m * 60;
+            out = s.evaluate(
+                st,
+                &seen,
+                window(&l, end),
+                true,
+                [window(&a, end), window(&b, end), window(&c, end)],
+                None,
+                units,
+                units,
+                None,
+                Timestamp(end + 120),
+            );
+        }
+        out
+    }
+
+    fn sizing(o: SloOutcome) -> (Capacity, SloSizing) {
+        match o {
+            SloOutcome::Wants {
+                capacity, sizing, ..
+            } => (capacity, sizing),
+            SloOutcome::NoData { .. } => panic!("no data"),
+        }
+    }
+
+    #[test]
+    fn it_learns_the_service_time_and_servers_per_unit_from_the_metrics_alone() {
+        // Two servers per instance of 50 ms, seen at a quiet hour and a busy one.
+        let s = spec();
+        let mut st = SloState::default();
+        let out = run(&s, &mut st, 60, 10, |m| if m < 30 { 20.0 } else { 360.0 });
+        let (_, z) = sizing(out);
+        assert!((z.service_s - 0.05).abs() < 0.003, "{z:?}");
+        assert_eq!(z.servers, 2, "{z:?}");
+        assert!((z.calibration - 1.0).abs() < 0.05, "{z:?}");
+        assert!((z.cv - 1.0).abs() < 0.1, "{z:?}");
+    }
+
+    #[test]
+    fn the_capacity_is_the_smallest_whose_modelled_p99_meets_the_slo() {
+        let s = spec();
+        let mut st = SloState::default();
+        // 30 quiet minutes to learn the service time, then long enough at 300/s that the
+        // step up is below the 5 % risk of the band's growth quantile.
+        let out = run(&s, &mut st, 240, 10, |m| if m < 30 { 20.0 } else { 300.0 });
+        let (_, z) = sizing(out);
+        let p99 = |n: u32| {
+            LawResponse::new(2 * n, z.band_rps, 20.0, ServiceLaw::default()).quantile(0.99)
+        };
+        // Steady load: the band is the load itself, up to float noise.
+        assert!(z.band_rps >= 300.0 && z.band_rps < 301.0, "{z:?}");
+        assert!(p99(z.need) <= 0.4 * 1.0001, "{z:?}");
+        assert!(p99(z.need - 1) > 0.4 * 0.97 || z.band_rps >= f64::from(2 * (z.need - 1)) * 20.0);
+    }
+
+    #[test]
+    fn the_band_is_the_growth_seen_over_a_horizon_at_the_accepted_risk() {
+        // Every tenth minute a burst of 3×, otherwise flat: over a 7-minute horizon (300 s lead,
+        // 120 s age, 60 s period, rounded up: 8 periods), most starts see a burst ahead.
+        let bursty = |m: i64| if m % 10 == 0 { 300.0 } else { 100.0 };
+        let band = |risk: f64, minutes: i64| {
+            let s = SloSpec { risk, ..spec() };
+            let mut st = SloState::default();
+            sizing(run(&s, &mut st, minutes, 10, bursty)).1.band_rps
+        };
+        // The newest minute is a flat one (m = 49): 100/s, raised 3×.
+        assert!((band(0.05, 49) - 300.0).abs() < 1e-6, "{}", band(0.05, 49));
+        // A loose risk accepts the bursts: the growth quantile at 80 % is 1 or 3 depending on
+        // the share of starts followed by one (80 % of them here): never below the load.
+        assert!(band(0.5, 49) >= 100.0);
+        // A steady load: no growth, the band is the load.
+        let s = spec();
+        let mut st = SloState::default();
+        let z = sizing(run(&s, &mut st, 30, 10, |_| 100.0)).1;
+        assert!((z.band_rps - 100.0).abs() < 1e-9, "{z:?}");
+    }
+
+    #[test]
+    fn growth_quantile_reads_the_tail_of_what_followed_each_period() {
+        let v: Vec<Option<f64>> = (0..100)
+            .map(|i| Some(if i == 50 { 400.0 } else { 100.0 }))
+            .collect();
+        // One burst, seen from the 2 starts before it (h = 2) out of 98: the 99 % quantile
+        // sees it, the 90 % one does not.
+        assert_eq!(growth_quantile(&v, 2, 0.01), 4.0);
+        assert_eq!(growth_quantile(&v, 2, 0.1), 1.0);
+        assert_eq!(growth_quantile(&[], 2, 0.1), 1.0);
+        // Missing periods are skipped, a falling load is growth 1 at least.
+        let falling: Vec<Option<f64>> = (0..20).map(|i| Some(f64::from(100 - i))).collect();
+        assert_eq!(growth_quantile(&falling, 3, 0.05), 1.0);
+    }
+
+    #[test]
+    fn scale_in_waits_for_the_hold_window_scale_out_does_not() {
+        let s = SloSpec {
+            relaunch_cost_minutes: Some(10.0),
+            ..spec()
+        };
+        let mut st = SloState::default();
+        let (high, _) = sizing(run(&s, &mut st, 30, 20, |_| 400.0));
+        assert!(high > 2);
+        // The load falls: the need falls at once, the capacity holds for ten minutes.
+        let seen = CapacitySeen::default();
+        let quiet = world(2, 0.05, high, 50.0);
+        let vals = |k: usize| vec![Some(quiet[k]); SLOTS];
+        let (l, a, b, c) = (vals(0), vals(1), vals(2), vals(3));
+        let at_min = |m: i64, st: &mut SloState| {
+            let end = 30 * 60 + m * 60;
+            sizing(s.evaluate(
+                st,
+                &seen,
+                window(&l, end),
+                true,
+                [window(&a, end), window(&b, end), window(&c, end)],
+                None,
+                high,
+                high,
+                None,
+                Timestamp(end + 120),
+            ))
+        };
+        let (c1, z1) = at_min(1, &mut st);
+        assert!(z1.need < high && c1 == high, "{c1} {z1:?}");
+        let (c11, z11) = at_min(12, &mut st);
+        assert_eq!((c11, z11.hold_s), (z11.need, 600), "{z11:?}");
+    }
+
+    #[test]
+    fn a_learned_lead_replaces_the_documented_one_and_lengthens_the_band() {
+        // A burst of 3× every 15 minutes: a 7-period horizon sees one from under half the
+        // starts, a 22-period one from all of them; at a risk of 50 % only the longer lead
+        // widens the band.
+        let s = SloSpec {
+            risk: 0.5,
+            ..spec()
+        };
+        let mut st = SloState::default();
+        run(&s, &mut st, 20, 10, |_| 100.0);
+        let seen = CapacitySeen::default();
+        let l: Vec<Option<f64>> = (0..120)
+            .map(|i| Some(if i % 15 == 0 { 18_000.0 } else { 6000.0 }))
+            .collect();
+        let lat = vec![Some(60_000.0); 2];
+        let mut eval = |lead| {
+            let mut st2 = st;
+            sizing(s.evaluate(
+                &mut st2,
+                &seen,
+                window(&l, 41 * 60),
+                true,
+                [window(&lat, 41 * 60), None, None],
+                None,
+                10,
+                10,
+                lead,
+                Timestamp(41 * 60 + 60),
+            ))
+            .1
+        };
+        let documented = eval(None);
+        let learned = eval(Some(Seconds(1200)));
+        assert_eq!((documented.lead_s, documented.lead_learned), (300, false));
+        assert_eq!((learned.lead_s, learned.lead_learned), (1200, true));
+        assert!(
+            (documented.band_rps - 100.0).abs() < 1e-9 && (learned.band_rps - 300.0).abs() < 1e-9,
+            "{documented:?} {learned:?}"
+        );
+    }
+
+    #[test]
+    fn without_latency_it_only_says_so_and_stale_data_removes_nothing() {
+        let s = spec();
+        let mut st = SloState::default();
+        let l = vec![Some(600.0); 3];
+        let seen = CapacitySeen::default();
+        let none = [None, None, None];
+        let o = s.evaluate(
+            &mut st,
+            &seen,
+            window(&l, 600),
+            true,
+            none,
+            None,
+            4,
+            4,
+            None,
+            Timestamp(700),
+        );
+        assert_eq!(o, SloOutcome::NoData { stale: false });
+        let o = s.evaluate(
+            &mut st,
+            &seen,
+            window(&l, 600),
+            false,
+            none,
+            None,
+            4,
+            4,
+            None,
+            Timestamp(7000),
+        );
+        assert_eq!(o, SloOutcome::NoData { stale: true });
+    }
+
+    #[test]
+    fn an_slo_the_service_time_alone_breaks_is_reported_unreachable() {
+        let s = SloSpec {
+            p99_s: 0.1,
+            ..spec()
+        };
+        let mut st = SloState::default();
+        let (_, z) = sizing(run(&s, &mut st, 20, 10, |_| 100.0));
+        assert!(z.unreachable, "{z:?}");
+        // Half utilisation of what it has learned one unit serves.
+        let half = 100.0 / (0.5 * z.unit_rps);
+        assert!((f64::from(z.need) - half).abs() <= 1.0, "{z:?}");
+    }
+}
