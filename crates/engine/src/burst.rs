@@ -134,6 +134,31 @@ impl CapacitySeen {
     }
 }
 
+/// Record `value` in its slot of a window of `window` kept in [`SLOTS`] slots `(slot number,
+/// highest value)`, and return the highest value within the window (exact to a sixteenth of
+/// its length). The scale-in stabilisation of burst-aware policies and the hold of SLO ones.
+pub(crate) fn highest_recent(
+    slots: &mut [(i64, Capacity); SLOTS],
+    window: Seconds,
+    now: Timestamp,
+    value: Capacity,
+) -> Capacity {
+    let len = (i64::from(window.0) / SLOTS as i64).max(1);
+    let slot = now.0.div_euclid(len);
+    let entry = &mut slots[slot.rem_euclid(SLOTS as i64) as usize];
+    if entry.0 == slot {
+        entry.1 = entry.1.max(value);
+    } else {
+        *entry = (slot, value);
+    }
+    slots
+        .iter()
+        .filter(|(s, _)| *s > slot - SLOTS as i64 && *s <= slot)
+        .map(|&(_, c)| c)
+        .max()
+        .unwrap_or(value)
+}
+
 /// The outcome of one evaluation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum BurstOutcome {
@@ -212,10 +237,6 @@ impl BurstSpec {
         }
     }
 
-    fn slot_len(&self) -> i64 {
-        (i64::from(self.scale_in_stabilization.0) / SLOTS as i64).max(1)
-    }
-
     /// Evaluate at `now` against `window` (already checked for staleness by the caller:
     /// `fresh_window` false means it is older than the maximum metric age). `in_service` is
     /// the capacity serving now (below `current` while new capacity is launching); `seen`, the
@@ -266,22 +287,12 @@ impl BurstSpec {
             stable
         };
 
-        // Record the recommendation in its slot, then take the highest within the window.
-        let len = self.slot_len();
-        let slot = now.0.div_euclid(len);
-        let entry = &mut state.slots[slot.rem_euclid(SLOTS as i64) as usize];
-        if entry.0 == slot {
-            entry.1 = entry.1.max(recommended);
-        } else {
-            *entry = (slot, recommended);
-        }
-        let highest = state
-            .slots
-            .iter()
-            .filter(|(s, _)| *s > slot - SLOTS as i64 && *s <= slot)
-            .map(|&(_, c)| c)
-            .max()
-            .unwrap_or(recommended);
+        let highest = highest_recent(
+            &mut state.slots,
+            self.scale_in_stabilization,
+            now,
+            recommended,
+        );
         let capacity = if recommended >= current {
             recommended
         } else if self.disable_scale_in {

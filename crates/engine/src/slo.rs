@@ -45,7 +45,7 @@ use sagescale_metrics::{Capacity, Seconds, Timestamp};
 use sagescale_metrics::{MetricId, MetricWindow};
 use sagescale_queueing::service_law::{LawResponse, ServiceLaw};
 
-use super::burst::CapacitySeen;
+use super::burst::{highest_recent, CapacitySeen};
 use super::predictive::{Forecast, PredictiveSpec};
 
 /// Slots of each learned quantity and of the scale-in hold window.
@@ -194,19 +194,25 @@ impl Model {
     /// The response time of `units` units under `lambda` requests per second; `None` when
     /// that is at or beyond saturation.
     fn response(&self, units: u32, lambda: f64) -> Option<LawResponse> {
-        let c = units.saturating_mul(self.servers);
-        let mu = 1.0 / self.service_s;
-        (c > 0 && lambda < f64::from(c) * mu * (1.0 - 1e-9))
-            .then(|| LawResponse::new(c, lambda.max(1e-12), mu, self.law))
+        response(
+            units.saturating_mul(self.servers),
+            lambda,
+            self.service_s,
+            self.law,
+        )
     }
 }
 
-fn mean_response(c: u32, lambda: f64, service_s: f64, law: ServiceLaw) -> f64 {
+/// The response time of `c` servers of mean `service_s` under `lambda` requests per second;
+/// `None` at or beyond saturation.
+fn response(c: u32, lambda: f64, service_s: f64, law: ServiceLaw) -> Option<LawResponse> {
     let mu = 1.0 / service_s;
-    if c == 0 || lambda >= f64::from(c) * mu * (1.0 - 1e-9) {
-        return f64::INFINITY;
-    }
-    LawResponse::new(c, lambda.max(1e-12), mu, law).mean()
+    (c > 0 && lambda < f64::from(c) * mu * (1.0 - 1e-9))
+        .then(|| LawResponse::new(c, lambda.max(1e-12), mu, law))
+}
+
+fn mean_response(c: u32, lambda: f64, service_s: f64, law: ServiceLaw) -> f64 {
+    response(c, lambda, service_s, law).map_or(f64::INFINITY, |r| r.mean())
 }
 
 /// The `1 − risk` quantile (at least 1) of how much the load grew over `h` periods: for each
@@ -537,21 +543,7 @@ impl SloSpec {
             .relaunch_cost_minutes
             .unwrap_or(f64::from(lead_s) / 60.0);
         let hold_s = ((cost_min * 60.0) as u32).clamp(w.period.0.max(1), MAX_HOLD_S);
-        let len = (i64::from(hold_s) / SLOTS as i64).max(1);
-        let hslot = now.0.div_euclid(len);
-        let e = &mut st.hold[hslot.rem_euclid(SLOTS as i64) as usize];
-        if e.0 == hslot {
-            e.1 = e.1.max(need);
-        } else {
-            *e = (hslot, need);
-        }
-        let highest = st
-            .hold
-            .iter()
-            .filter(|(s, _)| *s > hslot - SLOTS as i64 && *s <= hslot)
-            .map(|&(_, c)| c)
-            .max()
-            .unwrap_or(need);
+        let highest = highest_recent(&mut st.hold, Seconds(hold_s), now, need);
         let capacity = if need >= current {
             need
         } else {
