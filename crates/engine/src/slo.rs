@@ -782,7 +782,7 @@ mod tests {
             .map(|i| Some(if i % 15 == 0 { 18_000.0 } else { 6000.0 }))
             .collect();
         let lat = vec![Some(60_000.0); 2];
-        let mut eval = |lead| {
+        let eval = |lead| {
             let mut st2 = st;
             sizing(s.evaluate(
                 &mut st2,
