@@ -41,7 +41,7 @@ fn find<'a>(ds: &'a [Diagnostic], path: &str) -> &'a Diagnostic {
 #[test]
 fn the_bundled_example_policies_validate() {
     let (set, files) = policy::load(&[PathBuf::from("policies")]).expect("examples validate");
-    assert_eq!(files, 4);
+    assert_eq!(files, 5);
     assert!(set
         .targets
         .iter()
@@ -641,4 +641,66 @@ fn a_component_that_may_reach_zero_copies_gets_the_built_in_wake() {
         e.contains("targets[0].wake_from_zero") && e.contains("only an inference component"),
         "{e}"
     );
+}
+
+#[test]
+fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
+    let dir = tmpdir("slo");
+    let f = write(
+        &dir,
+        "slo.toml",
+        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 0\nmax_error_rate = 1.5\nrisk = 0.9\nrelaunch_cost_minutes = 500\nlead_seconds = 10\nseasonal_days = 1\n\n[[targets]]\nname = \"q\"\nresource_id = \"endpoint/q/variant/v\"\nworkload = \"async\"\nmin = 0\nmax = 4\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n",
+    );
+    let ds = problems(&[f]);
+    let p99 = find(&ds, "targets[0].policies[0].p99_latency_ms");
+    assert_eq!(p99.line, Some(10));
+    assert!(p99.message.contains("above 0"), "{}", p99.message);
+    for (field, needle) in [
+        ("max_error_rate", "below 1"),
+        ("risk", "at most 0.5"),
+        ("relaunch_cost_minutes", "0 to 240"),
+        ("lead_seconds", "between 60 and 3600"),
+        ("seasonal_days", "2 to 28"),
+    ] {
+        let d = find(&ds, &format!("targets[0].policies[0].{field}"));
+        assert!(d.message.contains(needle), "{field}: {}", d.message);
+    }
+    let kind = find(&ds, "targets[1].policies[0].type");
+    assert!(
+        kind.message.contains("backlog-deadline"),
+        "{}",
+        kind.message
+    );
+
+    // The copyable example compiles to an slo policy reading only CloudWatch metrics: the
+    // load, the latency mean and percentiles, and the 5-minute history its forecast needs.
+    let (set, _) = policy::load(&[PathBuf::from("policies/slo-realtime.toml")])
+        .unwrap_or_else(|d| panic!("{d}"));
+    let sagescale::engine::PolicyKind::Slo(s) = &set.targets[0].policies[0].kind else {
+        panic!("slo")
+    };
+    assert!((s.p99_s - 0.4).abs() < 1e-12 && (s.risk - 0.01).abs() < 1e-12);
+    assert!(s.forecast.is_some());
+    let names: Vec<String> = set.metrics.iter().map(|q| q.to_string()).collect();
+    for m in ["Invocations", "ModelLatency"] {
+        assert!(
+            names.iter().any(|n| n.contains(m)),
+            "{m} not read: {names:?}"
+        );
+    }
+
+    // `schema` documents the kind and its fields.
+    let out = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .arg("schema")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "\"slo\"",
+        "p99_latency_ms",
+        "relaunch_cost_minutes",
+        "seasonal_days",
+    ] {
+        assert!(text.contains(needle), "schema lacks {needle}");
+    }
 }
