@@ -1,4 +1,4 @@
-"""Start moto's server with the two things it lacks for sagescale's tests, patched in memory
+"""Start moto's server with the three things it lacks for sagescale's tests, patched in memory
 (moto's installed files are not touched). Usage: python moto_launcher.py -H 127.0.0.1 -p PORT.
 
 1. Application Auto Scaling: moto 5.2.5 knows `sagemaker:variant:DesiredInstanceCount` only.
@@ -13,12 +13,19 @@
    config with desired and current copy counts, endpoint and variant names). A component is
    InService at once with its requested copy count; nothing moves copies afterwards, as moto
    moves no instances either.
+3. CloudWatch: moto 5.2.5's GetMetricData answers Sum, Average, Minimum, Maximum and
+   SampleCount only; a percentile statistic (`p99`, `p50.5`) comes back without values. The
+   patch computes it from the period's raw datapoints by nearest rank, as CloudWatch does for
+   values published one by one (statistic sets carry no percentiles and are left out).
+   Anything else goes to moto's own statistics.
 """
 import datetime
 import json
+import math
 import sys
 
 import moto.applicationautoscaling.models as aas
+import moto.cloudwatch.models as cw
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
@@ -115,6 +122,25 @@ SageMakerResponse.create_inference_component = _create_inference_component
 SageMakerResponse.describe_inference_component = _describe_inference_component
 SageMakerResponse.list_inference_components = _list_inference_components
 SageMakerResponse.delete_inference_component = _delete_inference_component
+
+_moto_statistic = cw.Statistics.get_statistics_for_type
+
+
+def _statistic(self, stat):
+    if stat.startswith("p"):
+        try:
+            q = float(stat[1:])
+        except ValueError:
+            q = None
+        if q is not None and 0 <= q <= 100:
+            values = sorted(self.metric_single_values_list)
+            if not values:
+                return None
+            return values[max(math.ceil(q / 100 * len(values)) - 1, 0)]
+    return _moto_statistic(self, stat)
+
+
+cw.Statistics.get_statistics_for_type = _statistic
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

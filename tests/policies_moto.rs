@@ -97,6 +97,111 @@ async fn a_predictive_policy_scales_out_before_the_daily_peak_and_publishes_its_
     assert_eq!(d.stop(), Some(0));
 }
 
+/// `sagescale plan` or `explain` on the daemon's config: exit code and stdout.
+fn cli(d: &Daemon, args: &[&str]) -> (Option<i32>, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(args)
+        .arg("--config")
+        .arg(d.path("sagescale.toml"))
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_slo_policy_scales_out_from_a_latency_breach_and_says_why() {
+    let url = moto();
+    let c = clients(&url).await;
+    endpoint(&c, "p-slo", 2, 1, 20).await;
+    // Twenty minutes at 20 requests/s. Each minute's ModelLatency is published as 100 raw
+    // values (microseconds): 90 at 45 ms and 10 at 95 ms, a mean of 50 ms; so the policy
+    // learns a 50 ms service time with a spread, and 2 instances keep the p99 far inside
+    // 400 ms. The newest minute breaks the SLO anyway (a p99 of 900 ms): the model says the
+    // fleet is enough, what was seen says it is not, and one instance more is asked for.
+    let minutes = 20;
+    let load: Vec<(i64, f64)> = (1..=minutes).map(|i| (60 * i, 1200.0)).collect();
+    put_series(&c, "p-slo", "Invocations", &load).await;
+    let mut latency = Vec::new();
+    for i in 1..=minutes {
+        let values: Vec<f64> = if i == 1 {
+            [vec![100.0; 50], vec![260.0; 48], vec![900.0; 2]].concat()
+        } else {
+            [vec![45.0; 90], vec![95.0; 10]].concat()
+        };
+        latency.extend(
+            values
+                .into_iter()
+                .enumerate()
+                .map(|(k, ms)| (60 * i - k as i64 % 50, ms * 1e3)),
+        );
+    }
+    put_series(&c, "p-slo", "ModelLatency", &latency).await;
+    let mut d = Daemon::new(
+        &url,
+        &target(
+            "p-slo",
+            "name = \"latency\"\ntype = \"slo\"\np99_latency_ms = 400\nrisk = 0.01\nseasonal_days = 0\n",
+        ),
+        "",
+    );
+
+    // plan: the call, with the learned capacity, the band, the predicted p99 and the risk.
+    let (code, text) = cli(&d, &["plan"]);
+    assert_eq!(code, Some(0), "{text}");
+    for needle in [
+        "load 20.00/s, band up to",
+        "learned service 50.0 ms",
+        "keep the predicted p99 at",
+        "within 400 ms",
+        "at 1 % risk, documented lead 381 s",
+        "newest p99 900 ms broke",
+        "would call RegisterScalableTarget min=3",
+    ] {
+        assert!(text.contains(needle), "plan lacks `{needle}`:\n{text}");
+    }
+
+    // run: the same decision, made.
+    d.start();
+    assert!(
+        wait_for(40, || !d.calls("ok").is_empty()).await,
+        "no call\n{}",
+        d.log()
+    );
+    assert_eq!(bounds(&c, "p-slo").await.0, 3);
+    let record = d
+        .records()
+        .into_iter()
+        .find(|r| !r["calls"].as_array().unwrap().is_empty())
+        .unwrap();
+    assert_eq!(record["decision"]["desired"], 3, "{record}");
+    let z = &record["decision"]["verdicts"][0]["reason"]["Slo"];
+    assert!(
+        (z["breach_p99_s"].as_f64().unwrap() - 0.9).abs() < 1e-9,
+        "{record}"
+    );
+    assert!(
+        (z["service_s"].as_f64().unwrap() - 0.05).abs() < 1e-6,
+        "{record}"
+    );
+    assert!(z["predicted_p99_s"].as_f64().unwrap() < 0.4, "{record}");
+    assert_eq!(d.stop(), Some(0));
+
+    // explain: the story from the decision log tells the same figures.
+    let (code, story) = cli(&d, &["explain", "p-slo"]);
+    assert_eq!(code, Some(0), "{story}");
+    for needle in [
+        "learned service 50.0 ms",
+        "predicted p99",
+        "1 % risk",
+        "newest p99 900 ms broke",
+    ] {
+        assert!(story.contains(needle), "explain lacks `{needle}`:\n{story}");
+    }
+}
+
 /// `variant -> (weight, instances)` as SageMaker reports them.
 async fn variants(
     c: &sagescale::aws::AwsClients,

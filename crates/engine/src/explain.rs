@@ -237,8 +237,17 @@ fn slo(z: &crate::slo::SloSizing) -> String {
     } else {
         String::new()
     };
+    let breach = z
+        .breach_p99_s
+        .map(|b| {
+            format!(
+                "; the newest p99 {:.0} ms broke the objective: at least one more than served then",
+                b * 1e3
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "{head}; {fit}{calibration} at {:.0} % risk, {lead} lead {} s; scale-in after {} s at the lower need",
+        "{head}; {fit}{calibration} at {:.0} % risk, {lead} lead {} s{breach}; scale-in after {} s at the lower need",
         z.risk * 100.0,
         z.lead_s,
         z.hold_s
