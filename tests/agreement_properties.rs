@@ -7,6 +7,12 @@
 //! delay, read by the daemon with the same metric lag) and its model of Application Auto
 //! Scaling. The daemon sees it through ports that serve exactly what the simulator recorded,
 //! as the AWS adapters would serve CloudWatch's and SageMaker's replies.
+//!
+//! This is also the no-peeking test. The world is generated too: its service time, spread,
+//! concurrency, batching curve and provisioning delay. The daemon's side knows none of them,
+//! only the datapoints and capacity reads; so if a policy in the simulator read the scenario's
+//! truth (the `slo` kind learns service time, spread, concurrency and the lead), its calls
+//! would part from the daemon's on some world.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -114,6 +120,12 @@ fn policy() -> impl Strategy<Value = String> {
         (1000.0..6000.0f64).prop_map(|target| format!(
             "[[targets.policies]]\nname = \"burst-total\"\ntype = \"burst-aware\"\nmetric = {{ predefined = \"Invocations\" }}\ntarget = {target:.1}\n"
         )),
+        (1u32..6, 0usize..4, 0u32..30, prop::bool::ANY).prop_map(|(p99, risk, relaunch, seasonal)| format!(
+            "[[targets.policies]]\nname = \"slo\"\ntype = \"slo\"\np99_latency_ms = {}\nrisk = {}\nrelaunch_cost_minutes = {relaunch}\nseasonal_days = {}\n",
+            p99 * 150,
+            [0.001, 0.01, 0.05, 0.2][risk],
+            if seasonal { 2 } else { 0 }
+        )),
         (0u32..6, 2u32..6).prop_map(|(hour, min)| format!(
             "[[targets.policies]]\nname = \"morning\"\ntype = \"scheduled\"\nschedule = \"cron(0 {hour} * * ? *)\"\nmin = {min}\n"
         )),
@@ -157,7 +169,40 @@ fn traffic() -> impl Strategy<Value = Vec<u32>> {
     })
 }
 
-fn scenario(dir: &Path, policy: &str, counts: &[u32]) -> scenario::Scenario {
+/// The simulated endpoint's truth, as `[[targets]]` lines: mean service time, its spread,
+/// requests served at once, the provisioning delay, and sometimes a batching curve instead.
+fn world() -> impl Strategy<Value = String> {
+    // Within what the scenario's p99 objective of 400 ms allows (the service time alone
+    // stays under it).
+    (
+        20u32..80,
+        0.0..1.0f64,
+        1u32..8,
+        60u32..600,
+        prop::option::of((100.0..800.0f64, 1.2..3.0f64)),
+    )
+        .prop_map(|(ms, cv, concurrency, lead, batching)| {
+            let lead = format!("provisioning_median_s = {lead}\n");
+            match batching {
+                None => format!(
+                    "{lead}latency_ms = {ms}\nlatency_cv = {cv:.2}\nconcurrency = {concurrency}\n"
+                ),
+                Some((rps, gain)) => {
+                    // Throughput rising with the batch and levelling off (the curve replaces
+                    // the service time, spread and concurrency).
+                    let curve: Vec<String> = (1..=4)
+                        .map(|k| format!("{:.1}", rps * gain.powf(1.0 - 1.0 / f64::from(k))))
+                        .collect();
+                    format!(
+                        "{lead}[targets.batching]\nin_flight = [2, 4, 8, 16]\nthroughput_rps = [{}]\nsource = \"generated\"\n",
+                        curve.join(", ")
+                    )
+                }
+            }
+        })
+}
+
+fn scenario(dir: &Path, policy: &str, world: &str, counts: &[u32]) -> scenario::Scenario {
     let mut csv = String::from("period,count\n");
     for (i, c) in counts.iter().enumerate() {
         let t = chrono::DateTime::from_timestamp(898_646_400 + 60 * i as i64, 0).unwrap();
@@ -166,7 +211,7 @@ fn scenario(dir: &Path, policy: &str, counts: &[u32]) -> scenario::Scenario {
     std::fs::write(dir.join("t.csv"), csv).unwrap();
     std::fs::write(dir.join("p.toml"), policy).unwrap();
     let text = format!(
-        "name = \"agreement\"\nseed = 7\n[trace]\npath = \"t.csv\"\n\n[[targets]]\nname = \"e\"\ninstance_type = \"ml.c5.xlarge\"\nlatency_ms = 50\nconcurrency = 2\nmin = 1\nmax = 40\nslo = {{ p99_latency_ms = 400 }}\n\n[[policies]]\nname = \"p\"\npath = \"p.toml\"\n\n[simulation]\ncloudwatch_delay_min_s = {DELAY}\ncloudwatch_delay_max_s = {DELAY}\n"
+        "name = \"agreement\"\nseed = 7\n[trace]\npath = \"t.csv\"\n\n[[targets]]\nname = \"e\"\ninstance_type = \"ml.c5.xlarge\"\nmin = 1\nmax = 40\nslo = {{ p99_latency_ms = 400 }}\n{world}\n[[policies]]\nname = \"p\"\npath = \"p.toml\"\n\n[simulation]\ncloudwatch_delay_min_s = {DELAY}\ncloudwatch_delay_max_s = {DELAY}\n"
     );
     std::fs::write(dir.join("s.toml"), text).unwrap();
     scenario::load(&dir.join("s.toml"), &Overrides::default()).unwrap_or_else(|e| panic!("{e}"))
@@ -232,10 +277,11 @@ proptest! {
     #[test]
     fn the_daemon_makes_the_simulators_calls_on_the_simulators_world(
         policy in policy_set(),
+        world in world(),
         counts in traffic(),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let s = scenario(dir.path(), &policy, &counts);
+        let s = scenario(dir.path(), &policy, &world, &counts);
         let e = simulate(&s);
         let p = &s.policies[0];
         let sim: Vec<(i64, Call)> = e
@@ -247,7 +293,7 @@ proptest! {
         let first_difference = sim.iter().zip(&daemon).position(|(a, b)| a != b);
         prop_assert!(
             sim == daemon,
-            "policy:\n{policy}\nfirst difference at call {first_difference:?}: simulator {:?}, daemon {:?} ({} against {} calls)",
+            "policy:\n{policy}\nworld:\n{world}\nfirst difference at call {first_difference:?}: simulator {:?}, daemon {:?} ({} against {} calls)",
             first_difference.map(|k| sim[k]),
             first_difference.map(|k| daemon[k]),
             sim.len(),
