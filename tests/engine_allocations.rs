@@ -127,3 +127,90 @@ fn evaluating_target_tracking_and_step_policies_allocates_nothing() {
         "the engine allocated {allocated} times in 1,998 evaluations"
     );
 }
+
+#[test]
+fn evaluating_an_slo_policy_allocates_nothing() {
+    use sagescale::engine::slo::SloSpec;
+    use sagescale::engine::PolicyKind;
+    let slo = SloSpec {
+        load: MetricId(0),
+        latency: MetricId(1),
+        latency_p50: MetricId(2),
+        latency_p99: MetricId(3),
+        latency_unit_s: 1e-6,
+        forecast: None,
+        p99_s: 0.4,
+        max_error_rate: 0.001,
+        timeout_s: 60.0,
+        risk: 0.01,
+        relaunch_cost_minutes: Some(5.0),
+        documented_lead: Seconds(381),
+    };
+    let load_len = slo.load_history(Seconds(60));
+    let lat_len = slo.latency_history();
+    let spec = target(1, 80, vec![("slo", PolicyKind::Slo(slo))]);
+    let mut rig = Rig::new(spec, 4, 4);
+    let mut load: Vec<Option<f64>> = vec![Some(6000.0); load_len];
+    let mut mean = vec![Some(50_000.0); lat_len];
+    let mut p50 = vec![Some(40_000.0); lat_len];
+    let mut p99 = vec![Some(150_000.0); lat_len];
+    let set = |rig: &mut Rig, now: Timestamp, w: [&Vec<Option<f64>>; 4]| {
+        for (m, v) in w.iter().enumerate() {
+            rig.obs.set(MetricId(m as u32), Seconds(60), now, v);
+        }
+    };
+    // Warm up: the decision's verdicts vector grows once.
+    set(&mut rig, Timestamp(60), [&load, &mean, &p50, &p99]);
+    evaluate(
+        &rig.settings,
+        &rig.spec,
+        &mut rig.state,
+        &rig.input,
+        &rig.obs,
+        Timestamp(60),
+        &mut rig.decision,
+    );
+
+    COUNTING.with(|c| c.set(true));
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut changes = 0;
+    for i in 2..3000i64 {
+        // A daily swing with bursts; latency rising with the load per unit and breaking the
+        // objective now and then; gaps.
+        let rate =
+            6000.0 * (1.0 + 0.8 * (i as f64 / 240.0).sin()) * if i % 97 < 5 { 3.0 } else { 1.0 };
+        load.rotate_left(1);
+        *load.last_mut().unwrap() = (i % 31 != 0).then_some(rate);
+        let per_unit = rate / f64::from(rig.input.current.max(1));
+        let m = 50_000.0 * (1.0 + per_unit / 4000.0);
+        for (w, v) in [(&mut mean, m), (&mut p50, 0.8 * m), (&mut p99, 3.0 * m)] {
+            w.rotate_left(1);
+            *w.last_mut().unwrap() = (i % 23 != 0).then_some(v);
+        }
+        let now = Timestamp(i * 60);
+        set(&mut rig, now, [&load, &mean, &p50, &p99]);
+        evaluate(
+            &rig.settings,
+            &rig.spec,
+            &mut rig.state,
+            &rig.input,
+            &rig.obs,
+            now,
+            &mut rig.decision,
+        );
+        if rig.decision.changes() {
+            rig.input.current = rig.decision.desired;
+            changes += 1;
+        }
+    }
+    let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    COUNTING.with(|c| c.set(false));
+    assert!(
+        changes > 10,
+        "the run exercised scaling ({changes} changes)"
+    );
+    assert_eq!(
+        allocated, 0,
+        "the slo policy allocated {allocated} times in 2,998 evaluations"
+    );
+}
