@@ -120,6 +120,11 @@ pub struct SloState {
     pub calibration: f64,
     /// Highest need per slot of the hold window: (slot number, capacity).
     pub hold: [(i64, Capacity); SLOTS],
+    /// The servers per unit last worked out: (learning slot, service time, CV, servers).
+    /// Derived from the fields above, so never persisted; cleared when a servers slot
+    /// changes.
+    #[serde(skip)]
+    pub servers_memo: (i64, f64, f64, u32),
 }
 
 /// The outcome of one evaluation.
@@ -324,14 +329,22 @@ impl SloSpec {
         Some((mean, law))
     }
 
-    /// The servers per unit: the highest lower bound of the last 16 hours.
-    fn servers(st: &SloState, slot: i64, service_s: f64, law: ServiceLaw) -> u32 {
-        st.servers
+    /// The servers per unit: the highest lower bound of the last 16 hours. Worked out again
+    /// only when the slot, the service law or a servers slot has changed since.
+    fn servers(st: &mut SloState, slot: i64, service_s: f64, law: ServiceLaw) -> u32 {
+        let (m_slot, m_service, m_cv, k) = st.servers_memo;
+        if k > 0 && m_slot == slot && m_service == service_s && m_cv == law.cv {
+            return k;
+        }
+        let k = st
+            .servers
             .iter()
             .filter(|e| e.2 > 0 && e.0 > slot - SLOTS as i64 && e.0 <= slot)
             .map(|e| least_servers(e.1, e.2, e.3, service_s, law))
             .max()
-            .unwrap_or(1)
+            .unwrap_or(1);
+        st.servers_memo = (slot, service_s, law.cv, k);
+        k
     }
 
     /// Learn from the period ending at `end`: `load` requests, `mean`/`p50`/`p99` latency in
@@ -370,6 +383,7 @@ impl SloSpec {
             let e = &mut st.servers[slot.rem_euclid(SLOTS as i64) as usize];
             if e.0 != slot || e.2 == 0 || k > least_servers(e.1, e.2, e.3, service_s, law) {
                 *e = (slot, lambda, units, mean);
+                st.servers_memo = SloState::default().servers_memo;
             }
         }
         // A minute that queued well beyond the service time bounds the servers from above:

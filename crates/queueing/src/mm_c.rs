@@ -8,6 +8,10 @@
 
 use std::sync::OnceLock;
 
+/// Where `erlang_c` stops: 1/B past this, C is zero to double precision against any
+/// probability it is compared with.
+const EARLY_EXIT: f64 = 1e30;
+
 /// Erlang C: the probability that an arrival waits, for `c` servers at offered load
 /// `a = λ/μ` (< c). Computed by the Erlang B recursion on `1/B`, which needs one division in
 /// all and is stable for large `c`.
@@ -26,6 +30,13 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let mut inv_b = 1.0;
     for k in 1..=c {
         inv_b = 1.0 + f64::from(k) * inv_a * inv_b;
+        // Past the offered load each step multiplies 1/B by more than 1: once it passes
+        // 1e30, B at `c` is below 1e-30 and so is C (c / (c - a) times B, with c - a ≥ k - a
+        // ≥ 0, over a factor the remaining steps only grow). Stopping here makes a fleet far
+        // larger than its load cost O(a), not O(c).
+        if inv_b > EARLY_EXIT && f64::from(k) > a + 1.0 {
+            return 0.0;
+        }
     }
     let b = 1.0 / inv_b;
     let c = f64::from(c);
@@ -207,6 +218,27 @@ mod tests {
         assert!((erlang_c(10, 8.0) - 0.409_2).abs() < 1e-4);
         assert_eq!(erlang_c(3, 0.0), 0.0);
         assert_eq!(erlang_c(3, 3.0), 1.0);
+    }
+
+    #[test]
+    fn erlang_c_stopping_early_changes_nothing_a_probability_can_see() {
+        let full = |c: u32, a: f64| {
+            let mut inv_b = 1.0;
+            for k in 1..=c {
+                inv_b = 1.0 + f64::from(k) * (1.0 / a) * inv_b;
+            }
+            let b = 1.0 / inv_b;
+            f64::from(c) * b / (f64::from(c) - a * (1.0 - b))
+        };
+        for a in [0.3, 2.0, 7.5, 50.0, 400.0] {
+            for c in [1u32, 2, 5, 10, 60, 100, 450, 1000, 20_000] {
+                if f64::from(c) <= a {
+                    continue;
+                }
+                let (got, want) = (erlang_c(c, a), full(c, a));
+                assert!((got - want).abs() <= 1e-25, "c={c} a={a}: {got} vs {want}");
+            }
+        }
     }
 
     #[test]

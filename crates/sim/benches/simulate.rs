@@ -190,6 +190,7 @@ fn main() {
     );
 
     engine_only(if full { 10_000_000 } else { 10_000 });
+    slo_engine_only(if full { 1_000_000 } else { 10_000 });
 }
 
 /// The engine alone: one target-tracking target evaluated against a 30-datapoint window that
@@ -226,4 +227,92 @@ fn engine_only(n: u32) {
     }
     let ns = start.elapsed().as_secs_f64() * 1e9 / f64::from(n);
     println!("engine alone: {ns:.0} ns per evaluation (target tracking, 30-datapoint window, {changes} changes in {n})");
+}
+
+/// The engine alone on the `slo` kind: the load over its 6-hour band history and the three
+/// latency statistics over their 16 learning slots, every window moving each call; a load
+/// that swings and bursts, so the sizing search and the breach rule both run.
+fn slo_engine_only(n: u32) {
+    use sagescale_engine::slo::SloSpec;
+    use sagescale_engine::{PolicyKind, PolicySpec, ScalableDimension, TargetSpec, Workload};
+    let slo = SloSpec {
+        load: MetricId(0),
+        latency: MetricId(1),
+        latency_p50: MetricId(2),
+        latency_p99: MetricId(3),
+        latency_unit_s: 1e-6,
+        forecast: None,
+        p99_s: 0.4,
+        max_error_rate: 0.001,
+        timeout_s: 60.0,
+        risk: 0.01,
+        relaunch_cost_minutes: Some(5.0),
+        documented_lead: Seconds(381),
+    };
+    let load_len = slo.load_history(Seconds(60));
+    let lat_len = slo.latency_history();
+    let spec = TargetSpec {
+        name: "bench".into(),
+        resource_id: "endpoint/bench/variant/AllTraffic".into(),
+        dimension: ScalableDimension::InstanceCount,
+        workload: Workload::Realtime,
+        min: 1,
+        max: 80,
+        policies: vec![PolicySpec {
+            name: "slo".into(),
+            kind: PolicyKind::Slo(slo),
+        }],
+    };
+    let mut state = TargetState::new(&spec);
+    let mut decision = Decision::default();
+    let settings = EngineSettings::default();
+    let mut obs = ObservationSet::with_metrics(4);
+    let mut load: Vec<Option<f64>> = vec![Some(6000.0); load_len];
+    let mut lat = [
+        vec![Some(50_000.0); lat_len],
+        vec![Some(40_000.0); lat_len],
+        vec![Some(150_000.0); lat_len],
+    ];
+    let mut current = 4u32;
+    let mut changes = 0u32;
+    let start = Instant::now();
+    for i in 0..n {
+        let rate = 6000.0
+            * (1.0 + 0.8 * (f64::from(i) / 240.0).sin())
+            * if i % 97 < 5 { 3.0 } else { 1.0 };
+        // Newest last, as GetMetricData's windows are (the shift is timed too).
+        load.rotate_left(1);
+        load[load_len - 1] = Some(rate);
+        let m = 50_000.0 * (1.0 + rate / f64::from(current) / 4000.0);
+        for (w, f) in lat.iter_mut().zip([1.0, 0.8, 3.0]) {
+            w.rotate_left(1);
+            w[lat_len - 1] = Some(m * f);
+        }
+        let end = Timestamp(i64::from(i) * 60);
+        obs.set(MetricId(0), Seconds(60), end, &load);
+        for (k, w) in lat.iter().enumerate() {
+            obs.set(MetricId(k as u32 + 1), Seconds(60), end, w);
+        }
+        let input = CapacityInput {
+            current,
+            ..CapacityInput::default()
+        };
+        evaluate(
+            &settings,
+            &spec,
+            &mut state,
+            &input,
+            &obs,
+            end,
+            &mut decision,
+        );
+        if decision.changes() {
+            current = decision.desired;
+            changes += 1;
+        }
+    }
+    let ns = start.elapsed().as_secs_f64() * 1e9 / f64::from(n);
+    println!(
+        "engine alone, slo: {ns:.0} ns per evaluation ({load_len}-datapoint load window, 3 x {lat_len}-datapoint latency windows, {changes} changes in {n})"
+    );
 }
