@@ -241,3 +241,52 @@ fn bad_templates_and_shards_get_clear_errors() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("IN-SAMPLE"), "{stdout}");
 }
+
+#[test]
+fn a_template_that_keeps_no_candidate_within_budget_still_writes_its_results() {
+    let dir = tmpdir("none-within");
+    let s = scenario(&dir);
+    let t = dir.join("t.tune.toml");
+    std::fs::write(&t, TEMPLATE.replace("1.5}}", "0.1}}")).unwrap();
+    let (out, res, html) = (
+        dir.join("best.toml"),
+        dir.join("all.json"),
+        dir.join("tune.html"),
+    );
+    let (s, t, out_s, res_s, html_s) = (
+        s.display().to_string(),
+        t.display().to_string(),
+        out.display().to_string(),
+        res.display().to_string(),
+        html.display().to_string(),
+    );
+    let (ok, stdout, stderr) = sagescale(&[
+        "tune",
+        &s,
+        "--template",
+        &t,
+        "--budget",
+        "2",
+        "--max-slo-minutes=-1",
+        "--train",
+        TRAIN,
+        "--test",
+        TEST,
+        "--out",
+        &out_s,
+        "--json",
+        &res_s,
+        "--report",
+        &html_s,
+    ]);
+    assert!(!ok, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("no candidate kept the SLO budget") && stderr.contains("not written"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "a policy was written with no winner");
+    // Nothing measured is lost: every candidate's figures and the report are there.
+    let r = json(&res);
+    assert_eq!(r["candidates"].as_array().unwrap().len(), 2);
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<svg"));
+}

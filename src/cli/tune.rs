@@ -105,13 +105,23 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
-/// Write what was asked for: the winning policy, the JSON results, the HTML report.
+/// Write what was asked for: the JSON results, the HTML report, the winning policy.
 fn outputs(
     r: &TuneReport,
     out: Option<&Path>,
     json: Option<&Path>,
     report: Option<&Path>,
 ) -> Result<(), String> {
+    // The results first: a template that keeps no candidate within the budget still has its
+    // JSON and report written, and only the policy file is refused.
+    if let Some(p) = json {
+        let text = serde_json::to_string_pretty(r).map_err(|e| format!("cannot encode: {e}"))?;
+        write(p, &(text + "\n"))?;
+    }
+    if let Some(p) = report {
+        write(p, &tune_html(r))?;
+        eprintln!("report written to {}", p.display());
+    }
     if let Some(p) = out {
         let Some(best) = r.best() else {
             return Err(format!(
@@ -148,14 +158,6 @@ fn outputs(
         );
         write(p, &(header + &r.template.render(best.index)))?;
         eprintln!("best policy written to {}", p.display());
-    }
-    if let Some(p) = json {
-        let text = serde_json::to_string_pretty(r).map_err(|e| format!("cannot encode: {e}"))?;
-        write(p, &(text + "\n"))?;
-    }
-    if let Some(p) = report {
-        write(p, &tune_html(r))?;
-        eprintln!("report written to {}", p.display());
     }
     Ok(())
 }
