@@ -39,6 +39,16 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Allocations made on this thread while `f` runs.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    COUNTING.with(|c| c.set(true));
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    f();
+    let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    COUNTING.with(|c| c.set(false));
+    allocated
+}
+
 #[test]
 fn evaluating_target_tracking_and_step_policies_allocates_nothing() {
     let spec = target(
@@ -88,36 +98,34 @@ fn evaluating_target_tracking_and_step_policies_allocates_nothing() {
         &mut rig.decision,
     );
 
-    COUNTING.with(|c| c.set(true));
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
     let mut changes = 0;
-    for i in 2..2000i64 {
-        // Values move through every branch: high, low, missing, stepped, steady.
-        window_a[(i % 30) as usize] = if i % 17 == 0 {
-            None
-        } else {
-            Some((i * 37 % 250) as f64)
-        };
-        window_b[(i % 4) as usize] = Some((i * 13 % 90) as f64);
-        let now = Timestamp(i * 60);
-        rig.obs.set(MetricId(0), Seconds(60), now, &window_a);
-        rig.obs.set(MetricId(1), Seconds(60), now, &window_b);
-        evaluate(
-            &rig.settings,
-            &rig.spec,
-            &mut rig.state,
-            &rig.input,
-            &rig.obs,
-            now,
-            &mut rig.decision,
-        );
-        if rig.decision.changes() {
-            rig.input.current = rig.decision.desired;
-            changes += 1;
+    let allocated = allocations_in(|| {
+        for i in 2..2000i64 {
+            // Values move through every branch: high, low, missing, stepped, steady.
+            window_a[(i % 30) as usize] = if i % 17 == 0 {
+                None
+            } else {
+                Some((i * 37 % 250) as f64)
+            };
+            window_b[(i % 4) as usize] = Some((i * 13 % 90) as f64);
+            let now = Timestamp(i * 60);
+            rig.obs.set(MetricId(0), Seconds(60), now, &window_a);
+            rig.obs.set(MetricId(1), Seconds(60), now, &window_b);
+            evaluate(
+                &rig.settings,
+                &rig.spec,
+                &mut rig.state,
+                &rig.input,
+                &rig.obs,
+                now,
+                &mut rig.decision,
+            );
+            if rig.decision.changes() {
+                rig.input.current = rig.decision.desired;
+                changes += 1;
+            }
         }
-    }
-    let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    COUNTING.with(|c| c.set(false));
+    });
     assert!(
         changes > 10,
         "the run exercised scaling ({changes} changes)"
@@ -171,40 +179,39 @@ fn evaluating_an_slo_policy_allocates_nothing() {
         &mut rig.decision,
     );
 
-    COUNTING.with(|c| c.set(true));
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
     let mut changes = 0;
-    for i in 2..3000i64 {
-        // A daily swing with bursts; latency rising with the load per unit and breaking the
-        // objective now and then; gaps.
-        let rate =
-            6000.0 * (1.0 + 0.8 * (i as f64 / 240.0).sin()) * if i % 97 < 5 { 3.0 } else { 1.0 };
-        load.rotate_left(1);
-        *load.last_mut().unwrap() = (i % 31 != 0).then_some(rate);
-        let per_unit = rate / f64::from(rig.input.current.max(1));
-        let m = 50_000.0 * (1.0 + per_unit / 4000.0);
-        for (w, v) in [(&mut mean, m), (&mut p50, 0.8 * m), (&mut p99, 3.0 * m)] {
-            w.rotate_left(1);
-            *w.last_mut().unwrap() = (i % 23 != 0).then_some(v);
+    let allocated = allocations_in(|| {
+        for i in 2..3000i64 {
+            // A daily swing with bursts; latency rising with the load per unit and breaking the
+            // objective now and then; gaps.
+            let rate = 6000.0
+                * (1.0 + 0.8 * (i as f64 / 240.0).sin())
+                * if i % 97 < 5 { 3.0 } else { 1.0 };
+            load.rotate_left(1);
+            *load.last_mut().unwrap() = (i % 31 != 0).then_some(rate);
+            let per_unit = rate / f64::from(rig.input.current.max(1));
+            let m = 50_000.0 * (1.0 + per_unit / 4000.0);
+            for (w, v) in [(&mut mean, m), (&mut p50, 0.8 * m), (&mut p99, 3.0 * m)] {
+                w.rotate_left(1);
+                *w.last_mut().unwrap() = (i % 23 != 0).then_some(v);
+            }
+            let now = Timestamp(i * 60);
+            set(&mut rig, now, [&load, &mean, &p50, &p99]);
+            evaluate(
+                &rig.settings,
+                &rig.spec,
+                &mut rig.state,
+                &rig.input,
+                &rig.obs,
+                now,
+                &mut rig.decision,
+            );
+            if rig.decision.changes() {
+                rig.input.current = rig.decision.desired;
+                changes += 1;
+            }
         }
-        let now = Timestamp(i * 60);
-        set(&mut rig, now, [&load, &mean, &p50, &p99]);
-        evaluate(
-            &rig.settings,
-            &rig.spec,
-            &mut rig.state,
-            &rig.input,
-            &rig.obs,
-            now,
-            &mut rig.decision,
-        );
-        if rig.decision.changes() {
-            rig.input.current = rig.decision.desired;
-            changes += 1;
-        }
-    }
-    let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    COUNTING.with(|c| c.set(false));
+    });
     assert!(
         changes > 10,
         "the run exercised scaling ({changes} changes)"
