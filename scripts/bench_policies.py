@@ -154,8 +154,18 @@ def tuned_row(scenario, template, out, tmp, html, label):
     row (checked against the figure tune quoted), the tune report and a note."""
     ok, tr, log = tune(scenario, str(template), str(out), f"{tmp}-tune.json", str(html or f"{tmp}-tune.html"))
     if not ok:
-        budget = f"{tr['max_slo_minutes']:.1f}" if tr else "?"
-        return None, tr, f"no candidate of `{template}` kept {budget} SLO-violation minutes on the train window"
+        if not tr:
+            sys.exit(f"tune {scenario} {template} failed:\n{log}")
+        # Say what came closest on the train window, and what it did on the test window.
+        valid = [c for c in tr["candidates"] if c["error"] is None]
+        near = min(valid, key=lambda c: (c["train"]["slo_violation_minutes"], c["train"]["cost_usd"]))
+        return None, tr, (
+            f"no candidate of `{template}` kept {tr['max_slo_minutes']:.1f} SLO-violation minutes on the "
+            f"train window (AWS's there); the closest, {' '.join(f'{k}={v}' for k, v in near['values'])}, had "
+            f"{near['train']['slo_violation_minutes']:.1f} there, and ${near['test']['cost_usd']:.2f} "
+            f"({(near['test']['cost_usd'] / tr['aws_tuned']['test']['cost_usd'] - 1) * 100:+.1f} % against `aws-tuned`) "
+            f"with {near['test']['slo_violation_minutes']:.1f} on the test window"
+        )
     t, _ = simulate(scenario, f"{tmp}-tuned.json", str(out))
     tuned = row(t["policies"][0], label)
     best = min(
