@@ -97,7 +97,7 @@ async fn a_predictive_policy_scales_out_before_the_daily_peak_and_publishes_its_
     assert_eq!(d.stop(), Some(0));
 }
 
-/// `sagescale plan` or `explain` on the daemon's config: exit code and stdout.
+/// `sagescale plan` or `explain` on the daemon's config: exit code, and stdout then stderr.
 fn cli(d: &Daemon, args: &[&str]) -> (Option<i32>, String) {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
         .args(args)

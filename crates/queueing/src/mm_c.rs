@@ -8,8 +8,8 @@
 
 use std::sync::OnceLock;
 
-/// Where `erlang_c` stops: 1/B past this, C is zero to double precision against any
-/// probability it is compared with.
+/// Where `erlang_c` stops and answers 0: with 1/B past this, C is below c × 1e-30, nothing
+/// against any probability it is compared with.
 const EARLY_EXIT: f64 = 1e30;
 
 /// Erlang C: the probability that an arrival waits, for `c` servers at offered load
@@ -30,10 +30,10 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let mut inv_b = 1.0;
     for k in 1..=c {
         inv_b = 1.0 + f64::from(k) * inv_a * inv_b;
-        // Past the offered load each step multiplies 1/B by more than 1: once it passes
-        // 1e30, B at `c` is below 1e-30 and so is C (c / (c - a) times B, with c - a ≥ k - a
-        // ≥ 0, over a factor the remaining steps only grow). Stopping here makes a fleet far
-        // larger than its load cost O(a), not O(c).
+        // Past the offered load each step multiplies 1/B by more than 1, so once it passes
+        // 1e30 there, B at `c` is below 1e-30 and C, at most c / (c - a) × B with c - a > 1,
+        // below c × 1e-30. Stopping here makes a fleet far larger than its load cost O(a),
+        // not O(c).
         if inv_b > EARLY_EXIT && f64::from(k) > a + 1.0 {
             return 0.0;
         }
