@@ -62,6 +62,7 @@ fn the_iam_example_is_what_the_generator_makes_and_is_scoped() {
             "arn:aws:sagemaker:us-east-1:123456789012:endpoint/document-embeddings",
             "arn:aws:sagemaker:us-east-1:123456789012:endpoint/fraud-scoring",
             "arn:aws:sagemaker:us-east-1:123456789012:endpoint/recommendations-prod",
+            "arn:aws:sagemaker:us-east-1:123456789012:endpoint/search-ranking-prod",
         ]
     );
     // Wildcards only where AWS has no resource-level permission, each documented.
