@@ -235,12 +235,12 @@ def scenario_part(name, tmp, tuned_dir, summary):
         slo, _, note = tuned_row(
             scenario, generated, tuned_dir / f"{name}-slo.toml", tmp / f"{name}-slo", None, "sagescale-slo-tuned"
         )
-        named = f"{SLO_TEMPLATE} (this scenario's target and SLO)"
-        notes.append(note.replace(f"`{generated}`", f"`{SLO_TEMPLATE}` (this scenario's target and SLO)"))
+        origin = " (this scenario's target and SLO)"
+        notes.append(note.replace(f"`{generated}`", f"`{SLO_TEMPLATE}`{origin}"))
         written = tuned_dir / f"{name}-slo.toml"
         if written.exists():
             # The policy's header names the template it came from, not the temporary copy.
-            written.write_text(written.read_text().replace(str(generated), named, 1))
+            written.write_text(written.read_text().replace(str(generated), f"{SLO_TEMPLATE}{origin}", 1))
         if slo:
             tuned_rows.append(slo)
     for tuned in tuned_rows:

@@ -59,21 +59,6 @@ fn secs(rfc3339: &str) -> i64 {
         .timestamp()
 }
 
-/// Wait until the current minute has at least 30 seconds left, so that the datapoints put
-/// relative to this minute and the plan's clock fall in the same minute.
-fn early_in_a_minute() {
-    loop {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        if now % 60 < 30 {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_secs(1));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_plan_makes_the_call_the_simulator_made_on_the_same_datapoints() {
     let work = tempfile::tempdir().unwrap();
@@ -181,7 +166,6 @@ async fn the_plan_makes_the_call_the_simulator_made_on_the_same_datapoints() {
             .map(|&(t, v)| (at - t, v))
             .collect();
         assert!(window.len() >= 3, "instant {at}: {window:?}");
-        early_in_a_minute();
         put_series(&c, &name, "InvocationsPerInstance", &window).await;
         let plan = Command::new(env!("CARGO_BIN_EXE_sagescale"))
             .args(["plan", "--config"])

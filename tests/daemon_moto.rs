@@ -559,19 +559,7 @@ async fn an_attached_aas_policy_is_named_by_plan_and_run_with_the_fix() {
             .expect("PutScalingPolicy");
     }
     let mut d = Daemon::new(&url, &policy("d-conflict", 100.0, 1, 10), "");
-    // `sagescale plan` on the daemon's config: its exit code and output.
-    let plan = |d: &Daemon| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
-            .args(["plan", "--config"])
-            .arg(d.path("sagescale.toml"))
-            .output()
-            .unwrap();
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-        )
-    };
-    let (code, text) = plan(&d);
+    let (code, text) = d.cli(&["plan"]);
     assert_eq!(code, Some(1), "{text}");
     assert!(
         text.contains("WARNING: Application Auto Scaling policy `legacy-invocations` (TargetTrackingScaling) is attached to endpoint/d-conflict/variant/AllTraffic")
@@ -599,7 +587,7 @@ async fn an_attached_aas_policy_is_named_by_plan_and_run_with_the_fix() {
         .send()
         .await
         .expect("DeleteScalingPolicy");
-    let (code, text) = plan(&d);
+    let (code, text) = d.cli(&["plan"]);
     assert!(
         code == Some(0) && text.contains("0 Application Auto Scaling policy(ies) attached"),
         "{text}"

@@ -2,6 +2,8 @@
 //! for every endpoint at every tick. Counted with a global allocator in this test binary.
 
 mod common;
+#[path = "support/slo_traffic.rs"]
+mod slo_traffic;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +13,7 @@ use sagescale::engine::alarm::Comparison;
 use sagescale::engine::step::AdjustmentType;
 use sagescale::engine::{evaluate, Seconds, Timestamp};
 use sagescale::metrics::MetricId;
+use slo_traffic::slo_minute;
 
 struct Counting;
 
@@ -140,20 +143,7 @@ fn evaluating_target_tracking_and_step_policies_allocates_nothing() {
 fn evaluating_an_slo_policy_allocates_nothing() {
     use sagescale::engine::slo::SloSpec;
     use sagescale::engine::PolicyKind;
-    let slo = SloSpec {
-        load: MetricId(0),
-        latency: MetricId(1),
-        latency_p50: MetricId(2),
-        latency_p99: MetricId(3),
-        latency_unit_s: 1e-6,
-        forecast: None,
-        p99_s: 0.4,
-        max_error_rate: 0.001,
-        timeout_s: 60.0,
-        risk: 0.01,
-        relaunch_cost_minutes: Some(5.0),
-        documented_lead: Seconds(381),
-    };
+    let slo = SloSpec::reading_metrics_0_to_3(0.4);
     let load_len = slo.load_history(Seconds(60));
     let lat_len = slo.latency_history();
     let spec = target(1, 80, vec![("slo", PolicyKind::Slo(slo))]);
@@ -182,18 +172,12 @@ fn evaluating_an_slo_policy_allocates_nothing() {
     let mut changes = 0;
     let allocated = allocations_in(|| {
         for i in 2..3000i64 {
-            // A daily swing with bursts; latency rising with the load per unit and breaking the
-            // objective now and then; gaps.
-            let rate = 6000.0
-                * (1.0 + 0.8 * (i as f64 / 240.0).sin())
-                * if i % 97 < 5 { 3.0 } else { 1.0 };
+            let (l, lat) = slo_minute(i, rig.input.current, true);
             load.rotate_left(1);
-            *load.last_mut().unwrap() = (i % 31 != 0).then_some(rate);
-            let per_unit = rate / f64::from(rig.input.current.max(1));
-            let m = 50_000.0 * (1.0 + per_unit / 4000.0);
-            for (w, v) in [(&mut mean, m), (&mut p50, 0.8 * m), (&mut p99, 3.0 * m)] {
+            *load.last_mut().unwrap() = l;
+            for (w, v) in [&mut mean, &mut p50, &mut p99].into_iter().zip(lat) {
                 w.rotate_left(1);
-                *w.last_mut().unwrap() = (i % 23 != 0).then_some(v);
+                *w.last_mut().unwrap() = v;
             }
             let now = Timestamp(i * 60);
             set(&mut rig, now, [&load, &mean, &p50, &p99]);

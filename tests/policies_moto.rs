@@ -97,20 +97,6 @@ async fn a_predictive_policy_scales_out_before_the_daily_peak_and_publishes_its_
     assert_eq!(d.stop(), Some(0));
 }
 
-/// `sagescale plan` or `explain` on the daemon's config: exit code, and stdout then stderr.
-fn cli(d: &Daemon, args: &[&str]) -> (Option<i32>, String) {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sagescale"))
-        .args(args)
-        .arg("--config")
-        .arg(d.path("sagescale.toml"))
-        .output()
-        .unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_slo_policy_scales_out_from_a_latency_breach_and_says_why() {
     let url = moto();
@@ -149,7 +135,7 @@ async fn an_slo_policy_scales_out_from_a_latency_breach_and_says_why() {
     );
 
     // plan: the call, with the learned capacity, the band, the predicted p99 and the risk.
-    let (code, text) = cli(&d, &["plan"]);
+    let (code, text) = d.cli(&["plan"]);
     assert_eq!(code, Some(0), "{text}");
     for needle in [
         "load 20.00/s, band up to",
@@ -190,7 +176,7 @@ async fn an_slo_policy_scales_out_from_a_latency_breach_and_says_why() {
     assert_eq!(d.stop(), Some(0));
 
     // explain: the story from the decision log tells the same figures.
-    let (code, story) = cli(&d, &["explain", "p-slo"]);
+    let (code, story) = d.cli(&["explain", "p-slo"]);
     assert_eq!(code, Some(0), "{story}");
     for needle in [
         "learned service 50.0 ms",

@@ -137,7 +137,26 @@ pub async fn put_series(c: &AwsClients, name: &str, metric: &str, points: &[(i64
     put_metric(c, "AWS/SageMaker", metric, &dims, points).await;
 }
 
-/// Put datapoints of any metric: `(seconds before the current minute, value)`.
+/// Wait until the current minute has at least 30 seconds left, so that datapoints put
+/// relative to this minute and the clock of the `plan` or `run` that reads them fall in the
+/// same minute (with `metric_lag_seconds = 0`, a minute boundary in between makes the newest
+/// period one the test never put).
+pub async fn early_in_a_minute() {
+    loop {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        if now % 60 < 30 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Put datapoints of any metric: `(seconds before the current minute, value)`. Waits first
+/// until the minute has 30 seconds left (`early_in_a_minute`), so that the test's `plan` or
+/// `run` reads them in the minute they were put relative to.
 pub async fn put_metric(
     c: &AwsClients,
     namespace: &str,
@@ -145,6 +164,7 @@ pub async fn put_metric(
     dimensions: &[(&str, &str)],
     points: &[(i64, f64)],
 ) {
+    early_in_a_minute().await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -253,6 +273,21 @@ dynamodb = "{aws_url}"
     /// A path in the working directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// Run `sagescale ARGS --config CONFIG` (`plan`, `explain T`, ...) to its end: the exit
+    /// code, and stdout then stderr.
+    pub fn cli(&self, args: &[&str]) -> (Option<i32>, String) {
+        let o = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+            .args(args)
+            .arg("--config")
+            .arg(self.path("sagescale.toml"))
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
     }
 
     /// Start `sagescale run`; its log goes to `daemon.log`.

@@ -5,6 +5,10 @@
 
 use std::time::Instant;
 
+#[path = "../../../tests/support/slo_traffic.rs"]
+mod slo_traffic;
+use slo_traffic::slo_minute;
+
 use sagescale_engine::{
     evaluate, CapacityInput, Decision, EngineSettings, Seconds, TargetState, Timestamp,
 };
@@ -235,20 +239,7 @@ fn engine_only(n: u32) {
 fn slo_engine_only(n: u32) {
     use sagescale_engine::slo::SloSpec;
     use sagescale_engine::{PolicyKind, PolicySpec, ScalableDimension, TargetSpec, Workload};
-    let slo = SloSpec {
-        load: MetricId(0),
-        latency: MetricId(1),
-        latency_p50: MetricId(2),
-        latency_p99: MetricId(3),
-        latency_unit_s: 1e-6,
-        forecast: None,
-        p99_s: 0.4,
-        max_error_rate: 0.001,
-        timeout_s: 60.0,
-        risk: 0.01,
-        relaunch_cost_minutes: Some(5.0),
-        documented_lead: Seconds(381),
-    };
+    let slo = SloSpec::reading_metrics_0_to_3(0.4);
     let load_len = slo.load_history(Seconds(60));
     let lat_len = slo.latency_history();
     let spec = TargetSpec {
@@ -277,16 +268,13 @@ fn slo_engine_only(n: u32) {
     let mut changes = 0u32;
     let start = Instant::now();
     for i in 0..n {
-        let rate = 6000.0
-            * (1.0 + 0.8 * (f64::from(i) / 240.0).sin())
-            * if i % 97 < 5 { 3.0 } else { 1.0 };
+        let (l, lat_now) = slo_minute(i64::from(i), current, false);
         // Newest last, as GetMetricData's windows are (the shift is timed too).
         load.rotate_left(1);
-        load[load_len - 1] = Some(rate);
-        let m = 50_000.0 * (1.0 + rate / f64::from(current) / 4000.0);
-        for (w, f) in lat.iter_mut().zip([1.0, 0.8, 3.0]) {
+        load[load_len - 1] = l;
+        for (w, v) in lat.iter_mut().zip(lat_now) {
             w.rotate_left(1);
-            w[lat_len - 1] = Some(m * f);
+            w[lat_len - 1] = v;
         }
         let end = Timestamp(i64::from(i) * 60);
         obs.set(MetricId(0), Seconds(60), end, &load);
