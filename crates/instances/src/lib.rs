@@ -1,4 +1,5 @@
-//! Built-in SageMaker instance types: size, hourly price and default provisioning delay.
+//! Built-in SageMaker instance types: size, hourly price and default provisioning delay, and
+//! how many copies of an inference component one instance holds.
 //!
 //! Prices are approximate on-demand list prices for real-time inference in us-east-1, for
 //! comparing policies with each other; a scenario can override the price. Provisioning medians
@@ -16,6 +17,9 @@ pub struct InstanceType {
     pub provisioning_median_s: f64,
     /// Whether it has an accelerator.
     pub accelerated: bool,
+    /// Accelerator devices (GPUs, Inferentia chips), as an inference component's
+    /// `NumberOfAcceleratorDevicesRequired` counts them.
+    pub accelerators: u32,
     /// vCPUs.
     pub vcpus: u32,
     /// Memory, GiB.
@@ -30,11 +34,13 @@ const fn cpu(name: &'static str, vcpus: u32, memory_gib: u32, price_per_hour: f6
         price_per_hour,
         provisioning_median_s: 120.0,
         accelerated: false,
+        accelerators: 0,
     }
 }
 
 const fn gpu(
     name: &'static str,
+    accelerators: u32,
     vcpus: u32,
     memory_gib: u32,
     price_per_hour: f64,
@@ -47,10 +53,13 @@ const fn gpu(
         price_per_hour,
         provisioning_median_s,
         accelerated: true,
+        accelerators,
     }
 }
 
-/// The table.
+/// The table. Accelerator counts are AWS's instance-type pages' (one A10G on a g5.xlarge, four
+/// on a g5.12xlarge, eight A100s on a p4d.24xlarge, one Inferentia2 chip on an inf2.xlarge or
+/// inf2.8xlarge).
 pub const INSTANCE_TYPES: &[InstanceType] = &[
     cpu("ml.c5.large", 2, 4, 0.102),
     cpu("ml.c5.xlarge", 4, 8, 0.204),
@@ -62,21 +71,138 @@ pub const INSTANCE_TYPES: &[InstanceType] = &[
     cpu("ml.m5.4xlarge", 16, 64, 0.922),
     cpu("ml.c6i.xlarge", 4, 8, 0.204),
     cpu("ml.m6i.xlarge", 4, 16, 0.23),
-    gpu("ml.g4dn.xlarge", 4, 16, 0.736, 200.0),
-    gpu("ml.g5.xlarge", 4, 16, 1.408, 240.0),
-    gpu("ml.g5.2xlarge", 8, 32, 1.515, 240.0),
-    gpu("ml.g5.12xlarge", 48, 192, 7.09, 381.0),
-    gpu("ml.g5.48xlarge", 192, 768, 20.36, 525.0),
-    gpu("ml.g6.xlarge", 4, 16, 1.0064, 240.0),
-    gpu("ml.g6.2xlarge", 8, 32, 1.222, 240.0),
-    gpu("ml.g6.12xlarge", 48, 192, 5.752, 381.0),
-    gpu("ml.inf2.xlarge", 4, 16, 0.99, 200.0),
-    gpu("ml.inf2.8xlarge", 32, 128, 2.36, 240.0),
-    gpu("ml.p4d.24xlarge", 96, 1152, 37.688, 525.0),
+    gpu("ml.g4dn.xlarge", 1, 4, 16, 0.736, 200.0),
+    gpu("ml.g4dn.12xlarge", 4, 48, 192, 4.89, 381.0),
+    gpu("ml.g5.xlarge", 1, 4, 16, 1.408, 240.0),
+    gpu("ml.g5.2xlarge", 1, 8, 32, 1.515, 240.0),
+    gpu("ml.g5.12xlarge", 4, 48, 192, 7.09, 381.0),
+    gpu("ml.g5.48xlarge", 8, 192, 768, 20.36, 525.0),
+    gpu("ml.g6.xlarge", 1, 4, 16, 1.0064, 240.0),
+    gpu("ml.g6.2xlarge", 1, 8, 32, 1.222, 240.0),
+    gpu("ml.g6.12xlarge", 4, 48, 192, 5.752, 381.0),
+    gpu("ml.inf2.xlarge", 1, 4, 16, 0.99, 200.0),
+    gpu("ml.inf2.8xlarge", 1, 32, 128, 2.36, 240.0),
+    gpu("ml.p4d.24xlarge", 8, 96, 1152, 37.688, 525.0),
 ];
 
 /// Look up a type by name.
 #[must_use]
 pub fn instance_type(name: &str) -> Option<&'static InstanceType> {
     INSTANCE_TYPES.iter().find(|t| t.name == name)
+}
+
+/// What one copy of an inference component reserves: its `ComputeResourceRequirements`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CopyNeed {
+    /// `NumberOfAcceleratorDevicesRequired` (0: none).
+    pub accelerators: f64,
+    /// `NumberOfCpuCoresRequired` (0: not given).
+    pub cpu_cores: f64,
+    /// `MinMemoryRequiredInMb`.
+    pub memory_mib: f64,
+}
+
+/// The resource that bounds the copies on an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Accelerator devices.
+    Accelerators,
+    /// CPU cores.
+    CpuCores,
+    /// Memory.
+    Memory,
+}
+
+impl Limit {
+    /// How a `plan` names it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Accelerators => "accelerators",
+            Self::CpuCores => "CPU cores",
+            Self::Memory => "memory",
+        }
+    }
+}
+
+impl InstanceType {
+    /// How many copies needing `need` one instance of this type holds, and which resource runs
+    /// out first. An upper bound: SageMaker keeps some of an instance's CPU and memory for its
+    /// own agents and does not say how much, so the real figure can be lower on CPU and memory;
+    /// accelerators are whole devices and exact.
+    #[must_use]
+    pub fn copies_fit(&self, need: &CopyNeed) -> (u32, Limit) {
+        let mut best = (u32::MAX, Limit::Memory);
+        let mut bound = |have: f64, want: f64, limit: Limit| {
+            if want > 0.0 {
+                // A hair of slack so that 4 / (4/3) is 3, not 2.999…
+                let n = (have / want + 1e-9).floor().clamp(0.0, f64::from(u32::MAX)) as u32;
+                if n < best.0 {
+                    best = (n, limit);
+                }
+            }
+        };
+        bound(
+            f64::from(self.accelerators),
+            need.accelerators,
+            Limit::Accelerators,
+        );
+        bound(f64::from(self.vcpus), need.cpu_cores, Limit::CpuCores);
+        bound(
+            f64::from(self.memory_gib) * 1024.0,
+            need.memory_mib,
+            Limit::Memory,
+        );
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn need(accelerators: f64, cpu_cores: f64, memory_mib: f64) -> CopyNeed {
+        CopyNeed {
+            accelerators,
+            cpu_cores,
+            memory_mib,
+        }
+    }
+
+    #[test]
+    fn the_scarcest_resource_bounds_the_copies() {
+        let g5_12 = instance_type("ml.g5.12xlarge").unwrap();
+        // One GPU each: four GPUs hold four copies, though memory would hold far more.
+        assert_eq!(
+            g5_12.copies_fit(&need(1.0, 2.0, 8192.0)),
+            (4, Limit::Accelerators)
+        );
+        // Two GPUs each: two.
+        assert_eq!(g5_12.copies_fit(&need(2.0, 0.0, 1024.0)).0, 2);
+        // 100 GiB each: 192 GiB holds one, before the GPUs run out.
+        assert_eq!(
+            g5_12.copies_fit(&need(1.0, 0.0, 100.0 * 1024.0)),
+            (1, Limit::Memory)
+        );
+        // 16 cores each on 48 vCPUs: three.
+        assert_eq!(
+            g5_12.copies_fit(&need(0.0, 16.0, 1024.0)),
+            (3, Limit::CpuCores)
+        );
+        // A GPU model on a CPU instance: none.
+        let m5 = instance_type("ml.m5.xlarge").unwrap();
+        assert_eq!(
+            m5.copies_fit(&need(1.0, 1.0, 1024.0)),
+            (0, Limit::Accelerators)
+        );
+        // Fractions of a core count exactly: 4 vCPUs hold three copies of 4/3 cores.
+        assert_eq!(m5.copies_fit(&need(0.0, 4.0 / 3.0, 128.0)).0, 3);
+    }
+
+    #[test]
+    fn every_accelerated_type_has_devices_and_no_cpu_type_has_any() {
+        for t in INSTANCE_TYPES {
+            assert_eq!(t.accelerated, t.accelerators > 0, "{}", t.name);
+        }
+    }
 }
