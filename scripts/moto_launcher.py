@@ -1,4 +1,4 @@
-"""Start moto's server with the three things it lacks for sagescale's tests, patched in memory
+"""Start moto's server with the four things it lacks for sagescale's tests, patched in memory
 (moto's installed files are not touched). Usage: python moto_launcher.py -H 127.0.0.1 -p PORT.
 
 1. Application Auto Scaling: moto 5.2.5 knows `sagemaker:variant:DesiredInstanceCount` only.
@@ -18,6 +18,9 @@
    patch computes it from the period's raw datapoints by nearest rank, as CloudWatch does for
    values published one by one (statistic sets carry no percentiles and are left out).
    Anything else goes to moto's own statistics.
+4. SageMaker: moto 5.2.5's DescribeEndpoint leaves `ManagedInstanceScaling` out of each
+   production variant, though the endpoint config keeps it. The patch copies it from the
+   config's variant into the endpoint's, as AWS's ProductionVariantSummary carries it.
 """
 import datetime
 import json
@@ -26,6 +29,7 @@ import sys
 
 import moto.applicationautoscaling.models as aas
 import moto.cloudwatch.models as cw
+import moto.sagemaker.models as sm
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
@@ -141,6 +145,19 @@ def _statistic(self, stat):
 
 
 cw.Statistics.get_statistics_for_type = _statistic
+
+_moto_variants = sm.FakeEndpoint._process_production_variants
+
+
+def _process_production_variants(self, production_variants):
+    out = _moto_variants(self, production_variants)
+    for summary, given in zip(out, production_variants):
+        if given.get("ManagedInstanceScaling"):
+            summary["ManagedInstanceScaling"] = given["ManagedInstanceScaling"]
+    return out
+
+
+sm.FakeEndpoint._process_production_variants = _process_production_variants
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

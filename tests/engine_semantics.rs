@@ -866,3 +866,33 @@ fn a_guard_floor_raises_the_fallbacks_min_but_never_past_its_max() {
     }
     assert!(last < 6, "{last}");
 }
+
+#[test]
+fn an_inference_components_room_lowers_the_max_never_below_the_min() {
+    use sagescale::engine::decision::BoundSource;
+    // Target tracking on 100 per copy sees 800 at one copy: it wants 8, the policy file
+    // allows 10, the instances hold 4.
+    let mut rig = Rig::new(target(0, 10, vec![("tt", tracking(0, 100.0))]), 1, 1);
+    rig.input.room = Some(4);
+    rig.minute(&[Some(800.0)]);
+    rig.minute(&[Some(800.0)]);
+    assert_eq!(rig.minute(&[Some(800.0)]), 4);
+    assert_eq!(
+        (rig.decision.bounds.max, rig.decision.bounds.max_from),
+        (4, BoundSource::InstanceRoom)
+    );
+    let text = rig.decision.explain(&rig.spec);
+    assert!(
+        text.contains("max lowered to the copies the endpoint's instances can hold"),
+        "{text}"
+    );
+    // Room for more (managed instance scaling's max raised): the policy's own want again.
+    rig.input.room = Some(20);
+    assert_eq!(rig.minute(&[Some(800.0)]), 8);
+    assert_eq!(rig.decision.bounds.max_from, BoundSource::Standing);
+    // A room below the standing min lowers the max to the min, not past it.
+    let mut rig = Rig::new(target(3, 10, vec![("tt", tracking(0, 100.0))]), 3, 1);
+    rig.input.room = Some(1);
+    rig.minute(&[Some(10.0)]);
+    assert_eq!((rig.decision.bounds.min, rig.decision.bounds.max), (3, 3));
+}

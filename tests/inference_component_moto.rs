@@ -14,7 +14,7 @@ use aws_sdk_sagemaker::types::{
     InferenceComponentComputeResourceRequirements, InferenceComponentRuntimeConfig,
     InferenceComponentSpecification,
 };
-use moto_daemon::{clients, endpoint, moto, put_metric, wait_for, Daemon};
+use moto_daemon::{clients, moto, put_metric, wait_for, Daemon};
 
 const COMPONENT: &str = "ic-llama";
 
@@ -55,14 +55,75 @@ async fn component_copy_bounds(c: &sagescale::aws::AwsClients, component: &str) 
     (t.min_capacity(), t.max_capacity())
 }
 
-/// An endpoint with `component` on it at `copies` copies, registered at `[0, 6]` copies.
+/// An endpoint with `component` on it at `copies` copies of one GPU each, registered at
+/// `[0, 6]` copies: one ml.g4dn.12xlarge (four GPUs) under managed instance scaling up to two,
+/// so its instances hold 8 copies.
 async fn component(
     c: &sagescale::aws::AwsClients,
     endpoint_name: &str,
     component: &str,
     copies: i32,
 ) {
-    endpoint(c, endpoint_name, 2, 1, 4).await;
+    component_on(c, endpoint_name, component, copies, 1.0, 2).await;
+}
+
+/// An ml.g4dn.12xlarge endpoint under managed instance scaling (1 to `max_instances`), with
+/// `component` on it at `copies` copies of `gpus` GPUs and 8 GiB each, registered at `[0, 6]`
+/// copies.
+async fn component_on(
+    c: &sagescale::aws::AwsClients,
+    endpoint_name: &str,
+    component: &str,
+    copies: i32,
+    gpus: f32,
+    max_instances: i32,
+) {
+    use aws_sdk_sagemaker::types::{
+        ManagedInstanceScalingStatus, ProductionVariant, ProductionVariantInstanceType,
+        ProductionVariantManagedInstanceScaling,
+    };
+    // An endpoint for inference components names no model on its variant; moto 5.2.5 requires
+    // one, so the rig gives it a model it never uses.
+    c.sagemaker
+        .create_model()
+        .model_name(format!("{endpoint_name}-model"))
+        .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
+        .primary_container(
+            aws_sdk_sagemaker::types::ContainerDefinition::builder()
+                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/model:latest")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateModel");
+    c.sagemaker
+        .create_endpoint_config()
+        .endpoint_config_name(format!("{endpoint_name}-config"))
+        .production_variants(
+            ProductionVariant::builder()
+                .variant_name("AllTraffic")
+                .model_name(format!("{endpoint_name}-model"))
+                .instance_type(ProductionVariantInstanceType::MlG4Dn12Xlarge)
+                .initial_instance_count(1)
+                .managed_instance_scaling(
+                    ProductionVariantManagedInstanceScaling::builder()
+                        .status(ManagedInstanceScalingStatus::Enabled)
+                        .min_instance_count(1)
+                        .max_instance_count(max_instances)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateEndpointConfig");
+    c.sagemaker
+        .create_endpoint()
+        .endpoint_name(endpoint_name)
+        .endpoint_config_name(format!("{endpoint_name}-config"))
+        .send()
+        .await
+        .expect("CreateEndpoint");
     c.sagemaker
         .create_inference_component()
         .inference_component_name(component)
@@ -70,11 +131,11 @@ async fn component(
         .variant_name("AllTraffic")
         .specification(
             InferenceComponentSpecification::builder()
-                .model_name(format!("{endpoint_name}-model"))
+                .model_name(format!("{component}-model"))
                 .compute_resource_requirements(
                     InferenceComponentComputeResourceRequirements::builder()
-                        .number_of_accelerator_devices_required(1.0)
-                        .min_memory_required_in_mb(1024)
+                        .number_of_accelerator_devices_required(gpus)
+                        .min_memory_required_in_mb(8192)
                         .build(),
                 )
                 .build(),
@@ -184,5 +245,94 @@ async fn a_component_at_zero_copies_wakes_on_its_first_failed_invocation() {
     assert!(
         text.contains("would call RegisterScalableTarget min=1 max=6"),
         "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_per_copy_scales_out_only_as_far_as_the_instances_hold() {
+    let url = moto();
+    let c = clients(&url).await;
+    let name = "ic-roomy";
+    // Two GPUs a copy on a four-GPU instance, managed instance scaling up to one instance:
+    // room for two copies, whatever the policy file's max of 6 says.
+    component_on(&c, "ic-roomy-endpoint", name, 1, 2.0, 1).await;
+    // 8 requests in flight on the one copy against a target of 2, every 10 seconds for three
+    // minutes (and the first 20 s of this one, which the plan's clock may already be in):
+    // target tracking wants four copies.
+    let points: Vec<(i64, f64)> = (-2..=18).map(|k| (10 * k, 8.0)).collect();
+    put_metric(
+        &c,
+        "AWS/SageMaker",
+        "ConcurrentRequestsPerCopy",
+        &[("InferenceComponentName", name)],
+        &points,
+    )
+    .await;
+    let policy = format!(
+        r#"[[targets]]
+name = "{name}"
+resource_id = "inference-component/{name}"
+min = 0
+max = 6
+
+[[targets.policies]]
+name = "concurrency"
+type = "target-tracking"
+metric = {{ predefined = "ConcurrentRequestsPerCopy" }}
+target = 2
+"#
+    );
+    let mut d = Daemon::new(&url, &policy, "");
+    let validate = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["validate"])
+        .arg(d.path("policies"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&validate.stdout).into_owned()
+        + &String::from_utf8_lossy(&validate.stderr);
+    assert!(validate.status.success(), "{said}");
+
+    let (code, text) = d.cli(&["plan"]);
+    assert_eq!(code, Some(0), "{text}");
+    for needle in [
+        "scale out 1 -> 2",
+        "max lowered to the copies the endpoint's instances can hold",
+        "room: at most 2 copies: 1 x ml.g4dn.12xlarge (managed instance scaling's MaxInstanceCount), 2 copies each (accelerators run out first)",
+        "would call RegisterScalableTarget min=2 max=2",
+        // The built-in wake stands beside target tracking for a component that may reach 0.
+        "`wake-from-zero`",
+    ] {
+        assert!(text.contains(needle), "plan lacks `{needle}`:\n{text}");
+    }
+
+    d.start();
+    assert!(
+        wait_for(30, || !d.calls("ok").is_empty()).await,
+        "no call made\n{}",
+        d.log()
+    );
+    assert_eq!(component_copy_bounds(&c, name).await, (2, 2), "{}", d.log());
+    let record = d
+        .records()
+        .into_iter()
+        .find(|r| !r["calls"].as_array().unwrap().is_empty())
+        .unwrap();
+    let room = &record["capacity"]["room"]["known"];
+    assert_eq!(
+        (
+            room["copies"].as_u64(),
+            room["per_instance"].as_u64(),
+            room["instances"].as_u64()
+        ),
+        (Some(2), Some(2), Some(1)),
+        "{record}"
+    );
+    assert_eq!(d.stop(), Some(0), "{}", d.log());
+    let (code, story) = d.cli(&["explain", name]);
+    assert_eq!(code, Some(0), "{story}");
+    assert!(
+        story.contains("scale out 1 -> 2")
+            && story.contains("max lowered to the copies the endpoint's instances can hold"),
+        "{story}"
     );
 }

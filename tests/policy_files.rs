@@ -41,7 +41,24 @@ fn find<'a>(ds: &'a [Diagnostic], path: &str) -> &'a Diagnostic {
 #[test]
 fn the_bundled_example_policies_validate() {
     let (set, files) = policy::load(&[PathBuf::from("policies")]).expect("examples validate");
-    assert_eq!(files, 5);
+    assert_eq!(files, 6);
+    // The inference component sleeps at zero copies, scales on concurrency per copy, and
+    // wakes through the built-in rule.
+    let llm = set
+        .targets
+        .iter()
+        .find(|t| t.resource_id == "inference-component/chat-llm")
+        .expect("the inference-component example");
+    assert_eq!(
+        (llm.min, llm.dimension),
+        (0, sagescale::engine::ScalableDimension::CopyCount)
+    );
+    let names: Vec<&str> = llm.policies.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["concurrency-per-copy", "wake-from-zero"]);
+    assert!(set
+        .metrics
+        .iter()
+        .any(|q| q.to_string().contains("ConcurrentRequestsPerCopy")));
     assert!(set
         .targets
         .iter()

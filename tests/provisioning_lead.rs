@@ -63,6 +63,7 @@ fn capacity(status: EndpointStatus, current: u32, desired: u32) -> TargetCapacit
         desired,
         registration: None,
         weight: None,
+        room: None,
     }
 }
 

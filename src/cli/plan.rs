@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use sagescale::core::Room;
 use sagescale::daemon;
 
 use super::daemon_config::{load_config, runtime};
@@ -46,6 +47,13 @@ pub fn plan(path: &std::path::Path, detailed_exitcode: bool) -> ExitCode {
                 "  provisioning lead learned from this endpoint: {} s (median of its last {n} scale-out(s))\n",
                 lead.0
             ));
+        }
+        match t.room {
+            Some(Room::Known(r)) => text.push_str(&format!("  room: {r}\n")),
+            Some(Room::Unknown(why)) => text.push_str(&format!(
+                "  room not known: {why}; the copy count is not capped\n"
+            )),
+            None => {}
         }
         if let Ok(found) = &conflicts {
             for c in found.iter().filter(|c| c.resource_id == t.resource_id) {

@@ -6,6 +6,11 @@
 //! described, are not `InService`, or were described longer ago than the refresh age, so a
 //! steady fleet of 1,000 endpoints costs ~10 SageMaker calls a cycle, not 1,000.
 //! `DescribeScalableTargets` takes 50 resource ids a call.
+//!
+//! An inference component is described every cycle (`DescribeInferenceComponent`); its
+//! endpoint goes through the same cache as a variant's, and the endpoint config's instance
+//! types are read once per config (`DescribeEndpointConfig`: configs never change). From them
+//! comes the component's room: the copies its instances can hold.
 
 use std::collections::HashMap;
 
@@ -14,7 +19,7 @@ use futures_util::stream::{self, StreamExt};
 
 use super::retry::{with_retries, RetryPolicy};
 use sagescale_core::{
-    CallError, CallObserver, CapacityError, ReadCalls, Registration, TargetCapacity,
+    CallError, CallObserver, CapacityError, CopyRoom, ReadCalls, Registration, Room, TargetCapacity,
 };
 use sagescale_engine::{Capacity, EndpointStatus, ScalableDimension, Suspension, Timestamp};
 use sagescale_policy::{parse_resource, Resource};
@@ -29,12 +34,26 @@ struct Described {
     /// Variant name -> current weight.
     weights: HashMap<String, f64>,
     concurrency: HashMap<String, (Option<i32>, Option<i32>)>,
+    /// Variant name -> managed instance scaling's `MaxInstanceCount`, when it is enabled.
+    managed_max: HashMap<String, i32>,
+    /// The endpoint config in force.
+    config: Option<String>,
+}
+
+/// Where an inference component runs and what one copy reserves.
+#[derive(Clone, Debug)]
+struct Placement {
+    endpoint: String,
+    variant: String,
+    need: Option<sagescale_instances::CopyNeed>,
 }
 
 /// Reads capacity, caching `DescribeEndpoint` replies between changes.
 #[derive(Debug, Default)]
 pub struct CapacityReader {
     cache: HashMap<String, Described>,
+    /// Endpoint config name -> variant name -> instance type (configs are immutable).
+    configs: HashMap<String, HashMap<String, String>>,
     /// Describe again at least this often even without a change, in seconds.
     pub refresh_seconds: i64,
     /// Parallel describe calls.
@@ -66,6 +85,7 @@ impl CapacityReader {
     pub fn new() -> Self {
         Self {
             cache: HashMap::new(),
+            configs: HashMap::new(),
             refresh_seconds: 600,
             parallelism: 8,
         }
@@ -90,25 +110,40 @@ impl CapacityReader {
         let mut calls = ReadCalls::default();
         let registrations =
             read_registrations(autoscaling, retry, observer, targets, &mut calls).await;
-        let needs_endpoints = targets
-            .iter()
-            .any(|(_, d)| *d != ScalableDimension::CopyCount);
-        let listed = if needs_endpoints {
-            Some(list_endpoints(sagemaker, retry, observer, &mut calls).await)
-        } else {
+        // Components first: their endpoints join the variants' in the describe below.
+        let mut components: HashMap<usize, Result<(TargetCapacity, Placement), CapacityError>> =
+            HashMap::new();
+        for (i, (id, _)) in targets.iter().enumerate() {
+            if let Ok(Resource::InferenceComponent { name }) = parse_resource(id) {
+                calls.describe_inference_component += 1;
+                components.insert(
+                    i,
+                    describe_component(sagemaker, retry, observer, &name).await,
+                );
+            }
+        }
+        let mut endpoints: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, (id, _)) in targets.iter().enumerate() {
+            let name = match (parse_resource(id), components.get(&i)) {
+                (Ok(Resource::Variant { endpoint, .. }), _) => endpoint,
+                (_, Some(Ok((_, place)))) => place.endpoint.clone(),
+                _ => continue,
+            };
+            if seen.insert(name.clone()) {
+                endpoints.push(name);
+            }
+        }
+        let listed = if endpoints.is_empty() {
             None
+        } else {
+            Some(list_endpoints(sagemaker, retry, observer, &mut calls).await)
         };
 
         // Which endpoints to describe again.
         let mut stale: Vec<String> = Vec::new();
         if let Some(Ok(listed)) = &listed {
-            for (id, dim) in targets {
-                if *dim == ScalableDimension::CopyCount {
-                    continue;
-                }
-                let Ok(Resource::Variant { endpoint, .. }) = parse_resource(id) else {
-                    continue;
-                };
+            for endpoint in endpoints {
                 let Some(&(status, modified)) = listed.get(&endpoint) else {
                     self.cache.remove(&endpoint);
                     continue;
@@ -119,7 +154,7 @@ impl CapacityReader {
                         && status == EndpointStatus::InService
                         && now.since(d.at) < self.refresh_seconds
                 });
-                if !fresh && !stale.contains(&endpoint) {
+                if !fresh {
                     stale.push(endpoint);
                 }
             }
@@ -146,8 +181,32 @@ impl CapacityReader {
             }
         }
 
+        let mut wanted: Vec<String> = Vec::new();
+        for place in components.values().flatten().map(|(_, p)| p) {
+            if let Some(config) = self
+                .cache
+                .get(&place.endpoint)
+                .and_then(|d| d.config.clone())
+            {
+                if !self.configs.contains_key(&config) && !wanted.contains(&config) {
+                    wanted.push(config);
+                }
+            }
+        }
+        for config in wanted {
+            calls.describe_endpoint_config += 1;
+            match describe_config(sagemaker, retry, observer, &config).await {
+                Ok(types) => {
+                    self.configs.insert(config, types);
+                }
+                Err(error) => {
+                    tracing::warn!(endpoint_config = %config, %error, "DescribeEndpointConfig failed: the copies its instances hold are not known this cycle, so the copy count is not capped");
+                }
+            }
+        }
+
         let mut out = Vec::with_capacity(targets.len());
-        for (id, dim) in targets {
+        for (i, (id, dim)) in targets.iter().enumerate() {
             let registration = match &registrations {
                 Ok(map) => map.get(id.as_str()).copied(),
                 Err(e) => {
@@ -160,10 +219,14 @@ impl CapacityReader {
             };
             let r = match parse_resource(id) {
                 Err(e) => Err(CapacityError::BadReply(e)),
-                Ok(Resource::InferenceComponent { name }) => {
-                    calls.describe_inference_component += 1;
-                    describe_component(sagemaker, retry, observer, &name).await
-                }
+                Ok(Resource::InferenceComponent { .. }) => match components.remove(&i) {
+                    Some(Ok((mut cap, place))) => {
+                        cap.room = Some(self.room(&place));
+                        Ok(cap)
+                    }
+                    Some(Err(e)) => Err(e),
+                    None => Err(CapacityError::BadReply(format!("`{id}` was not described"))),
+                },
                 Ok(Resource::Variant { endpoint, variant }) => match &listed {
                     Some(Err(e)) => Err(CapacityError::Call {
                         operation: "ListEndpoints",
@@ -178,6 +241,47 @@ impl CapacityReader {
             }));
         }
         (out, calls)
+    }
+
+    /// The copies `place`'s instances hold, from the endpoint and its config as cached.
+    fn room(&self, place: &Placement) -> Room {
+        let Some(need) = place.need else {
+            return Room::Unknown(
+                "the component states no ComputeResourceRequirements (an adapter shares its base component's)",
+            );
+        };
+        let Some(d) = self.cache.get(&place.endpoint) else {
+            return Room::Unknown("its endpoint could not be described this cycle");
+        };
+        let Some(types) = d.config.as_ref().and_then(|c| self.configs.get(c)) else {
+            return Room::Unknown("its endpoint config could not be described this cycle");
+        };
+        let Some(name) = types.get(&place.variant) else {
+            return Room::Unknown("its endpoint config has no such variant");
+        };
+        let Some(t) = sagescale_instances::instance_type(name) else {
+            tracing::warn!(instance_type = %name, "an inference component's instance type is not in sagescale's instance table: its copies are not capped");
+            return Room::Unknown(
+                "its instance type is not in sagescale's instance table (crates/instances)",
+            );
+        };
+        let (instances, managed) = match d.managed_max.get(&place.variant) {
+            Some(&max) => (max, true),
+            None => match d.instances.get(&place.variant) {
+                Some(&(Some(n), _)) => (n, false),
+                _ => return Room::Unknown("its variant reports no instance count"),
+            },
+        };
+        let instances = u32::try_from(instances).unwrap_or(0);
+        let (per_instance, limit) = t.copies_fit(&need);
+        Room::Known(CopyRoom {
+            copies: per_instance.saturating_mul(instances),
+            per_instance,
+            instances,
+            managed,
+            instance_type: t.name,
+            limit: limit.name(),
+        })
     }
 
     fn variant(
@@ -218,6 +322,7 @@ impl CapacityReader {
             desired: count(desired).unwrap_or(current),
             registration: None,
             weight: d.weights.get(variant).copied(),
+            room: None,
         })
     }
 }
@@ -273,8 +378,15 @@ async fn describe_endpoint(
     let mut instances = HashMap::new();
     let mut concurrency = HashMap::new();
     let mut weights = HashMap::new();
+    let mut managed_max = HashMap::new();
     for v in e.production_variants() {
         let name = v.variant_name().unwrap_or_default().to_string();
+        if let Some(m) = v.managed_instance_scaling() {
+            let on = m.status().is_some_and(|s| s.as_str() == "ENABLED");
+            if let (true, Some(max)) = (on, m.max_instance_count()) {
+                managed_max.insert(name.clone(), max);
+            }
+        }
         if let Some(w) = v.current_weight().or(v.desired_weight()) {
             weights.insert(name.clone(), weight_f64(w));
         }
@@ -304,7 +416,40 @@ async fn describe_endpoint(
         instances,
         weights,
         concurrency,
+        managed_max,
+        config: e.endpoint_config_name().map(str::to_string),
     })
+}
+
+/// Variant name -> instance type, from `DescribeEndpointConfig`.
+async fn describe_config(
+    client: &aws_sdk_sagemaker::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+    name: &str,
+) -> Result<HashMap<String, String>, CallError> {
+    let c = with_retries(
+        retry,
+        observer,
+        "sagemaker",
+        "DescribeEndpointConfig",
+        || {
+            client
+                .describe_endpoint_config()
+                .endpoint_config_name(name)
+                .send()
+        },
+    )
+    .await?;
+    Ok(c.production_variants()
+        .iter()
+        .filter_map(|v| {
+            Some((
+                v.variant_name()?.to_string(),
+                v.instance_type()?.as_str().to_string(),
+            ))
+        })
+        .collect())
 }
 
 async fn describe_component(
@@ -312,7 +457,7 @@ async fn describe_component(
     retry: &RetryPolicy,
     observer: &dyn CallObserver,
     name: &str,
-) -> Result<TargetCapacity, CapacityError> {
+) -> Result<(TargetCapacity, Placement), CapacityError> {
     let c = with_retries(
         retry,
         observer,
@@ -336,7 +481,24 @@ async fn describe_component(
             "DescribeInferenceComponent `{name}` gave no current copy count"
         ))
     })?;
-    Ok(TargetCapacity {
+    let need = c
+        .specification()
+        .and_then(|s| s.compute_resource_requirements())
+        .and_then(|r| {
+            Some(sagescale_instances::CopyNeed {
+                accelerators: r
+                    .number_of_accelerator_devices_required()
+                    .map_or(0.0, f64::from),
+                cpu_cores: r.number_of_cpu_cores_required().map_or(0.0, f64::from),
+                memory_mib: f64::from(r.min_memory_required_in_mb()?),
+            })
+        });
+    let place = Placement {
+        endpoint: c.endpoint_name().unwrap_or_default().to_string(),
+        variant: c.variant_name().unwrap_or_default().to_string(),
+        need,
+    };
+    let cap = TargetCapacity {
         status: c
             .inference_component_status()
             .map_or(EndpointStatus::Other, |s| status_of(s.as_str())),
@@ -344,7 +506,9 @@ async fn describe_component(
         desired: count(rc.and_then(|r| r.desired_copy_count())).unwrap_or(current),
         registration: None,
         weight: None,
-    })
+        room: None,
+    };
+    Ok((cap, place))
 }
 
 async fn read_registrations<'a>(

@@ -187,6 +187,7 @@ mod tests {
                 suspended: Suspension::default(),
             }),
             weight: None,
+            room: None,
         }
     }
 

@@ -31,8 +31,69 @@ pub struct TargetCapacity {
     /// A variant's current traffic weight (`None` for inference components).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
+    /// An inference component: how many of its copies the endpoint's instances hold (`None`
+    /// for variants).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<Room>,
 }
 
+/// How many copies of an inference component its endpoint's instances can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Room {
+    /// Worked out from the component's compute requirements and the instances.
+    Known(CopyRoom),
+    /// Not known, so the copy count is not capped: why.
+    Unknown(&'static str),
+}
+
+impl Room {
+    /// The most copies, when known.
+    #[must_use]
+    pub fn copies(self) -> Option<Capacity> {
+        match self {
+            Self::Known(r) => Some(r.copies),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+/// The copies an endpoint's instances hold: `per_instance × instances`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CopyRoom {
+    /// The most copies.
+    pub copies: Capacity,
+    /// Copies one instance holds.
+    pub per_instance: u32,
+    /// The most instances: managed instance scaling's `MaxInstanceCount`, or the variant's
+    /// instance count when managed instance scaling is off.
+    pub instances: u32,
+    /// Whether managed instance scaling sets `instances`.
+    pub managed: bool,
+    /// The variant's instance type.
+    pub instance_type: &'static str,
+    /// What runs out first on an instance: `accelerators`, `CPU cores` or `memory`.
+    pub limit: &'static str,
+}
+
+impl std::fmt::Display for CopyRoom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "at most {} copies: {} x {} ({}), {} copies each ({} run out first)",
+            self.copies,
+            self.instances,
+            self.instance_type,
+            if self.managed {
+                "managed instance scaling's MaxInstanceCount"
+            } else {
+                "the variant's instances; managed instance scaling is off"
+            },
+            self.per_instance,
+            self.limit
+        )
+    }
+}
 /// Why a target's capacity could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CapacityError {
@@ -61,6 +122,8 @@ pub struct ReadCalls {
     pub describe_endpoint: u32,
     /// `DescribeInferenceComponent` calls.
     pub describe_inference_component: u32,
+    /// `DescribeEndpointConfig` calls (once per config an inference component runs on).
+    pub describe_endpoint_config: u32,
     /// `DescribeScalableTargets` pages.
     pub describe_scalable_targets: u32,
 }

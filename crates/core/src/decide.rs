@@ -164,6 +164,7 @@ impl DecisionCore {
                     .then(|| self.guards.floor(i, &self.decisions))
                     .flatten(),
                 lead: self.leads[i],
+                room: cap.room.and_then(crate::capacity::Room::copies),
             };
             evaluate(
                 &self.settings,

@@ -23,5 +23,5 @@ pub mod provisioning;
 pub use calls::{
     CallError, CallObserver, ErrorClass, FetchReport, NoObserver, OwnDatum, VariantWeight,
 };
-pub use capacity::{CapacityError, ReadCalls, Registration, TargetCapacity};
+pub use capacity::{CapacityError, CopyRoom, ReadCalls, Registration, Room, TargetCapacity};
 pub use decide::{Applied, DecisionCore, WeightCall};

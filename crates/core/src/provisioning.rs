@@ -99,6 +99,7 @@ mod tests {
             desired,
             registration: None,
             weight: None,
+            room: None,
         }
     }
 

@@ -11,7 +11,7 @@ use sagescale_core::actuation::{Call, Purpose};
 use sagescale_core::ports::{Actuator, CapacitySource, Fence, MetricSource};
 use sagescale_core::provisioning::LeadTracker;
 use sagescale_core::{
-    Applied, CapacityError, DecisionCore, OwnDatum, ReadCalls, TargetCapacity, VariantWeight,
+    Applied, CapacityError, DecisionCore, OwnDatum, ReadCalls, Room, TargetCapacity, VariantWeight,
     WeightCall,
 };
 use sagescale_engine::quality::GuardPhase;
@@ -79,6 +79,8 @@ pub struct TargetReport {
     pub read: bool,
     /// The target's learned provisioning lead (median) and how many scale-outs it is over.
     pub lead: Option<(Seconds, usize)>,
+    /// An inference component: the copies its instances hold, as read this cycle.
+    pub room: Option<Room>,
 }
 
 /// What one cycle did.
@@ -337,6 +339,7 @@ impl Controller {
                     weights: None,
                     read: caps[i].is_ok(),
                     lead: self.lead(i),
+                    room: caps[i].as_ref().ok().and_then(|c| c.room),
                 });
             }
             return report;
@@ -658,6 +661,7 @@ impl Controller {
             weights: acted.weights,
             read: cap.is_ok(),
             lead: self.lead(i),
+            room: cap.as_ref().ok().and_then(|c| c.room),
         });
     }
 

@@ -78,10 +78,27 @@ pub fn policy(set: &PolicySet, scope: &Scope) -> Value {
             "Effect": "Allow",
             "Action": [
                 "sagemaker:DescribeEndpoint",
-                "sagemaker:DescribeEndpointConfig",
                 "sagemaker:UpdateEndpointWeightsAndCapacities"
             ],
             "Resource": endpoints.into_iter().collect::<Vec<_>>()
+        }));
+    }
+    // The config an endpoint runs is named by DescribeEndpoint's reply, not the policy file:
+    // read to tell async endpoints at setup and an inference component's instance type.
+    statements.push(json!({
+        "Sid": "ReadEndpointConfigs",
+        "Effect": "Allow",
+        "Action": ["sagemaker:DescribeEndpointConfig"],
+        "Resource": arn(scope, "sagemaker", "endpoint-config/*")
+    }));
+    if !components.is_empty() {
+        // An inference component's endpoint is named by DescribeInferenceComponent's reply,
+        // not the policy file: read for its instances and managed instance scaling.
+        statements.push(json!({
+            "Sid": "ReadComponentEndpoints",
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeEndpoint"],
+            "Resource": arn(scope, "sagemaker", "endpoint/*")
         }));
     }
     if !components.is_empty() {

@@ -222,6 +222,8 @@ pub enum BoundSource {
     /// Raised by a quality guard on another target, so this fallback variant can take its
     /// traffic.
     QualityGuard,
+    /// Lowered to the copies an inference component's instances hold.
+    InstanceRoom,
 }
 
 /// The bounds in force at the decision.

@@ -67,6 +67,11 @@ pub struct CapacityInput {
     /// (`sagescale_core::provisioning`); `None` until there is one.
     #[serde(default)]
     pub lead: Option<Seconds>,
+    /// An inference component: the most copies its endpoint's instances hold (managed
+    /// instance scaling's maximum × the copies one instance fits). It lowers the max in force
+    /// (never below the min), so no call asks for copies that could not be placed.
+    #[serde(default)]
+    pub room: Option<Capacity>,
 }
 
 /// Settings that hold for every target.
@@ -128,6 +133,13 @@ pub fn evaluate<O: Observations + ?Sized>(
         if floor > b.min {
             b.min = floor.min(b.max);
             b.min_from = BoundSource::QualityGuard;
+        }
+    }
+    if let Some(room) = input.room {
+        let b = &mut out.bounds;
+        if room < b.max {
+            b.max = room.max(b.min);
+            b.max_from = BoundSource::InstanceRoom;
         }
     }
 

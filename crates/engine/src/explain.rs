@@ -43,6 +43,9 @@ impl Decision {
             BoundSource::QualityGuard => {
                 "raised by a quality guard moving traffic to this variant".to_string()
             }
+            BoundSource::InstanceRoom => {
+                "lowered to the copies the endpoint's instances can hold".to_string()
+            }
         };
         let _ = write!(
             s,

@@ -179,6 +179,7 @@ impl Simulated {
             desired: self.fleet.planned(),
             registration: Some(self.registration),
             weight: self.weight,
+            room: None,
         }
     }
 
