@@ -8,8 +8,8 @@
    `sagemaker:variant:DesiredProvisionedConcurrency` on `endpoint/NAME/variant/VARIANT`.
    Anything else goes to moto's own check.
 2. SageMaker: moto has no inference components. The patch adds CreateInferenceComponent,
-   DescribeInferenceComponent, ListInferenceComponents and DeleteInferenceComponent over an
-   in-memory table, with the reply fields AWS documents that sagescale reads (status, runtime
+   DescribeInferenceComponent, ListInferenceComponents (with its EndpointNameEquals filter)
+   and DeleteInferenceComponent over an in-memory table, with the reply fields AWS documents that sagescale reads (status, runtime
    config with desired and current copy counts, endpoint and variant names). A component is
    InService at once with its requested copy count; nothing moves copies afterwards, as moto
    moves no instances either.
@@ -112,7 +112,12 @@ def _describe_inference_component(self):
 
 
 def _list_inference_components(self):
-    mine = [c for (a, r, _), c in _COMPONENTS.items() if (a, r) == _account_region(self)]
+    endpoint = self._get_param("EndpointNameEquals")
+    mine = [
+        c
+        for (a, r, _), c in _COMPONENTS.items()
+        if (a, r) == _account_region(self) and endpoint in (None, c["EndpointName"])
+    ]
     return ActionResult({"InferenceComponents": mine})
 
 

@@ -70,9 +70,13 @@ fn the_iam_example_is_what_the_generator_makes_and_is_scoped() {
     // cannot name it, each documented. (RegisterScalableTargets' is bounded by its conditions,
     // checked below.)
     for s in statements {
-        let wild = s["Resource"]
-            .as_str()
-            .is_some_and(|r| r.contains('*') && !r.contains("scalable-target/*"));
+        let resources = match &s["Resource"] {
+            serde_json::Value::Array(a) => a.iter().filter_map(|r| r.as_str()).collect(),
+            r => r.as_str().into_iter().collect::<Vec<_>>(),
+        };
+        let wild = resources
+            .iter()
+            .any(|r| r.contains('*') && !r.contains("scalable-target/*"));
         if wild {
             let sid = s["Sid"].as_str().unwrap();
             assert!(
@@ -82,7 +86,8 @@ fn the_iam_example_is_what_the_generator_makes_and_is_scoped() {
                     "ReadScalableTargets",
                     "PublishOwnMetrics",
                     "ReadEndpointConfigs",
-                    "ReadComponentEndpoints"
+                    "ReadComponentEndpoints",
+                    "ListInferenceComponents"
                 ]
                 .contains(&sid),
                 "unexpected wildcard in {sid}"

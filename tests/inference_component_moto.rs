@@ -124,6 +124,27 @@ async fn component_on(
         .send()
         .await
         .expect("CreateEndpoint");
+    add_component(c, endpoint_name, component, copies, gpus).await;
+    c.autoscaling
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(format!("inference-component/{component}"))
+        .scalable_dimension(ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
+        .min_capacity(0)
+        .max_capacity(6)
+        .send()
+        .await
+        .expect("RegisterScalableTarget on the copy count (the launcher's patch)");
+}
+
+/// `component` on `endpoint_name`'s `AllTraffic` at `copies` copies of `gpus` GPUs and 8 GiB.
+async fn add_component(
+    c: &sagescale::aws::AwsClients,
+    endpoint_name: &str,
+    component: &str,
+    copies: i32,
+    gpus: f32,
+) {
     c.sagemaker
         .create_inference_component()
         .inference_component_name(component)
@@ -148,16 +169,6 @@ async fn component_on(
         .send()
         .await
         .expect("CreateInferenceComponent (the launcher's patch)");
-    c.autoscaling
-        .register_scalable_target()
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_id(format!("inference-component/{component}"))
-        .scalable_dimension(ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
-        .min_capacity(0)
-        .max_capacity(6)
-        .send()
-        .await
-        .expect("RegisterScalableTarget on the copy count (the launcher's patch)");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,17 +260,23 @@ async fn a_component_at_zero_copies_wakes_on_its_first_failed_invocation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrency_per_copy_scales_out_only_as_far_as_the_instances_hold() {
+async fn concurrency_per_copy_scales_out_only_as_far_as_the_instances_hold_beside_their_neighbours()
+{
     let url = moto();
     let c = clients(&url).await;
     let name = "ic-roomy";
-    // Two GPUs a copy on a four-GPU instance, managed instance scaling up to one instance:
-    // room for two copies, whatever the policy file's max of 6 says.
-    component_on(&c, "ic-roomy-endpoint", name, 1, 2.0, 1).await;
-    // 8 requests in flight on the one copy against a target of 2, every 10 seconds for three
+    // Two GPUs a copy on four-GPU instances, managed instance scaling up to two: room for four
+    // copies alone. A neighbour outside the policy set holds one copy of two GPUs, so three
+    // are left, whatever the policy file's max of 6 says. (The component's own copy is not
+    // counted against it.)
+    component_on(&c, "ic-roomy-endpoint", name, 1, 2.0, 2).await;
+    add_component(&c, "ic-roomy-endpoint", "ic-roomy-neighbour", 1, 2.0).await;
+    // On another endpoint: not a neighbour.
+    component_on(&c, "ic-elsewhere-endpoint", "ic-elsewhere", 3, 2.0, 2).await;
+    // 10 requests in flight on the one copy against a target of 2, every 10 seconds for three
     // minutes (and the first 20 s of this one, which the plan's clock may already be in):
-    // target tracking wants four copies.
-    let points: Vec<(i64, f64)> = (-2..=18).map(|k| (10 * k, 8.0)).collect();
+    // target tracking wants five copies.
+    let points: Vec<(i64, f64)> = (-2..=18).map(|k| (10 * k, 10.0)).collect();
     put_metric(
         &c,
         "AWS/SageMaker",
@@ -295,10 +312,10 @@ target = 2
     let (code, text) = d.cli(&["plan"]);
     assert_eq!(code, Some(0), "{text}");
     for needle in [
-        "scale out 1 -> 2",
+        "scale out 1 -> 3",
         "max lowered to the copies the endpoint's instances can hold",
-        "room: at most 2 copies: 1 x ml.g4dn.12xlarge (managed instance scaling's MaxInstanceCount), 2 copies each (accelerators run out first)",
-        "would call RegisterScalableTarget min=2 max=2",
+        "room: at most 3 copies: 2 x ml.g4dn.12xlarge (managed instance scaling's MaxInstanceCount), 2 copies each alone (accelerators run out first); beside 1 other component(s) holding 1 copies",
+        "would call RegisterScalableTarget min=3 max=3",
         // The built-in wake stands beside target tracking for a component that may reach 0.
         "`wake-from-zero`",
     ] {
@@ -311,7 +328,7 @@ target = 2
         "no call made\n{}",
         d.log()
     );
-    assert_eq!(component_copy_bounds(&c, name).await, (2, 2), "{}", d.log());
+    assert_eq!(component_copy_bounds(&c, name).await, (3, 3), "{}", d.log());
     let record = d
         .records()
         .into_iter()
@@ -324,14 +341,14 @@ target = 2
             room["per_instance"].as_u64(),
             room["instances"].as_u64()
         ),
-        (Some(2), Some(2), Some(1)),
+        (Some(3), Some(2), Some(2)),
         "{record}"
     );
     assert_eq!(d.stop(), Some(0), "{}", d.log());
     let (code, story) = d.cli(&["explain", name]);
     assert_eq!(code, Some(0), "{story}");
     assert!(
-        story.contains("scale out 1 -> 2")
+        story.contains("scale out 1 -> 3")
             && story.contains("max lowered to the copies the endpoint's instances can hold"),
         "{story}"
     );

@@ -40,6 +40,15 @@ struct Described {
     config: Option<String>,
 }
 
+/// Another inference component on an endpoint: its copies hold part of the instances.
+#[derive(Clone, Debug)]
+struct Neighbour {
+    name: String,
+    variant: String,
+    need: Option<sagescale_instances::CopyNeed>,
+    copies: Capacity,
+}
+
 /// Where an inference component runs and what one copy reserves.
 #[derive(Clone, Debug)]
 struct Placement {
@@ -205,6 +214,62 @@ impl CapacityReader {
             }
         }
 
+        // The other components on each component's endpoint: their reservations share its
+        // instances. The policy set's own were described above; the rest are described here.
+        let mut neighbours: HashMap<String, Option<Vec<Neighbour>>> = HashMap::new();
+        let own: HashMap<String, usize> = components
+            .keys()
+            .filter_map(|&i| match parse_resource(&targets[i].0) {
+                Ok(Resource::InferenceComponent { name }) => Some((name, i)),
+                _ => None,
+            })
+            .collect();
+        let on: Vec<String> = {
+            let mut v: Vec<String> = components
+                .values()
+                .flatten()
+                .map(|(_, p)| p.endpoint.clone())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for endpoint in on {
+            let listed = list_components(sagemaker, retry, observer, &endpoint, &mut calls).await;
+            let found = match listed {
+                Ok(names) => {
+                    let mut found = Vec::with_capacity(names.len());
+                    for name in names {
+                        let described = match own.get(&name).and_then(|i| components.get(i)) {
+                            Some(Ok(d)) => Some(d.clone()),
+                            Some(Err(_)) => None,
+                            None => {
+                                calls.describe_inference_component += 1;
+                                describe_component(sagemaker, retry, observer, &name)
+                                    .await
+                                    .map_err(|error| tracing::warn!(component = %name, %error, "cannot describe a neighbouring inference component: the room of its neighbours leaves its copies out"))
+                                    .ok()
+                            }
+                        };
+                        if let Some((cap, place)) = described {
+                            found.push(Neighbour {
+                                name,
+                                variant: place.variant,
+                                need: place.need,
+                                copies: cap.current.max(cap.desired),
+                            });
+                        }
+                    }
+                    Some(found)
+                }
+                Err(error) => {
+                    tracing::warn!(endpoint = %endpoint, %error, "ListInferenceComponents failed: the room of its components is worked out as if each had the instances to itself");
+                    None
+                }
+            };
+            neighbours.insert(endpoint, found);
+        }
+
         let mut out = Vec::with_capacity(targets.len());
         for (i, (id, dim)) in targets.iter().enumerate() {
             let registration = match &registrations {
@@ -219,9 +284,16 @@ impl CapacityReader {
             };
             let r = match parse_resource(id) {
                 Err(e) => Err(CapacityError::BadReply(e)),
-                Ok(Resource::InferenceComponent { .. }) => match components.remove(&i) {
+                Ok(Resource::InferenceComponent { name }) => match components.remove(&i) {
                     Some(Ok((mut cap, place))) => {
-                        cap.room = Some(self.room(&place));
+                        let beside = neighbours.get(&place.endpoint).map(|n| {
+                            n.as_deref().map(|n| {
+                                n.iter()
+                                    .filter(|o| o.name != name && o.variant == place.variant)
+                                    .collect::<Vec<_>>()
+                            })
+                        });
+                        cap.room = Some(self.room(&place, beside.flatten().as_deref()));
                         Ok(cap)
                     }
                     Some(Err(e)) => Err(e),
@@ -244,7 +316,7 @@ impl CapacityReader {
     }
 
     /// The copies `place`'s instances hold, from the endpoint and its config as cached.
-    fn room(&self, place: &Placement) -> Room {
+    fn room(&self, place: &Placement, beside: Option<&[&Neighbour]>) -> Room {
         let Some(need) = place.need else {
             return Room::Unknown(
                 "the component states no ComputeResourceRequirements (an adapter shares its base component's)",
@@ -273,14 +345,26 @@ impl CapacityReader {
             },
         };
         let instances = u32::try_from(instances).unwrap_or(0);
-        let (per_instance, limit) = t.copies_fit(&need);
+        let (per_instance, _) = t.copies_fit(&need);
+        let others: Vec<(sagescale_instances::CopyNeed, u32)> = beside
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|o| Some((o.need?, o.copies)))
+            .collect();
+        let (copies, limit) = t.copies_fit_beside(instances, &need, &others);
         Room::Known(CopyRoom {
-            copies: per_instance.saturating_mul(instances),
+            copies,
             per_instance,
             instances,
             managed,
             instance_type: t.name,
             limit: limit.name(),
+            others: beside.map(|b| {
+                (
+                    u32::try_from(b.len()).unwrap_or(u32::MAX),
+                    b.iter().map(|o| o.copies).sum(),
+                )
+            }),
         })
     }
 
@@ -419,6 +503,45 @@ async fn describe_endpoint(
         managed_max,
         config: e.endpoint_config_name().map(str::to_string),
     })
+}
+
+/// The inference components on `endpoint`, by name (`ListInferenceComponents`, 100 a page).
+async fn list_components(
+    client: &aws_sdk_sagemaker::Client,
+    retry: &RetryPolicy,
+    observer: &dyn CallObserver,
+    endpoint: &str,
+    calls: &mut ReadCalls,
+) -> Result<Vec<String>, CallError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = with_retries(
+            retry,
+            observer,
+            "sagemaker",
+            "ListInferenceComponents",
+            || {
+                client
+                    .list_inference_components()
+                    .endpoint_name_equals(endpoint)
+                    .max_results(100)
+                    .set_next_token(token.clone())
+                    .send()
+            },
+        )
+        .await?;
+        calls.list_inference_components += 1;
+        out.extend(
+            page.inference_components()
+                .iter()
+                .filter_map(|c| c.inference_component_name().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
 }
 
 /// Variant name -> instance type, from `DescribeEndpointConfig`.

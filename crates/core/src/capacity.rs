@@ -72,15 +72,18 @@ pub struct CopyRoom {
     pub managed: bool,
     /// The variant's instance type.
     pub instance_type: &'static str,
-    /// What runs out first on an instance: `accelerators`, `CPU cores` or `memory`.
+    /// What runs out first: `accelerators`, `CPU cores` or `memory`.
     pub limit: &'static str,
+    /// The other components on the same instances and the copies they hold (`None`: they
+    /// could not be listed, and the room is the component's as if it were alone).
+    pub others: Option<(u32, Capacity)>,
 }
 
 impl std::fmt::Display for CopyRoom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "at most {} copies: {} x {} ({}), {} copies each ({} run out first)",
+            "at most {} copies: {} x {} ({}), {} copies each alone ({} run out first)",
             self.copies,
             self.instances,
             self.instance_type,
@@ -91,7 +94,14 @@ impl std::fmt::Display for CopyRoom {
             },
             self.per_instance,
             self.limit
-        )
+        )?;
+        match self.others {
+            Some((0, _)) => Ok(()),
+            Some((n, copies)) => {
+                write!(f, "; beside {n} other component(s) holding {copies} copies")
+            }
+            None => f.write_str("; the endpoint's other components could not be listed"),
+        }
     }
 }
 /// Why a target's capacity could not be read.
@@ -122,6 +132,8 @@ pub struct ReadCalls {
     pub describe_endpoint: u32,
     /// `DescribeInferenceComponent` calls.
     pub describe_inference_component: u32,
+    /// `ListInferenceComponents` pages (one per endpoint an inference component runs on).
+    pub list_inference_components: u32,
     /// `DescribeEndpointConfig` calls (once per config an inference component runs on).
     pub describe_endpoint_config: u32,
     /// `DescribeScalableTargets` pages.

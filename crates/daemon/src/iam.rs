@@ -92,13 +92,23 @@ pub fn policy(set: &PolicySet, scope: &Scope) -> Value {
         "Resource": arn(scope, "sagemaker", "endpoint-config/*")
     }));
     if !components.is_empty() {
-        // An inference component's endpoint is named by DescribeInferenceComponent's reply,
-        // not the policy file: read for its instances and managed instance scaling.
+        // An inference component's endpoint, and the other components on it, are named by
+        // SageMaker's replies, not the policy file: read for the instances, managed instance
+        // scaling and the copies the neighbours hold.
         statements.push(json!({
             "Sid": "ReadComponentEndpoints",
             "Effect": "Allow",
-            "Action": ["sagemaker:DescribeEndpoint"],
-            "Resource": arn(scope, "sagemaker", "endpoint/*")
+            "Action": ["sagemaker:DescribeEndpoint", "sagemaker:DescribeInferenceComponent"],
+            "Resource": [
+                arn(scope, "sagemaker", "endpoint/*"),
+                arn(scope, "sagemaker", "inference-component/*")
+            ]
+        }));
+        statements.push(json!({
+            "Sid": "ListInferenceComponents",
+            "Effect": "Allow",
+            "Action": ["sagemaker:ListInferenceComponents"],
+            "Resource": "*"
         }));
     }
     if !components.is_empty() {

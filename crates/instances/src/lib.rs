@@ -125,35 +125,74 @@ impl Limit {
     }
 }
 
+impl CopyNeed {
+    fn resources(&self) -> [f64; 3] {
+        [self.accelerators, self.cpu_cores, self.memory_mib]
+    }
+}
+
+const LIMITS: [Limit; 3] = [Limit::Accelerators, Limit::CpuCores, Limit::Memory];
+
+/// How many `need`s fit in `have` (accelerators, CPU cores, MiB), and which resource runs out
+/// first.
+fn fit(have: [f64; 3], need: &CopyNeed) -> (u32, Limit) {
+    let mut best = (u32::MAX, Limit::Memory);
+    for ((have, want), limit) in have.into_iter().zip(need.resources()).zip(LIMITS) {
+        if want > 0.0 {
+            // A hair of slack so that 4 / (4/3) is 3, not 2.999…
+            let n = (have / want + 1e-9).floor().clamp(0.0, f64::from(u32::MAX)) as u32;
+            if n < best.0 {
+                best = (n, limit);
+            }
+        }
+    }
+    best
+}
+
 impl InstanceType {
+    fn resources(&self) -> [f64; 3] {
+        [
+            f64::from(self.accelerators),
+            f64::from(self.vcpus),
+            f64::from(self.memory_gib) * 1024.0,
+        ]
+    }
+
     /// How many copies needing `need` one instance of this type holds, and which resource runs
     /// out first. An upper bound: SageMaker keeps some of an instance's CPU and memory for its
     /// own agents and does not say how much, so the real figure can be lower on CPU and memory;
     /// accelerators are whole devices and exact.
     #[must_use]
     pub fn copies_fit(&self, need: &CopyNeed) -> (u32, Limit) {
-        let mut best = (u32::MAX, Limit::Memory);
-        let mut bound = |have: f64, want: f64, limit: Limit| {
-            if want > 0.0 {
-                // A hair of slack so that 4 / (4/3) is 3, not 2.999…
-                let n = (have / want + 1e-9).floor().clamp(0.0, f64::from(u32::MAX)) as u32;
-                if n < best.0 {
-                    best = (n, limit);
-                }
+        fit(self.resources(), need)
+    }
+
+    /// How many copies needing `need` `instances` of this type hold beside `others` (each
+    /// another component's need and its copies), and which resource runs out first. The
+    /// others' reservations come off the instances' total; the result never exceeds what the
+    /// instances would hold alone. An upper bound still: a copy cannot span instances, so the
+    /// gaps the others leave on each instance may be too small for one copy.
+    #[must_use]
+    pub fn copies_fit_beside(
+        &self,
+        instances: u32,
+        need: &CopyNeed,
+        others: &[(CopyNeed, u32)],
+    ) -> (u32, Limit) {
+        let (per, alone_limit) = self.copies_fit(need);
+        let alone = per.saturating_mul(instances);
+        let mut free = self.resources().map(|r| r * f64::from(instances));
+        for (n, copies) in others {
+            for (f, r) in free.iter_mut().zip(n.resources()) {
+                *f -= r * f64::from(*copies);
             }
-        };
-        bound(
-            f64::from(self.accelerators),
-            need.accelerators,
-            Limit::Accelerators,
-        );
-        bound(f64::from(self.vcpus), need.cpu_cores, Limit::CpuCores);
-        bound(
-            f64::from(self.memory_gib) * 1024.0,
-            need.memory_mib,
-            Limit::Memory,
-        );
-        best
+        }
+        let (shared, limit) = fit(free.map(|f| f.max(0.0)), need);
+        if shared < alone {
+            (shared, limit)
+        } else {
+            (alone, alone_limit)
+        }
     }
 }
 
@@ -197,6 +236,31 @@ mod tests {
         );
         // Fractions of a core count exactly: 4 vCPUs hold three copies of 4/3 cores.
         assert_eq!(m5.copies_fit(&need(0.0, 4.0 / 3.0, 128.0)).0, 3);
+    }
+
+    #[test]
+    fn other_components_copies_take_their_share_first() {
+        let g5_12 = instance_type("ml.g5.12xlarge").unwrap();
+        let one_gpu = need(1.0, 0.0, 8192.0);
+        // Two instances hold 8 one-GPU copies alone.
+        assert_eq!(g5_12.copies_fit_beside(2, &one_gpu, &[]).0, 8);
+        // Another component holds 3 copies of 2 GPUs: 8 - 6 = 2 GPUs left.
+        assert_eq!(
+            g5_12.copies_fit_beside(2, &one_gpu, &[(need(2.0, 0.0, 8192.0), 3)]),
+            (2, Limit::Accelerators)
+        );
+        // Others taking everything (or more, mid-change) leave none, never a negative.
+        assert_eq!(
+            g5_12
+                .copies_fit_beside(2, &one_gpu, &[(need(1.0, 0.0, 1024.0), 9)])
+                .0,
+            0
+        );
+        // A CPU-only neighbour takes no GPU: the memory it takes is what bounds.
+        assert_eq!(
+            g5_12.copies_fit_beside(1, &one_gpu, &[(need(0.0, 4.0, 180.0 * 1024.0), 1)]),
+            (1, Limit::Memory)
+        );
     }
 
     #[test]
