@@ -701,3 +701,99 @@ async fn read_registrations<'a>(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sagescale_instances::CopyNeed;
+
+    fn reader(instance_type: &str, managed_max: Option<i32>, instances: i32) -> CapacityReader {
+        let mut r = CapacityReader::new();
+        r.cache.insert(
+            "e".into(),
+            Described {
+                last_modified: 0,
+                at: Timestamp(0),
+                status: EndpointStatus::InService,
+                instances: HashMap::from([("v".to_string(), (Some(instances), Some(instances)))]),
+                weights: HashMap::new(),
+                concurrency: HashMap::new(),
+                managed_max: managed_max
+                    .map(|m| HashMap::from([("v".to_string(), m)]))
+                    .unwrap_or_default(),
+                config: Some("c".into()),
+            },
+        );
+        r.configs.insert(
+            "c".into(),
+            HashMap::from([("v".to_string(), instance_type.to_string())]),
+        );
+        r
+    }
+
+    fn place(need: Option<CopyNeed>) -> Placement {
+        Placement {
+            endpoint: "e".into(),
+            variant: "v".into(),
+            need,
+        }
+    }
+
+    const ONE_GPU: CopyNeed = CopyNeed {
+        accelerators: 1.0,
+        cpu_cores: 0.0,
+        memory_mib: 8192.0,
+    };
+
+    fn neighbour(copies: Capacity) -> Neighbour {
+        Neighbour {
+            name: "other".into(),
+            variant: "v".into(),
+            need: Some(ONE_GPU),
+            copies,
+        }
+    }
+
+    #[test]
+    fn the_room_follows_managed_instance_scaling_or_the_instance_count() {
+        // Managed instance scaling up to 3 of 4-GPU instances: 12 copies, whatever runs now.
+        let r = reader("ml.g5.12xlarge", Some(3), 1);
+        let Room::Known(k) = r.room(&place(Some(ONE_GPU)), Some(&[])) else {
+            panic!("known")
+        };
+        assert_eq!(
+            (k.copies, k.per_instance, k.instances, k.managed),
+            (12, 4, 3, true)
+        );
+        // Off: the 2 instances running now are all there is.
+        let r = reader("ml.g5.12xlarge", None, 2);
+        assert_eq!(r.room(&place(Some(ONE_GPU)), Some(&[])).copies(), Some(8));
+        // A neighbour's 5 copies take 5 of the 8 GPUs.
+        let n = neighbour(5);
+        assert_eq!(r.room(&place(Some(ONE_GPU)), Some(&[&n])).copies(), Some(3));
+        // Neighbours not listed: the room alone, said as such.
+        let Room::Known(k) = r.room(&place(Some(ONE_GPU)), None) else {
+            panic!("known")
+        };
+        assert_eq!((k.copies, k.others), (8, None));
+        assert!(k.to_string().contains("could not be listed"), "{k}");
+    }
+
+    #[test]
+    fn an_unknown_room_says_why_and_caps_nothing() {
+        let r = reader("ml.g5.12xlarge", Some(3), 1);
+        let why = |room: Room| match room {
+            Room::Unknown(w) => w,
+            Room::Known(k) => panic!("{k}"),
+        };
+        assert!(why(r.room(&place(None), None)).contains("ComputeResourceRequirements"));
+        let odd = reader("ml.x99.huge", Some(3), 1);
+        assert!(why(odd.room(&place(Some(ONE_GPU)), None)).contains("instance table"));
+        let elsewhere = Placement {
+            endpoint: "gone".into(),
+            ..place(Some(ONE_GPU))
+        };
+        assert!(why(r.room(&elsewhere, None)).contains("could not be described"));
+        assert_eq!(Room::Unknown("x").copies(), None);
+    }
+}
