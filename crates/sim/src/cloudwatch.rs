@@ -106,6 +106,8 @@ struct Accum {
     backlog_max: f64,
     age_max: f64,
     without_capacity: bool,
+    /// Requests that failed with no copy to serve them (inference components).
+    no_capacity: f64,
     cache_hits: f64,
     loading_wait_weighted: f64,
     loading_waiters: f64,
@@ -267,6 +269,9 @@ impl CloudWatch {
                 a.backlog_max = a.backlog_max.max(service.backlog);
                 a.age_max = a.age_max.max(service.oldest_age_s);
                 a.without_capacity |= service.backlog > 0.0 && instances == 0;
+                if instances == 0 {
+                    a.no_capacity += service.failed * share;
+                }
                 if service.arrivals > 0.0 && service.cache_hit_ratio.is_finite() {
                     a.cache_hits += service.cache_hit_ratio * service.arrivals * share;
                     let waiters = (1.0 - service.cache_hit_ratio) * service.arrivals * share;
@@ -370,6 +375,9 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
         Known::ApproximateBacklogSizePerInstance if instances > 0 => {
             return Some(backlog / f64::from(instances))
         }
+        // Published for every minute with invocations, copies or none: what wakes a
+        // component from zero.
+        Known::NoCapacityInvocationFailures => return (a.arrivals > 0.0).then_some(a.no_capacity),
         _ => {}
     }
     if instances == 0 {
@@ -384,6 +392,9 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
         // Provisioned concurrency is there, busy or idle: its utilisation is published.
         Known::PcUtilization => Some(a.utilisation_sum / ticks),
         Known::PcExecutions => Some(a.pc_executions_sum / ticks),
+        // A copy's router publishes its in-flight count, idle or busy (`instances` counts
+        // copies on a component): an idle component's 0 is what scales it in to zero.
+        Known::ConcurrentRequestsPerCopy => Some(if busy { a.concurrency_max } else { 0.0 }),
         _ if !busy => None,
         Known::PcInvocations => Some(a.pc_invocations),
         Known::PcSpilloverInvocations => Some(a.spillover),
@@ -397,6 +408,7 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
         Known::Invocation4XXErrors => Some(0.0),
         Known::OverheadLatency => Some(5_000.0),
         Known::ConcurrentRequestsPerModel => Some(a.concurrency_max),
+        Known::InvocationsPerCopy => Some(a.arrivals / n),
         Known::ModelLatency => Some(
             1e6 * match stat {
                 Statistic::Percentile(p) if p >= 90.0 => a.p99_max,
@@ -415,16 +427,17 @@ fn datapoint(q: Quantity, stat: Statistic, a: &Accum, instances: u32) -> Option<
         Known::LoadedModelCount => Some(a.loaded_sum / ticks),
         // Not modelled: the fleet has no memory or disk model.
         Known::MemoryUtilization | Known::GpuMemoryUtilization | Known::DiskUtilization => None,
-        // Not modelled: the simulator has no inference-component endpoints yet.
-        Known::InvocationsPerCopy
-        | Known::ConcurrentRequestsPerCopy
-        | Known::NoCapacityInvocationFailures
-        | Known::IcCpuUtilizationNormalized
-        | Known::IcGpuUtilizationNormalized
+        // A copy's share of its accelerators, busy as its queue is.
+        Known::IcGpuUtilizationNormalized => {
+            Some(100.0 * a.utilisation_sum / f64::from(a.ticks.max(1)))
+        }
+        // Not modelled: the copies have no memory or CPU model.
+        Known::IcCpuUtilizationNormalized
         | Known::IcGpuMemoryUtilizationNormalized
         | Known::IcCpuMemoryUtilizationNormalized => None,
         // Answered above.
-        Known::ApproximateBacklogSize
+        Known::NoCapacityInvocationFailures
+        | Known::ApproximateBacklogSize
         | Known::ApproximateBacklogSizePerInstance
         | Known::ApproximateAgeOfOldestRequest
         | Known::HasBacklogWithoutCapacity => None,

@@ -15,6 +15,7 @@ pub mod demand;
 pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod ic_pool;
 pub mod model_cache;
 pub mod oracle;
 pub mod quality;
