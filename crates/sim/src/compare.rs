@@ -61,6 +61,8 @@ pub struct Comparison {
     pub sweeps: Vec<Sweep>,
     /// Whether the tuned rows were chosen in-sample (the scenario has no train window).
     pub in_sample: bool,
+    /// The endpoint of inference components, compared on its own (`ic_compare.rs`).
+    pub inference_components: Option<super::ic_compare::IcComparison>,
 }
 
 /// A quality-guarded endpoint: the compared policies with and without their guard, and the
@@ -273,12 +275,14 @@ pub fn compare_emitting(s: &Scenario, progress: bool, emit: bool) -> Comparison 
         })
         .collect();
     let guards = guard_comparisons(s, &arrivals);
+    let inference_components = super::ic_compare::compare_components(s);
     bar.finish_and_clear();
     Comparison {
         contenders,
         demand,
         on_demand,
         guards,
+        inference_components,
         sweeps: sweeps.sweeps,
         in_sample: sweeps.in_sample,
     }

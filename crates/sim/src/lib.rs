@@ -15,7 +15,10 @@ pub mod demand;
 pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod ic_compare;
 pub mod ic_pool;
+pub mod ic_run;
+pub mod ic_scenario;
 pub mod model_cache;
 pub mod oracle;
 pub mod quality;

@@ -39,7 +39,8 @@ pub struct ScenarioDoc {
     /// Simulation settings.
     #[serde(default)]
     pub simulation: SimulationDoc,
-    /// Simulated endpoints, one per trace series.
+    /// Simulated endpoints, one per trace series (none beside `inference_components`).
+    #[serde(default)]
     pub targets: Vec<SimTargetDoc>,
     /// Policies to compare, besides the AWS target-tracking emulation and the oracle.
     #[serde(default)]
@@ -48,6 +49,10 @@ pub struct ScenarioDoc {
     /// `[trace]` window everything is scored on.
     #[serde(default)]
     pub evaluation: Option<EvaluationDoc>,
+    /// An endpoint whose models are inference components sharing its instances
+    /// (`ic_scenario.rs`); `targets` may then be empty.
+    #[serde(default)]
+    pub inference_components: Option<super::ic_scenario::IcEndpointDoc>,
 }
 
 /// Walk-forward evaluation: tune on `train`, score on the `[trace]` window (`from`..`until`).
@@ -212,6 +217,10 @@ pub struct SimTargetDoc {
     /// A variant with a quality guard: its quality series and the fallback variant beside it.
     #[serde(default)]
     pub quality: Option<QualityDoc>,
+    /// An inference component: the accelerators one copy needs on its endpoint's instances.
+    /// Default 1.
+    #[serde(default)]
+    pub accelerators: Option<u32>,
 }
 
 /// Percentiles of the model latency, milliseconds.
@@ -390,7 +399,9 @@ pub struct Scenario {
     pub cloudwatch: CloudWatchModel,
     /// Simulated endpoints.
     pub targets: Vec<SimTarget>,
-    /// Compared policies.
+    /// An endpoint of inference components, compared on its own (`ic_compare.rs`).
+    pub inference_components: Option<super::ic_scenario::IcEndpoint>,
+    /// The compared policies. `target_of` indexes `targets`, then the components.
     pub policies: Vec<ComparedPolicy>,
     /// The window scored (`None`: the whole trace).
     pub window: Option<WindowDoc>,
@@ -514,14 +525,21 @@ fn load_window(path: &Path, o: &Overrides, with_train: bool) -> Result<Scenario,
             "the shortest delay exceeds the longest".into(),
         );
     }
-    if doc.targets.is_empty() {
-        err("targets", "a scenario needs at least one target".into());
+    if doc.targets.is_empty() && doc.inference_components.is_none() {
+        err(
+            "targets",
+            "a scenario needs at least one target (or `inference_components`)".into(),
+        );
     }
+    let ic = doc
+        .inference_components
+        .as_ref()
+        .and_then(|d| super::ic_scenario::ic_endpoint(d, "inference_components", &mut err));
 
     let mut targets = Vec::new();
     for (i, t) in doc.targets.iter().enumerate() {
         let p = item("targets", i);
-        if let Some(resolved) = target(t, &p, &mut err) {
+        if let Some(resolved) = target(t, &p, None, &mut err) {
             targets.push((resolved, t.series.clone()));
         }
     }
@@ -590,6 +608,36 @@ fn load_window(path: &Path, o: &Overrides, with_train: bool) -> Result<Scenario,
             q.points = trace::read_values(&base.join(&qd.path)).map_err(ScenarioError::Trace)?;
         }
     }
+    let series_of = |name: &Option<String>| match name {
+        Some(name) => trace
+            .series
+            .iter()
+            .position(|s| &s.name == name)
+            .ok_or_else(|| {
+                let have: Vec<&str> = trace
+                    .series
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .take(20)
+                    .collect();
+                ScenarioError::Trace(TraceError {
+                    file: trace_path.clone(),
+                    line: None,
+                    column: Some(name.clone()),
+                    message: format!("no such series; the trace has: {}", have.join(", ")),
+                })
+            }),
+        None => Ok(0),
+    };
+    let inference_components = match ic {
+        Some((mut e, series)) => {
+            for (c, name) in e.components.iter_mut().zip(&series) {
+                c.series = series_of(name)?;
+            }
+            Some(e)
+        }
+        None => None,
+    };
     let mut resolved = Vec::new();
     for (mut t, series) in targets {
         if t.cache.is_some() {
@@ -597,27 +645,7 @@ fn load_window(path: &Path, o: &Overrides, with_train: bool) -> Result<Scenario,
             resolved.push(t);
             continue;
         }
-        t.series = match &series {
-            Some(name) => trace
-                .series
-                .iter()
-                .position(|s| &s.name == name)
-                .ok_or_else(|| {
-                    let have: Vec<&str> = trace
-                        .series
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .take(20)
-                        .collect();
-                    ScenarioError::Trace(TraceError {
-                        file: trace_path.clone(),
-                        line: None,
-                        column: Some(name.clone()),
-                        message: format!("no such series; the trace has: {}", have.join(", ")),
-                    })
-                })?,
-            None => 0,
-        };
+        t.series = series_of(&series)?;
         resolved.push(t);
     }
 
@@ -640,9 +668,15 @@ fn load_window(path: &Path, o: &Overrides, with_train: bool) -> Result<Scenario,
             })
             .collect()
     };
+    // A policy drives the endpoints, then the components, each by name.
+    let driven: Vec<SimTarget> = resolved
+        .iter()
+        .chain(inference_components.iter().flat_map(|e| &e.components))
+        .cloned()
+        .collect();
     let mut policies = Vec::new();
     for (name, p) in refs {
-        policies.push(compared_policy(name, &p, &resolved)?);
+        policies.push(compared_policy(name, &p, &driven)?);
     }
 
     let train = match train {
@@ -676,6 +710,7 @@ fn load_window(path: &Path, o: &Overrides, with_train: bool) -> Result<Scenario,
         evaluation_interval,
         cloudwatch,
         targets: resolved,
+        inference_components,
         policies,
         window,
         train,
@@ -829,11 +864,39 @@ fn batching_curve(
     }
 }
 
-fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Option<SimTarget> {
+/// Target `t` at field path `p`; `component_of` names the instance type of the endpoint whose
+/// inference component it is.
+pub(crate) fn target(
+    t: &SimTargetDoc,
+    p: &str,
+    component_of: Option<&str>,
+    err: &mut impl FnMut(&str, String),
+) -> Option<SimTarget> {
     let workload = t.workload.unwrap_or(WorkloadDoc::Realtime);
     let asynchronous = workload == WorkloadDoc::Async;
     let endpoint = (workload == WorkloadDoc::Serverless).then(|| serverless_endpoint(t, p, err));
+    if component_of.is_some() {
+        for (field, given) in [
+            ("instance_type", t.instance_type.is_some()),
+            ("workload", t.workload.is_some()),
+            ("price_per_hour", t.price_per_hour.is_some()),
+            ("provisioning_median_s", t.provisioning_median_s.is_some()),
+        ] {
+            if given {
+                err(
+                    &child(p, field),
+                    "not on a component: its copies run on the endpoint's instances, whose type, price and delays `inference_components` gives".into(),
+                );
+            }
+        }
+    } else if t.accelerators.is_some() {
+        err(
+            &child(p, "accelerators"),
+            "only for a component of `inference_components`".into(),
+        );
+    }
     let type_name = match (&t.instance_type, endpoint) {
+        _ if component_of.is_some() => component_of.unwrap_or_default().to_string(),
         (Some(name), None) => name.clone(),
         (None, None) => {
             err(
@@ -1005,8 +1068,11 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
             ),
         );
     }
-    if t.min == 0 && !asynchronous {
-        err(&child(p, "min"), "min 0 is only for async endpoints".into());
+    if t.min == 0 && !asynchronous && component_of.is_none() {
+        err(
+            &child(p, "min"),
+            "min 0 is only for async endpoints and inference components".into(),
+        );
     }
     let initial = t.initial.unwrap_or(t.min);
     if initial < t.min || initial > t.max {
@@ -1148,6 +1214,10 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
     };
     let aws_target = t.aws_target.unwrap_or(if endpoint.is_some() {
         0.5
+    } else if component_of.is_some() {
+        // ConcurrentRequestsPerCopy: half a copy's concurrency, the same half-of-capacity
+        // guidance as InvocationsPerInstance's.
+        0.5 * f64::from(concurrency)
     } else {
         0.5 * fleet.max_rps_per_instance() * 60.0
     });
@@ -1160,7 +1230,9 @@ fn target(t: &SimTargetDoc, p: &str, err: &mut impl FnMut(&str, String)) -> Opti
     // Serverless Inference has no accelerators: a GPU model gets no pay-per-use estimate unless
     // the scenario asks for one.
     let accelerated = known.is_some_and(|k| k.accelerated);
-    let serverless = if asynchronous || (accelerated && t.serverless.is_none()) {
+    let serverless = if asynchronous
+        || ((accelerated || component_of.is_some()) && t.serverless.is_none())
+    {
         None
     } else {
         let doc = t.serverless.unwrap_or_default();

@@ -221,6 +221,65 @@ fn guard_tables(report: &Report, page: &mut String) {
     }
 }
 
+/// The inference-component endpoint's table: each contender over all its models.
+fn component_table(report: &Report, page: &mut String) {
+    let Some(c) = &report.inference_components else {
+        return;
+    };
+    let _ = write!(
+        page,
+        "<h3>Inference components on <code>{}</code> ({}, {} to {} instances)</h3><p class=\"hint\">A new instance {:.0} s end to end, a copy on a warm one {:.0} s. <em>no copy</em>: requests that found no copy serving; <em>late</em>: served past the SLO just after a wake. Tuned rows chose on the train window within {:.0} SLO minutes.</p><table class=\"sortable\"><thead><tr>",
+        escape(&c.endpoint),
+        escape(&c.instance_type),
+        c.instances.0,
+        c.instances.1,
+        c.delays_s.0,
+        c.delays_s.1,
+        c.budget_slo_minutes
+    );
+    for h in [
+        "contender",
+        "layout",
+        "cost $",
+        "instance-h",
+        "SLO min",
+        "failed",
+        "no copy",
+        "late",
+        "wakes",
+    ] {
+        let _ = write!(page, "<th scope=\"col\">{h}</th>");
+    }
+    page.push_str("</tr></thead><tbody>");
+    for row in &c.rows {
+        let r = &row.run;
+        let _ = write!(
+            page,
+            "<tr><td data-v=\"{n}\">{n}</td><td data-v=\"{l}\">{l}</td><td data-v=\"{c}\">{c:.2}</td><td data-v=\"{h}\">{h:.1}</td><td data-v=\"{s}\">{s:.0}</td><td data-v=\"{f}\">{f:.0}</td><td data-v=\"{z}\">{z:.0}</td><td data-v=\"{a}\">{a:.0}</td><td data-v=\"{w}\">{w}</td></tr>",
+            n = escape(&row.name),
+            l = row.layout,
+            c = r.cost_usd,
+            h = r.instance_hours,
+            s = r.slo_violation_minutes,
+            f = r.failed,
+            z = r.failed_without_copy,
+            a = r.late_after_wake,
+            w = r.wakes
+        );
+    }
+    page.push_str("</tbody></table>");
+    for f in &c.serverless {
+        if let Some(why) = &f.does_not_fit {
+            let _ = write!(
+                page,
+                "<p class=\"hint\">Serverless Inference: <code>{}</code> does not fit: {}.</p>",
+                escape(&f.component),
+                escape(why)
+            );
+        }
+    }
+}
+
 /// The HTML page.
 #[must_use]
 pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
@@ -250,30 +309,32 @@ pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
         }
     );
 
-    // The headline picture first: each baseline family's trade-off curve and every contender.
-    let marks: Vec<(String, f64, f64)> = report
-        .policies
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.kind,
-                Kind::Policy | Kind::AwsTuned | Kind::AwsTargetTracking | Kind::Oracle
-            )
-        })
-        .map(|p| {
-            (
-                p.name.clone(),
-                p.totals.cost_usd,
-                p.totals.slo_violation_minutes,
-            )
-        })
-        .collect();
-    page.push_str("<h2>Cost against SLO-violation minutes</h2><figure id=\"tradeoff\">");
-    let curves = super::tradeoff::family_curves(&c.sweeps);
-    page.push_str(&super::tradeoff::tradeoff_svg(&curves, &marks));
-    page.push_str("</figure>");
-    let verdicts = super::tradeoff::verdicts(&curves);
-    let _ = write!(
+    // A scenario of inference components alone has no endpoint rows or curves.
+    if !report.targets.is_empty() {
+        // The headline picture first: each baseline family's trade-off curve and every contender.
+        let marks: Vec<(String, f64, f64)> = report
+            .policies
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.kind,
+                    Kind::Policy | Kind::AwsTuned | Kind::AwsTargetTracking | Kind::Oracle
+                )
+            })
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.totals.cost_usd,
+                    p.totals.slo_violation_minutes,
+                )
+            })
+            .collect();
+        page.push_str("<h2>Cost against SLO-violation minutes</h2><figure id=\"tradeoff\">");
+        let curves = super::tradeoff::family_curves(&c.sweeps);
+        page.push_str(&super::tradeoff::tradeoff_svg(&curves, &marks));
+        page.push_str("</figure>");
+        let verdicts = super::tradeoff::verdicts(&curves);
+        let _ = write!(
         page,
         "<p>On the test window, {}. Each curve is one baseline family with its target swept (its cheapest setting at each number of SLO-violation minutes); <code>aws-tuned</code> is the AWS setting chosen on the train window, the one savings are stated against.</p>",
         if verdicts.is_empty() {
@@ -293,17 +354,19 @@ pub fn html(s: &Scenario, c: &Comparison, report: &Report) -> String {
         }
     );
 
-    page.push_str("<h2>Comparison</h2><p class=\"hint\">Click a column to sort by it. θ accuracy, τ timeshare and jitter follow the SPEC Research Group's elasticity definitions against the oracle's demand; the oracle has perfect foresight, the same provisioning delay and the least capacity within the SLO in every interval: the cost floor.</p>");
-    comparison_table(report, &mut page);
-    let n = notes(report);
-    if !n.is_empty() {
-        page.push_str("<ul class=\"notes\">");
-        for line in n {
-            let _ = write!(page, "<li>{}</li>", prose(&line));
+        page.push_str("<h2>Comparison</h2><p class=\"hint\">Click a column to sort by it. θ accuracy, τ timeshare and jitter follow the SPEC Research Group's elasticity definitions against the oracle's demand; the oracle has perfect foresight, the same provisioning delay and the least capacity within the SLO in every interval: the cost floor.</p>");
+        comparison_table(report, &mut page);
+        let n = notes(report);
+        if !n.is_empty() {
+            page.push_str("<ul class=\"notes\">");
+            for line in n {
+                let _ = write!(page, "<li>{}</li>", prose(&line));
+            }
+            page.push_str("</ul>");
         }
-        page.push_str("</ul>");
     }
     guard_tables(report, &mut page);
+    component_table(report, &mut page);
 
     page.push_str("<p class=\"hint\">Timelines: drag across a chart to zoom (every chart of the endpoint follows), double-click to reset, click a legend entry to show or hide its series. Times are UTC.</p>");
     for (ti, t) in s.targets.iter().enumerate() {

@@ -47,6 +47,9 @@ pub struct Report {
     /// Each baseline family's target swept: train and test figures per target (the trade-off
     /// curves).
     pub baseline_sweeps: Vec<Sweep>,
+    /// An endpoint of inference components: its models under each contender.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inference_components: Option<super::ic_compare::IcComparison>,
 }
 
 /// The walk-forward windows.
@@ -307,6 +310,7 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
             .collect(),
         policies,
         quality_guards: c.guards.clone(),
+        inference_components: c.inference_components.clone(),
         evaluation: Evaluation {
             test: s.window.as_ref().map(ToString::to_string),
             train: s

@@ -163,6 +163,13 @@ pub fn table(r: &Report) -> String {
     if let Some(n) = &e.note {
         let _ = writeln!(s, "{n}");
     }
+    // A scenario of inference components alone has no endpoint rows.
+    if r.targets.is_empty() {
+        if let Some(c) = &r.inference_components {
+            s.push_str(&super::super::ic_compare::ic_table(c));
+        }
+        return s;
+    }
     let header = HEADER;
     let rows: Vec<Vec<String>> = rows(r)
         .into_iter()
@@ -225,6 +232,9 @@ pub fn table(r: &Report) -> String {
                 row.run.fallback_peak
             );
         }
+    }
+    if let Some(c) = &r.inference_components {
+        s.push_str(&super::super::ic_compare::ic_table(c));
     }
     s
 }
