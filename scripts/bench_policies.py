@@ -149,6 +149,51 @@ def quality_guard(tmp):
     return "\n".join(lines)
 
 
+def inference_components(tmp):
+    """The inference-component scenario's own table: the endpoint's bill, requests failed with
+    no copy and late after a wake, and SLO minutes, per contender (out of sample)."""
+    name = "inference-components"
+    r, _ = simulate(f"simulations/{name}.toml", str(tmp / f"{name}.json"))
+    c = r["inference_components"]
+    ev = r["evaluation"]
+    lines = [
+        f"### {r['scenario']}",
+        "",
+        f"`simulations/{name}.toml`: scored on {ev['test']}; tuned rows chose on {ev['train']}. "
+        f"Three models as inference components on `{c['instance_type']}` "
+        f"({c['instances'][0]} to {c['instances'][1]} instances by managed instance scaling; a new "
+        f"instance {c['delays_s'][0]:.0f} s end to end"
+        f"{' with container caching' if c['container_caching'] else ''}, a copy on a warm one "
+        f"{c['delays_s'][1]:.0f} s). Tuned rows: target = factor × each copy's concurrency, the "
+        f"cheapest on the train window within aws-recipe's {c['budget_slo_minutes']:.0f} SLO minutes there. "
+        f"\"no copy\": requests that found no copy serving (what `NoCapacityInvocationFailures` "
+        "counts); \"late\": requests served past the SLO just after a wake.",
+        "",
+        "| contender | models on | cost $ | instance-h | SLO-viol min | failed | no copy | late | wakes | mean wake s | vs aws-recipe-tuned |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    rows = c["rows"]
+    tuned = next(x for x in rows if x["name"] == "aws-recipe-tuned")
+    for x in rows:
+        on = f"one {c['instance_type']} endpoint" if x["layout"] == "shared" else f"one {c['dedicated_instance_type']} endpoint each"
+        name_cell = x["name"] + (f" (×{x['target_factor']:.3g})" if x.get("target_factor") is not None and x["name"] != "aws-recipe" else "")
+        wakes = [k for k in x["components"] if k["wakes"] > 0]
+        wake_s = sum(k["mean_wake_s"] * k["wakes"] for k in wakes) / max(1, x["wakes"])
+        lines.append(
+            f"| {name_cell} | {on} | {x['cost_usd']:.2f} | {x['instance_hours']:.1f} | "
+            f"{x['slo_violation_minutes']:.1f} | {x['failed']:.0f} | {x['failed_without_copy']:.0f} | "
+            f"{x['late_after_wake']:.0f} | {x['wakes']} | {wake_s:.0f} | "
+            f"{(x['cost_usd'] / tuned['cost_usd'] - 1) * 100:+.1f} % |"
+        )
+    lines.append("")
+    for f in c["serverless"]:
+        if f["does_not_fit"]:
+            lines.append(f"- Serverless Inference: `{f['component']}` does not fit: {f['does_not_fit']}.")
+    lines.append("")
+    print(f"{name}: done", file=sys.stderr)
+    return "\n".join(lines)
+
+
 def tuned_row(scenario, template, out, tmp, html, label):
     """Tune `template` on the train window within AWS's SLO minutes there; the winner's test
     row (checked against the figure tune quoted), the tune report and a note."""
@@ -320,6 +365,7 @@ def main():
         parts.append(part)
         worldcup_table = worldcup_table or table
     parts.append(quality_guard(tmp))
+    parts.append(inference_components(tmp))
     head = [
         "Out of sample, against `aws-tuned` (the tuned template against AWS target tracking with its metric and target tuned on the same train window, scored on the test window):",
         "",

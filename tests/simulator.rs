@@ -101,7 +101,9 @@ fn scenario_dir() -> PathBuf {
     PathBuf::from("simulations")
 }
 
-/// Every bundled scenario (the quality-guard one included).
+/// Every bundled scenario with endpoint targets (the quality-guard one included; the
+/// inference-component one, whose comparison is its own table, is
+/// `tests/inference_components_sim.rs`'s).
 const BUNDLED: [&str; 8] = [
     "worldcup98",
     "worldcup-gpu-batching",

@@ -1,0 +1,200 @@
+//! The bundled inference-component scenario end to end, on one test day after one train day:
+//! three models on one GPU endpoint, AWS's recipe as the baseline, one endpoint per model, and
+//! the oracle as the floor.
+
+use std::path::Path;
+
+use sagescale::sim::compare::compare;
+use sagescale::sim::report::{summarise, table};
+use sagescale::sim::scenario::{self, Overrides, WindowDoc};
+
+fn window(from: &str, until: &str) -> Option<WindowDoc> {
+    Some(WindowDoc {
+        from: from.into(),
+        until: until.into(),
+    })
+}
+
+#[test]
+fn the_component_scenario_runs_aws_s_recipe_one_endpoint_per_model_and_the_oracle_floor() {
+    let o = Overrides {
+        test: window("2024-05-16T00:00:00Z", "2024-05-17T00:00:00Z"),
+        train: window("2024-05-15T00:00:00Z", "2024-05-16T00:00:00Z"),
+        ..Overrides::default()
+    };
+    let s = scenario::load(Path::new("simulations/inference-components.toml"), &o)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.targets.is_empty());
+    let e = s.inference_components.as_ref().unwrap();
+    assert_eq!(
+        e.components
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["completion", "chat", "nightly-eval"]
+    );
+    let c = compare(&s, false);
+    let ic = c.inference_components.as_ref().unwrap();
+    let names: Vec<&str> = ic.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "sagescale-burst",
+            "sagescale-burst+cron",
+            "aws-recipe",
+            "aws-recipe-tuned",
+            "one-endpoint-per-model-tuned",
+            "oracle"
+        ]
+    );
+    let row = |n: &str| ic.rows.iter().find(|r| r.name == n).unwrap();
+    let eval = |n: &str| {
+        row(n)
+            .run
+            .components
+            .iter()
+            .find(|c| c.name == "nightly-eval")
+            .unwrap()
+            .clone()
+    };
+    // The oracle is the floor: no SLO minute, no request without a copy, and no contender
+    // is cheaper.
+    let oracle = row("oracle");
+    assert_eq!(oracle.run.slo_violation_minutes, 0.0);
+    assert_eq!(oracle.run.failed_without_copy, 0.0);
+    for r in &ic.rows {
+        assert!(
+            oracle.run.cost_usd <= r.run.cost_usd + 1e-9,
+            "{} costs {} below the oracle's {}",
+            r.name,
+            r.run.cost_usd,
+            oracle.run.cost_usd
+        );
+    }
+    // AWS's recipe takes the idle model to zero and wakes it on its failed requests: the day's
+    // job fails requests for minutes first (a copy on a warm instance after the wake alarm).
+    let aws = eval("aws-recipe");
+    assert!(aws.wakes >= 1, "{aws:?}");
+    assert!(aws.failed_without_copy > 100.0, "{aws:?}");
+    assert!(aws.mean_wake_s > 60.0, "{aws:?}");
+    assert!(aws.copy_hours < 12.0, "zero copies while idle: {aws:?}");
+    // The job's cron wakes it before its first request.
+    let cron = eval("sagescale-burst+cron");
+    assert!(
+        cron.failed_without_copy < aws.failed_without_copy / 10.0,
+        "{cron:?} against {aws:?}"
+    );
+    // Alone on its own endpoint, the model never has zero instances: nothing fails for want
+    // of one, and it pays for the idle hours.
+    let own = eval("one-endpoint-per-model-tuned");
+    assert_eq!(own.failed_without_copy, 0.0);
+    assert!(own.copy_hours >= 24.0 - 1e-6, "{own:?}");
+    // The tuned rows chose on the train day within aws-recipe's SLO minutes there.
+    assert!(!ic.in_sample);
+    let tuned = row("aws-recipe-tuned");
+    assert!(tuned.target_factor.is_some() && tuned.within_budget.is_some());
+    // No model fits Serverless Inference: each needs a GPU.
+    assert!(ic.serverless.iter().all(|f| f.does_not_fit.is_some()));
+    // The terminal shows the comparison, and no empty endpoint table.
+    let text = table(&summarise(&s, &c));
+    assert!(
+        text.contains("inference components on `llm-shared`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("aws-recipe-tuned") && text.contains("oracle"),
+        "{text}"
+    );
+    assert!(!text.contains("vs aws-tuned"), "{text}");
+}
+
+#[test]
+fn a_bad_component_section_names_each_field_and_the_fix() {
+    let dir = std::env::temp_dir().join(format!("sagescale-ic-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("t.csv"), "Time,a\n2024-05-10 00:00:00,1\n").unwrap();
+    let path = dir.join("s.toml");
+    std::fs::write(
+        &path,
+        r#"name = "bad"
+description = "bad"
+[trace]
+path = "t.csv"
+[inference_components]
+endpoint = "e"
+instance_type = "ml.g5.12xlarge"
+dedicated_instance_type = "ml.c5.xlarge"
+max_instances = 0
+copy_s = -1
+[[inference_components.components]]
+name = "a"
+instance_type = "ml.g5.xlarge"
+latency_ms = 100
+accelerators = 9
+min = 0
+max = 2
+slo = { p99_latency_ms = 1000 }
+[[policies]]
+name = "p"
+path = "p.toml"
+"#,
+    )
+    .unwrap();
+    let err = scenario::load(&path, &Overrides::default())
+        .err()
+        .unwrap()
+        .to_string();
+    for (field, says) in [
+        (
+            "inference_components.dedicated_instance_type",
+            "give an accelerator type",
+        ),
+        ("inference_components.max_instances", "need 1 <= max"),
+        ("inference_components.copy_s", "must be above 0 seconds"),
+        (
+            "inference_components.components[0].instance_type",
+            "the endpoint's instances",
+        ),
+        (
+            "inference_components.components[0].accelerators",
+            "a copy needs 1 to",
+        ),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(field) && l.contains(says))
+            .unwrap_or_else(|| panic!("no `{field}` error saying `{says}` in:\n{err}"));
+        assert!(line.contains("s.toml"), "{line}");
+    }
+    // min 0 stays an error on a plain real-time target.
+    std::fs::write(
+        &path,
+        r#"name = "bad"
+description = "bad"
+[trace]
+path = "t.csv"
+[[targets]]
+name = "a"
+instance_type = "ml.c5.xlarge"
+latency_ms = 100
+min = 0
+max = 2
+accelerators = 1
+slo = { p99_latency_ms = 1000 }
+[[policies]]
+name = "p"
+path = "p.toml"
+"#,
+    )
+    .unwrap();
+    let err = scenario::load(&path, &Overrides::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("targets[0].min") && err.contains("inference components"),
+        "{err}"
+    );
+    assert!(err.contains("targets[0].accelerators"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
