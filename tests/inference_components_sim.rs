@@ -95,8 +95,11 @@ fn the_component_scenario_runs_aws_s_recipe_one_endpoint_per_model_and_the_oracl
     assert!(tuned.target_factor.is_some() && tuned.within_budget.is_some());
     // No model fits Serverless Inference: each needs a GPU.
     assert!(ic.serverless.iter().all(|f| f.does_not_fit.is_some()));
-    // The terminal shows the comparison, and no empty endpoint table.
-    let text = table(&summarise(&s, &c));
+    // The report carries the comparison and no empty endpoint rows; the terminal shows it.
+    let summary = summarise(&s, &c);
+    assert!(summary.policies.is_empty() && summary.targets.is_empty());
+    assert!(summary.inference_components.is_some());
+    let text = table(&summary);
     assert!(
         text.contains("inference components on `llm-shared`"),
         "{text}"
@@ -127,7 +130,7 @@ dedicated_instance_type = "ml.c5.xlarge"
 max_instances = 0
 copy_s = -1
 [[inference_components.components]]
-name = "a"
+name = "a model"
 instance_type = "ml.g5.xlarge"
 latency_ms = 100
 accelerators = 9

@@ -666,9 +666,21 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
     let f = write(
         &dir,
         "slo.toml",
-        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 0\nmax_error_rate = 1.5\nrisk = 0.9\nrelaunch_cost_minutes = 500\nlead_seconds = 10\nseasonal_days = 1\n\n[[targets]]\nname = \"q\"\nresource_id = \"endpoint/q/variant/v\"\nworkload = \"async\"\nmin = 0\nmax = 4\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n",
+        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 0\nmax_error_rate = 1.5\nrisk = 0.9\nrelaunch_cost_minutes = 500\nlead_seconds = 10\nseasonal_days = 1\n\n[[targets]]\nname = \"q\"\nresource_id = \"endpoint/q/variant/v\"\nworkload = \"async\"\nmin = 0\nmax = 4\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n\n[[targets]]\nname = \"c\"\nresource_id = \"inference-component/c\"\nmin = 0\nmax = 4\nwake_from_zero = false\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n",
     );
     let ds = problems(&[f]);
+    // On an inference component: one error saying what to use instead, not one per metric.
+    let component: Vec<_> = ds
+        .iter()
+        .filter(|d| d.path.starts_with("targets[2]"))
+        .collect();
+    assert_eq!(component.len(), 1, "{component:?}");
+    assert_eq!(component[0].path, "targets[2].policies[0].type");
+    assert!(
+        component[0].message.contains("ConcurrentRequestsPerCopy"),
+        "{}",
+        component[0].message
+    );
     let p99 = find(&ds, "targets[0].policies[0].p99_latency_ms");
     assert_eq!(p99.line, Some(10));
     assert!(p99.message.contains("above 0"), "{}", p99.message);

@@ -775,8 +775,15 @@ fn slo(
     if matches!(workload, Workload::Async | Workload::Serverless) {
         ctx.error(
             &child(path, "type"),
-            "`slo` sizes real-time capacity (real-time and multi-model endpoints, inference components): an async endpoint uses `backlog-deadline`, a serverless one `target-tracking` on provisioned concurrency",
+            "`slo` sizes real-time capacity (real-time and multi-model endpoints): an async endpoint uses `backlog-deadline`, a serverless one `target-tracking` on provisioned concurrency",
         );
+    }
+    if matches!(resource, Some(Resource::InferenceComponent { .. })) {
+        ctx.error(
+            &child(path, "type"),
+            "`slo` learns from the variant's Invocations and ModelLatency, which the metric catalogue does not have per inference component: on a component use `target-tracking` or `burst-aware` on ConcurrentRequestsPerCopy",
+        );
+        return None;
     }
     if !(d.p99_latency_ms.is_finite() && d.p99_latency_ms > 0.0) {
         ctx.error(

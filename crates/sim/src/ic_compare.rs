@@ -118,13 +118,40 @@ fn aws_text(e: &IcEndpoint, factor: f64, dedicated: bool) -> String {
     s
 }
 
-/// The compiled AWS set for `e`.
+/// The compiled AWS set for `e` (checked when the scenario loaded: `recipe_problems`).
 fn aws_set(e: &IcEndpoint, factor: f64, dedicated: bool) -> PolicySet {
     sagescale_policy::load_text(
         Path::new("aws-recipe.toml"),
         &aws_text(e, factor, dedicated),
     )
-    .unwrap_or_else(|d| unreachable!("the AWS recipe is a valid policy file: {d}"))
+    .unwrap_or_else(|d| unreachable!("checked when the scenario loaded: {d}"))
+}
+
+/// What keeps AWS's recipe or one endpoint per model from being written for `e`'s
+/// components (a name no endpoint or component may have, say), by component index.
+pub(crate) fn recipe_problems(e: &IcEndpoint) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for dedicated in [false, true] {
+        if let Err(d) =
+            sagescale_policy::load_text(Path::new("aws-recipe.toml"), &aws_text(e, 0.5, dedicated))
+        {
+            for p in d.0 {
+                let k = p
+                    .path
+                    .strip_prefix("targets[")
+                    .and_then(|r| r.split(']').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                let what = if dedicated {
+                    "its own endpoint"
+                } else {
+                    "AWS's recipe"
+                };
+                out.push((k, format!("{what} cannot be written for it: {}", p.message)));
+            }
+        }
+    }
+    out
 }
 
 /// The replay of `s`'s components.

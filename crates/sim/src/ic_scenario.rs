@@ -202,15 +202,19 @@ pub(crate) fn ic_endpoint(
         max_instances: d.max_instances,
         ..pool.clone()
     };
-    Some((
-        IcEndpoint {
-            name: d.endpoint.clone(),
-            pool,
-            dedicated,
-            container_caching: caching,
-            components,
-            accelerators,
-        },
-        series,
-    ))
+    let e = IcEndpoint {
+        name: d.endpoint.clone(),
+        pool,
+        dedicated,
+        container_caching: caching,
+        components,
+        accelerators,
+    };
+    // The baselines are policy files written for the components: their names must make one.
+    if e.components.len() == d.components.len() {
+        for (k, message) in super::ic_compare::recipe_problems(&e) {
+            err(&child(&item(&child(p, "components"), k), "name"), message);
+        }
+    }
+    Some((e, series))
 }

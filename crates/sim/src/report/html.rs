@@ -183,6 +183,37 @@ fn comparison_table(report: &Report, page: &mut String) {
     page.push_str("</tbody></table>");
 }
 
+/// A text cell: its sort value is its text.
+fn cell(text: String) -> (String, String) {
+    (text.clone(), text)
+}
+
+/// A number cell with `decimals` shown, sorted by its full value.
+fn num(v: f64, decimals: usize) -> (String, String) {
+    (v.to_string(), format!("{v:.decimals$}"))
+}
+
+/// A sortable table's head and body, `(sort value, text)` per cell; the caller has opened the
+/// `<table class="sortable"><thead><tr>`.
+fn sortable_body(
+    page: &mut String,
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<(String, String)>>,
+) {
+    for h in headers {
+        let _ = write!(page, "<th scope=\"col\">{h}</th>");
+    }
+    page.push_str("</tr></thead><tbody>");
+    for row in rows {
+        page.push_str("<tr>");
+        for (v, text) in row {
+            let _ = write!(page, "<td data-v=\"{v}\">{text}</td>");
+        }
+        page.push_str("</tr>");
+    }
+    page.push_str("</tbody></table>");
+}
+
 fn guard_tables(report: &Report, page: &mut String) {
     for g in &report.quality_guards {
         let _ = write!(
@@ -191,33 +222,31 @@ fn guard_tables(report: &Report, page: &mut String) {
             escape(&g.target),
             escape(&g.fallback)
         );
-        for h in [
-            "contender",
-            "cost $",
-            "SLO min",
-            "failed",
-            "degraded requests",
-            "shifted min",
-            "fallback peak",
-        ] {
-            let _ = write!(page, "<th scope=\"col\">{h}</th>");
-        }
-        page.push_str("</tr></thead><tbody>");
-        for row in &g.rows {
+        let rows = g.rows.iter().map(|row| {
             let r = &row.run;
-            let _ = write!(
-                page,
-                "<tr><td data-v=\"{n}\">{n}</td><td data-v=\"{c}\">{c:.2}</td><td data-v=\"{s}\">{s:.0}</td><td data-v=\"{f}\">{f:.0}</td><td data-v=\"{d}\">{d:.0}</td><td data-v=\"{m}\">{m:.0}</td><td data-v=\"{p}\">{p}</td></tr>",
-                n = escape(&row.name),
-                c = r.cost_usd,
-                s = r.slo_violation_minutes,
-                f = r.failed_requests,
-                d = r.degraded_requests,
-                m = r.shifted_minutes,
-                p = r.fallback_peak
-            );
-        }
-        page.push_str("</tbody></table>");
+            vec![
+                cell(escape(&row.name)),
+                num(r.cost_usd, 2),
+                num(r.slo_violation_minutes, 0),
+                num(r.failed_requests, 0),
+                num(r.degraded_requests, 0),
+                num(r.shifted_minutes, 0),
+                num(f64::from(r.fallback_peak), 0),
+            ]
+        });
+        sortable_body(
+            page,
+            &[
+                "contender",
+                "cost $",
+                "SLO min",
+                "failed",
+                "degraded requests",
+                "shifted min",
+                "fallback peak",
+            ],
+            rows,
+        );
     }
 }
 
@@ -237,37 +266,35 @@ fn component_table(report: &Report, page: &mut String) {
         c.delays_s.1,
         c.budget_slo_minutes
     );
-    for h in [
-        "contender",
-        "layout",
-        "cost $",
-        "instance-h",
-        "SLO min",
-        "failed",
-        "no copy",
-        "late",
-        "wakes",
-    ] {
-        let _ = write!(page, "<th scope=\"col\">{h}</th>");
-    }
-    page.push_str("</tr></thead><tbody>");
-    for row in &c.rows {
+    let rows = c.rows.iter().map(|row| {
         let r = &row.run;
-        let _ = write!(
-            page,
-            "<tr><td data-v=\"{n}\">{n}</td><td data-v=\"{l}\">{l}</td><td data-v=\"{c}\">{c:.2}</td><td data-v=\"{h}\">{h:.1}</td><td data-v=\"{s}\">{s:.0}</td><td data-v=\"{f}\">{f:.0}</td><td data-v=\"{z}\">{z:.0}</td><td data-v=\"{a}\">{a:.0}</td><td data-v=\"{w}\">{w}</td></tr>",
-            n = escape(&row.name),
-            l = row.layout,
-            c = r.cost_usd,
-            h = r.instance_hours,
-            s = r.slo_violation_minutes,
-            f = r.failed,
-            z = r.failed_without_copy,
-            a = r.late_after_wake,
-            w = r.wakes
-        );
-    }
-    page.push_str("</tbody></table>");
+        vec![
+            cell(escape(&row.name)),
+            cell(row.layout.to_string()),
+            num(r.cost_usd, 2),
+            num(r.instance_hours, 1),
+            num(r.slo_violation_minutes, 0),
+            num(r.failed, 0),
+            num(r.failed_without_copy, 0),
+            num(r.late_after_wake, 0),
+            num(f64::from(r.wakes), 0),
+        ]
+    });
+    sortable_body(
+        page,
+        &[
+            "contender",
+            "layout",
+            "cost $",
+            "instance-h",
+            "SLO min",
+            "failed",
+            "no copy",
+            "late",
+            "wakes",
+        ],
+        rows,
+    );
     for f in &c.serverless {
         if let Some(why) = &f.does_not_fit {
             let _ = write!(

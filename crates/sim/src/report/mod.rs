@@ -308,7 +308,13 @@ pub fn summarise(s: &Scenario, c: &Comparison) -> Report {
                 }),
             })
             .collect(),
-        policies,
+        // With no endpoint targets (a scenario of inference components alone), no contender
+        // has figures of its own here: its figures are `inference_components`.
+        policies: if s.targets.is_empty() {
+            Vec::new()
+        } else {
+            policies
+        },
         quality_guards: c.guards.clone(),
         inference_components: c.inference_components.clone(),
         evaluation: Evaluation {
