@@ -7,6 +7,7 @@ use std::path::Path;
 use sagescale::sim::compare::compare;
 use sagescale::sim::report::{summarise, table};
 use sagescale::sim::scenario::{self, Overrides, WindowDoc};
+use sagescale::sim::tune::{tune, Template, TuneOptions};
 
 fn window(from: &str, until: &str) -> Option<WindowDoc> {
     Some(WindowDoc {
@@ -200,4 +201,47 @@ path = "p.toml"
     );
     assert!(err.contains("targets[0].accelerators"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn tune_searches_a_component_template_against_aws_s_recipe_out_of_sample() {
+    let o = Overrides {
+        test: window("2024-05-16T00:00:00Z", "2024-05-17T00:00:00Z"),
+        train: window("2024-05-15T00:00:00Z", "2024-05-16T00:00:00Z"),
+        ..Overrides::default()
+    };
+    let s = scenario::load(Path::new("simulations/inference-components.toml"), &o)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The bundled template, cut to two targets: one value for all three components.
+    let text = std::fs::read_to_string("simulations/tune/inference-components.tune.toml")
+        .unwrap()
+        .replace("{{target = 2.0..4.0 step 0.2}}", "{{target = 2.4 | 3.6}}")
+        .replace("{{stable = 60 | 120 | 300}}", "{{stable = 60}}")
+        .replace("{{hold = 0 | 300 | 600}}", "{{hold = 600}}");
+    let t = Template::parse(Path::new("ic.tune.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.grid_size(), 2);
+    assert_eq!(t.render(1).matches("target = 3.6").count(), 3);
+    let r = tune(
+        &s,
+        &t,
+        &TuneOptions {
+            budget: 10,
+            max_slo_minutes: None,
+            threads: 2,
+            shard: None,
+            progress: false,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // The baseline is AWS's recipe, tuned on the train day; the budget its default's minutes.
+    assert_eq!(r.aws_tuned.chosen.len(), 1);
+    assert_eq!(r.aws_tuned.chosen[0].1, "aws-recipe");
+    assert!(r.aws.test.cost_usd > 0.0 && r.aws_tuned.test.cost_usd > 0.0);
+    assert_eq!(r.max_slo_minutes, r.aws.train.slo_violation_minutes);
+    // Each candidate is scored on both days, over the components: a higher target per copy
+    // costs less.
+    let [low, high] = [&r.candidates[0], &r.candidates[1]];
+    assert!(low.error.is_none() && high.error.is_none());
+    assert!(high.train.cost_usd < low.train.cost_usd, "{low:?} {high:?}");
+    assert!(high.test.cost_usd < low.test.cost_usd, "{low:?} {high:?}");
 }

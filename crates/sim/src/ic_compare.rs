@@ -23,7 +23,7 @@ use super::ic_run::{run_components, IcDriver, IcReplay, IcRun, Layout};
 use super::ic_scenario::IcEndpoint;
 use super::oracle::{need, schedule};
 use super::run::endpoint_seed;
-use super::scenario::Scenario;
+use super::scenario::{ComparedPolicy, Scenario};
 use sagescale_engine::TargetSpec;
 use sagescale_policy::PolicySet;
 
@@ -242,9 +242,23 @@ fn oracle(s: &Scenario, e: &IcEndpoint) -> IcRun {
     run
 }
 
+/// AWS's recipe tuned on a train window: the factor, whether it kept the budget, and its
+/// train cost and SLO minutes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tuned {
+    /// The factor of each copy's concurrency chosen as the target.
+    pub factor: f64,
+    /// Whether it kept the budget on the train window.
+    pub within: bool,
+    /// Its train window's cost, USD.
+    pub train_cost_usd: f64,
+    /// Its train window's SLO-violation minutes.
+    pub train_slo_minutes: f64,
+}
+
 /// The factor tuned on the train window for `layout`: the cheapest within `budget` SLO
 /// minutes (if none keeps it, the fewest minutes), and whether it kept it.
-fn tune(train: &Scenario, e: &IcEndpoint, layout: Layout, budget: f64) -> (f64, bool) {
+fn tune(train: &Scenario, e: &IcEndpoint, layout: Layout, budget: f64) -> Tuned {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let dedicated = layout == Layout::Dedicated;
     let scores = parallel(&FACTORS, threads, |&f| {
@@ -266,7 +280,70 @@ fn tune(train: &Scenario, e: &IcEndpoint, layout: Layout, budget: f64) -> (f64, 
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
     };
-    (pick.map_or(1.0, |p| 0.5 * p.0), ok)
+    let (f, cost, slo) = pick.copied().unwrap_or((2.0, f64::NAN, f64::NAN));
+    Tuned {
+        factor: 0.5 * f,
+        within: ok,
+        train_cost_usd: cost,
+        train_slo_minutes: slo,
+    }
+}
+
+/// AWS's recipe on `s`'s components, for `tune`'s baselines: at its guidance and tuned, each
+/// on the train window (`s`'s own without one) and on the test window, as `(cost, SLO
+/// minutes)`; and the tuned factor.
+pub(crate) struct RecipeScores {
+    /// At its guidance: train, then test.
+    pub default: [(f64, f64); 2],
+    /// Tuned on the train window: train, then test.
+    pub tuned: [(f64, f64); 2],
+    /// What the train window chose.
+    pub choice: Tuned,
+}
+
+/// The recipe's scores on `s`, if it has components.
+pub(crate) fn recipe_scores(s: &Scenario) -> Option<RecipeScores> {
+    let e = s.inference_components.as_ref()?;
+    let train: &Scenario = s.train.as_deref().unwrap_or(s);
+    let te = train.inference_components.as_ref().unwrap_or(e);
+    let pair = |r: IcRun| (r.cost_usd, r.slo_violation_minutes);
+    let default_train = pair(run_set(train, te, &aws_set(te, 0.5, false), Layout::Shared));
+    let choice = tune(train, te, Layout::Shared, default_train.1);
+    Some(RecipeScores {
+        default: [
+            default_train,
+            pair(run_set(s, e, &aws_set(e, 0.5, false), Layout::Shared)),
+        ],
+        tuned: [
+            (choice.train_cost_usd, choice.train_slo_minutes),
+            pair(run_set(
+                s,
+                e,
+                &aws_set(e, choice.factor, false),
+                Layout::Shared,
+            )),
+        ],
+        choice,
+    })
+}
+
+/// Compared policy `p` over `s`'s components, reading the room as sagescale's daemon does.
+pub(crate) fn run_policy(s: &Scenario, e: &IcEndpoint, p: &ComparedPolicy) -> IcRun {
+    let offset = s.targets.len();
+    let specs: Vec<TargetSpec> = (0..e.components.len())
+        .map(|k| p.set.targets[p.target_of[offset + k]].clone())
+        .collect();
+    run_components(
+        e,
+        Layout::Shared,
+        &replay(s, e),
+        &IcDriver::Engine {
+            room_aware: true,
+            specs: &specs,
+            metrics: &p.set.metrics,
+            history: &p.set.metric_history,
+        },
+    )
 }
 
 /// Compare on `s`'s inference-component endpoint, if it has one.
@@ -275,29 +352,14 @@ pub fn compare_components(s: &Scenario) -> Option<IcComparison> {
     let e = s.inference_components.as_ref()?;
     let train: &Scenario = s.train.as_deref().unwrap_or(s);
     let te = train.inference_components.as_ref().unwrap_or(e);
-    let offset = s.targets.len();
     let mut rows = Vec::new();
     for p in &s.policies {
-        let specs: Vec<TargetSpec> = (0..e.components.len())
-            .map(|k| p.set.targets[p.target_of[offset + k]].clone())
-            .collect();
-        let run = run_components(
-            e,
-            Layout::Shared,
-            &replay(s, e),
-            &IcDriver::Engine {
-                room_aware: true,
-                specs: &specs,
-                metrics: &p.set.metrics,
-                history: &p.set.metric_history,
-            },
-        );
         rows.push(IcRow {
             name: p.name.clone(),
             layout: "shared",
             target_factor: None,
             within_budget: None,
-            run,
+            run: run_policy(s, e, p),
         });
     }
     let budget = run_set(train, te, &aws_set(te, 0.5, false), Layout::Shared).slo_violation_minutes;
@@ -312,13 +374,13 @@ pub fn compare_components(s: &Scenario) -> Option<IcComparison> {
         ("aws-recipe-tuned", Layout::Shared, false),
         ("one-endpoint-per-model-tuned", Layout::Dedicated, true),
     ] {
-        let (factor, ok) = tune(train, te, layout, budget);
+        let t = tune(train, te, layout, budget);
         rows.push(IcRow {
             name: name.into(),
             layout: if dedicated { "dedicated" } else { "shared" },
-            target_factor: Some(factor),
-            within_budget: Some(ok),
-            run: run_set(s, e, &aws_set(e, factor, dedicated), layout),
+            target_factor: Some(t.factor),
+            within_budget: Some(t.within),
+            run: run_set(s, e, &aws_set(e, t.factor, dedicated), layout),
         });
     }
     rows.push(IcRow {

@@ -413,6 +413,12 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// What a compared policy drives, by name: the endpoints, then the components.
+    #[must_use]
+    pub fn driven(&self) -> Vec<SimTarget> {
+        driven(&self.targets, self.inference_components.as_ref())
+    }
+
     /// Requests per interval at `t`: its series, or the sum of its models' series.
     #[must_use]
     pub fn arrivals(&self, t: &SimTarget) -> std::borrow::Cow<'_, [f64]> {
@@ -668,12 +674,7 @@ fn load_window(path: &Path, o: &Overrides, with_train: bool) -> Result<Scenario,
             })
             .collect()
     };
-    // A policy drives the endpoints, then the components, each by name.
-    let driven: Vec<SimTarget> = resolved
-        .iter()
-        .chain(inference_components.iter().flat_map(|e| &e.components))
-        .cloned()
-        .collect();
+    let driven = driven(&resolved, inference_components.as_ref());
     let mut policies = Vec::new();
     for (name, p) in refs {
         policies.push(compared_policy(name, &p, &driven)?);
@@ -716,6 +717,18 @@ fn load_window(path: &Path, o: &Overrides, with_train: bool) -> Result<Scenario,
         train,
         evaluation_note: doc.evaluation.and_then(|e| e.note),
     })
+}
+
+/// A policy drives the endpoints, then the components, each by name.
+fn driven(
+    targets: &[SimTarget],
+    components: Option<&super::ic_scenario::IcEndpoint>,
+) -> Vec<SimTarget> {
+    targets
+        .iter()
+        .chain(components.into_iter().flat_map(|e| &e.components))
+        .cloned()
+        .collect()
 }
 
 /// Load the policy file or directory `p` as the contender `name`, and find the target that

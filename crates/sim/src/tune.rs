@@ -43,6 +43,10 @@ pub struct Template {
     pub pieces: Vec<String>,
     /// Placeholders, in order of appearance.
     pub params: Vec<Param>,
+    /// The placeholder each gap between pieces takes: a `{{name = ...}}` defines one, a later
+    /// `{{name}}` takes the same value again (one target's value on several targets).
+    #[serde(default)]
+    pub slots: Vec<usize>,
 }
 
 /// Format a range value without float noise: 0.1 + 2 × 0.1 is 0.3.
@@ -114,6 +118,7 @@ impl Template {
     pub fn parse(path: &Path, text: &str) -> Result<Self, String> {
         let mut pieces = Vec::new();
         let mut params: Vec<Param> = Vec::new();
+        let mut slots = Vec::new();
         let mut rest = text;
         let mut line = 1;
         while let Some(open) = rest.find("{{") {
@@ -123,18 +128,37 @@ impl Template {
                 return Err(format!("{}:{line}: `{{{{` without `}}}}`", path.display()));
             };
             let inner = &rest[open + 2..open + close];
+            pieces.push(before.to_string());
+            rest = &rest[open + close + 2..];
+            let reference = inner.trim();
+            if !inner.contains('=')
+                && !reference.is_empty()
+                && reference
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                let name = reference;
+                let Some(k) = params.iter().position(|q| q.name == name) else {
+                    return Err(format!(
+                        "{}:{line}: `{{{{{name}}}}}` takes the value of a placeholder defined before it, and none is called `{name}`: define it first with `{{{{{name} = a | b}}}}`",
+                        path.display()
+                    ));
+                };
+                slots.push(k);
+                continue;
+            }
             let p =
                 parse_placeholder(inner).map_err(|e| format!("{}:{line}: {e}", path.display()))?;
             if params.iter().any(|q| q.name == p.name) {
                 return Err(format!(
-                    "{}:{line}: `{}` appears twice: each placeholder is searched once",
+                    "{}:{line}: `{}` is defined twice: each placeholder is searched once (write `{{{{{}}}}}` to use its value again)",
                     path.display(),
+                    p.name,
                     p.name
                 ));
             }
-            pieces.push(before.to_string());
+            slots.push(params.len());
             params.push(p);
-            rest = &rest[open + close + 2..];
         }
         pieces.push(rest.to_string());
         if params.is_empty() {
@@ -147,6 +171,7 @@ impl Template {
             path: path.to_path_buf(),
             pieces,
             params,
+            slots,
         })
     }
 
@@ -185,13 +210,16 @@ impl Template {
     #[must_use]
     pub fn render(&self, i: usize) -> String {
         let mut out = String::new();
-        for (piece, (k, p)) in self
-            .pieces
-            .iter()
-            .zip(self.choice(i).into_iter().zip(&self.params))
-        {
+        let choice = self.choice(i);
+        // A template from before references had one slot per placeholder, in order.
+        let slots: Vec<usize> = if self.slots.is_empty() {
+            (0..self.params.len()).collect()
+        } else {
+            self.slots.clone()
+        };
+        for (piece, k) in self.pieces.iter().zip(slots) {
             out.push_str(piece);
-            out.push_str(&p.values[k]);
+            out.push_str(&self.params[k].values[choice[k]]);
         }
         out.push_str(self.pieces.last().map_or("", String::as_str));
         out
@@ -483,6 +511,19 @@ pub fn tune(s: &Scenario, template: &Template, o: &TuneOptions) -> Result<TuneRe
                 .push((t.name.clone(), family.to_string(), p.target));
         }
     }
+    // An endpoint of inference components: AWS's recipe, at its guidance and tuned.
+    if let (Some(r), Some(e)) = (
+        super::ic_compare::recipe_scores(s),
+        s.inference_components.as_ref(),
+    ) {
+        let [(a, b), (c, d)] = r.default;
+        aws.add(a, b, c, d);
+        let [(a, b), (c, d)] = r.tuned;
+        aws_tuned.add(a, b, c, d);
+        aws_tuned
+            .chosen
+            .push((e.name.clone(), "aws-recipe".to_string(), r.choice.factor));
+    }
     let aws_train_slo = aws.train.slo_violation_minutes;
     let grid = template.grid_size();
     let todo = plan(grid, o.budget, s.seed, o.shard);
@@ -609,7 +650,7 @@ fn candidate(s: &Scenario, template: &Template, index: usize, windows: &[Window<
         format!("candidate-{index}"),
         &template.candidate_name(),
         &template.render(index),
-        &s.targets,
+        &s.driven(),
     );
     let policy = match policy {
         Ok(p) => p,
@@ -638,6 +679,12 @@ fn candidate(s: &Scenario, template: &Template, index: usize, windows: &[Window<
             sum.cost_usd += out.acc.cost_usd(t.fleet.price_per_hour);
             sum.slo_violation_minutes += out.acc.violation_seconds / 60.0;
             sum.failed_requests += out.acc.failed;
+        }
+        if let Some(e) = &w.s.inference_components {
+            let r = super::ic_compare::run_policy(w.s, e, &policy);
+            sum.cost_usd += r.cost_usd;
+            sum.slo_violation_minutes += r.slo_violation_minutes;
+            sum.failed_requests += r.failed;
         }
         // Rounded as the simulate report rounds, so results survive a JSON round trip exactly.
         sum.rounded()
@@ -668,6 +715,11 @@ mod tests {
             t.values(3),
             [("x".into(), "1.5".into()), ("y".into(), "120".into())]
         );
+        // `{{x}}` takes the value `x` has: one search dimension, two places.
+        let r = template("a = {{x = 1 | 2}}\nb = {{y = 3 | 4}}\nc = {{x}}\n");
+        assert_eq!(r.grid_size(), 4);
+        assert_eq!(r.render(3), "a = 2\nb = 4\nc = 2\n");
+        assert_eq!(r.values(2).len(), 2);
         // Float steps do not drift.
         let f = template("v = {{r = 0.1..0.7 step 0.1}}");
         assert_eq!(
@@ -682,7 +734,12 @@ mod tests {
         assert!(e.starts_with("t.toml:2:"), "{e}");
         let e =
             Template::parse(Path::new("t.toml"), "a = {{x = 1|2}}\nb = {{x = 3|4}}").unwrap_err();
-        assert!(e.contains("appears twice"), "{e}");
+        assert!(e.contains("defined twice"), "{e}");
+        let e = Template::parse(Path::new("t.toml"), "a = 1\nb = {{x}}").unwrap_err();
+        assert!(
+            e.starts_with("t.toml:2:") && e.contains("none is called `x`"),
+            "{e}"
+        );
         let e = Template::parse(Path::new("t.toml"), "a = 1").unwrap_err();
         assert!(e.contains("nothing to tune"), "{e}");
         let e = Template::parse(Path::new("t.toml"), "a = {{x = 5..1 step 1}}").unwrap_err();
