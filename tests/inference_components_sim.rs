@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use sagescale::sim::compare::compare;
-use sagescale::sim::report::{summarise, table};
+use sagescale::sim::report::{html, summarise, table};
 use sagescale::sim::scenario::{self, Overrides, WindowDoc};
 use sagescale::sim::tune::{tune, Template, TuneOptions};
 
@@ -110,6 +110,18 @@ fn the_component_scenario_runs_aws_s_recipe_one_endpoint_per_model_and_the_oracl
         "{text}"
     );
     assert!(!text.contains("vs aws-tuned"), "{text}");
+    // So does the HTML page: the components' table, a row per contender, no empty charts.
+    let page = html(&s, &c, &summary);
+    let at = page
+        .find("Inference components on <code>llm-shared</code>")
+        .unwrap();
+    let table = &page[at..at + page[at..].find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr><td").count(), ic.rows.len(), "{table}");
+    assert!(
+        table.contains("aws-recipe-tuned") && table.contains(">oracle<"),
+        "{table}"
+    );
+    assert!(!page.contains("Cost against SLO-violation minutes"));
 }
 
 #[test]
