@@ -147,6 +147,7 @@ name = "a model"
 instance_type = "ml.g5.xlarge"
 latency_ms = 100
 accelerators = 9
+aws_target = 2.0
 min = 0
 max = 2
 slo = { p99_latency_ms = 1000 }
@@ -174,6 +175,10 @@ path = "p.toml"
         (
             "inference_components.components[0].accelerators",
             "a copy needs 1 to",
+        ),
+        (
+            "inference_components.components[0].aws_target",
+            "a factor of each copy's concurrency",
         ),
     ] {
         let line = err

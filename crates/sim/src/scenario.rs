@@ -894,12 +894,35 @@ pub(crate) fn target(
             ("workload", t.workload.is_some()),
             ("price_per_hour", t.price_per_hour.is_some()),
             ("provisioning_median_s", t.provisioning_median_s.is_some()),
+            ("provisioning_sigma", t.provisioning_sigma.is_some()),
+            ("drain_s", t.drain_s.is_some()),
         ] {
             if given {
                 err(
                     &child(p, field),
                     "not on a component: its copies run on the endpoint's instances, whose type, price and delays `inference_components` gives".into(),
                 );
+            }
+        }
+        for (field, given, why) in [
+            (
+                "quality",
+                t.quality.is_some(),
+                "a quality guard shifts a variant's traffic weight; components have none",
+            ),
+            (
+                "serverless",
+                t.serverless.is_some(),
+                "the comparison says per model whether it fits Serverless Inference",
+            ),
+            (
+                "aws_target",
+                t.aws_target.is_some(),
+                "AWS's recipe is tuned as a factor of each copy's concurrency",
+            ),
+        ] {
+            if given {
+                err(&child(p, field), format!("not on a component: {why}"));
             }
         }
     } else if t.accelerators.is_some() {
