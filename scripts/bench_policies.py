@@ -180,7 +180,7 @@ def inference_components(tmp, tuned_dir, summary):
         f"({c['instances'][0]} to {c['instances'][1]} instances by managed instance scaling; a new "
         f"instance {c['delays_s'][0]:.0f} s end to end"
         f"{' with container caching' if c['container_caching'] else ''}, a copy on a warm one "
-        f"{c['delays_s'][1]:.0f} s). Tuned rows: target = factor × each copy's concurrency, the "
+        f"{c['delays_s'][1]:.0f} s). Tuned rows: target = factor × a copy's concurrency (`k8s-hpa`, `keda-cloudwatch`: × its requests a minute at full concurrency), the "
         f"cheapest on the train window within aws-recipe's {c['budget_slo_minutes']:.0f} SLO minutes there. "
         f"\"no copy\": requests that found no copy serving (what `NoCapacityInvocationFailures` "
         "counts); \"late\": requests served past the SLO just after a wake.",

@@ -45,6 +45,9 @@ fn the_component_scenario_runs_aws_s_recipe_one_endpoint_per_model_and_the_oracl
             "aws-recipe",
             "aws-recipe-tuned",
             "one-endpoint-per-model-tuned",
+            "k8s-hpa-tuned",
+            "knative-kpa-tuned",
+            "keda-cloudwatch-tuned",
             "oracle"
         ]
     );

@@ -7,6 +7,8 @@
 //!   from zero, at AWS's guidance and tuned on the train window;
 //! - one endpoint per model, each on its own instances with AWS target tracking tuned the
 //!   same way (a real-time endpoint without components keeps at least one instance);
+//! - the peers (Kubernetes HPA, Knative KPA, KEDA) scaling copies, tuned the same way
+//!   (`ic_baselines.rs` has every baseline's settings);
 //! - the oracle, the floor: each interval's least copies within the SLO, packed onto the
 //!   fewest instances, launched ahead of need;
 //! - and whether each model fits Serverless Inference at all.
@@ -16,9 +18,9 @@
 //! (AWS's recipe at its guidance, on the train window), and scored on the test window.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use super::baseline_search::{parallel, FACTORS};
+use super::ic_baselines::{set, Family};
 use super::ic_run::{run_components, IcDriver, IcReplay, IcRun, Layout};
 use super::ic_scenario::IcEndpoint;
 use super::oracle::{need, schedule};
@@ -80,80 +82,6 @@ pub struct IcComparison {
     pub serverless: Vec<ServerlessFit>,
 }
 
-/// AWS's recipe (`dedicated`: one endpoint per model with AWS target tracking) with target
-/// `factor × concurrency` per copy, as a policy file the compiler reads.
-fn aws_text(e: &IcEndpoint, factor: f64, dedicated: bool) -> String {
-    let mut s = String::new();
-    for c in &e.components {
-        let target = (factor * f64::from(c.fleet.concurrency) * 1e6).round() / 1e6;
-        let (resource, metric, min, wake) = if dedicated {
-            (
-                format!("endpoint/{}/variant/AllTraffic", c.name),
-                "ConcurrentRequestsPerModel",
-                c.min.max(1),
-                "",
-            )
-        } else {
-            (
-                format!("inference-component/{}", c.name),
-                "ConcurrentRequestsPerCopy",
-                c.min,
-                "wake_from_zero = true\n",
-            )
-        };
-        // AWS target tracking on a 10-second metric: 3 of 3 datapoints out, 90 of 90 in
-        // (15 minutes), 300 s cooldowns. The wake is AWS's step policy (`compile.rs`).
-        let _ = write!(
-            s,
-            "[[targets]]\nname = \"{name}\"\nresource_id = \"{resource}\"\nmin = {min}\nmax = {max}\n{wake}\n\
-             [[targets.policies]]\nname = \"aws-target-tracking\"\ntype = \"target-tracking\"\n\
-             metric = {{ predefined = \"{metric}\" }}\ntarget = {target}\n\
-             scale_out_datapoints = 3\nscale_out_evaluation_periods = 3\n\
-             scale_in_datapoints = 90\nscale_in_evaluation_periods = 90\n\
-             scale_out_cooldown = 300\nscale_in_cooldown = 300\n\n",
-            name = c.name,
-            max = c.max,
-        );
-    }
-    s
-}
-
-/// The compiled AWS set for `e` (checked when the scenario loaded: `recipe_problems`).
-fn aws_set(e: &IcEndpoint, factor: f64, dedicated: bool) -> PolicySet {
-    sagescale_policy::load_text(
-        Path::new("aws-recipe.toml"),
-        &aws_text(e, factor, dedicated),
-    )
-    .unwrap_or_else(|d| unreachable!("checked when the scenario loaded: {d}"))
-}
-
-/// What keeps AWS's recipe or one endpoint per model from being written for `e`'s
-/// components (a name no endpoint or component may have, say), by component index.
-pub(crate) fn recipe_problems(e: &IcEndpoint) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    for dedicated in [false, true] {
-        if let Err(d) =
-            sagescale_policy::load_text(Path::new("aws-recipe.toml"), &aws_text(e, 0.5, dedicated))
-        {
-            for p in d.0 {
-                let k = p
-                    .path
-                    .strip_prefix("targets[")
-                    .and_then(|r| r.split(']').next())
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0);
-                let what = if dedicated {
-                    "its own endpoint"
-                } else {
-                    "AWS's recipe"
-                };
-                out.push((k, format!("{what} cannot be written for it: {}", p.message)));
-            }
-        }
-    }
-    out
-}
-
 /// The replay of `s`'s components.
 fn replay<'a>(s: &'a Scenario, e: &IcEndpoint) -> IcReplay<'a> {
     IcReplay {
@@ -170,8 +98,18 @@ fn replay<'a>(s: &'a Scenario, e: &IcEndpoint) -> IcReplay<'a> {
     }
 }
 
-/// AWS's `set` over `s`'s components, each driven by its target of the same name. It too
-/// is held to the room: AWS does not document what becomes of copies it asks for past
+/// Baseline `family` at `factor` over `s`'s components.
+fn run_family(s: &Scenario, e: &IcEndpoint, family: Family, factor: f64) -> IcRun {
+    let layout = if family.dedicated() {
+        Layout::Dedicated
+    } else {
+        Layout::Shared
+    };
+    run_set(s, e, &set(family, e, factor), layout)
+}
+
+/// A baseline's `set` over `s`'s components, each driven by its target of the same name. It
+/// too is held to the room: AWS does not document what becomes of copies it asks for past
 /// `MaxInstanceCount` (a failed scaling activity, or copies pending until room frees), and
 /// held copies would block its scale-in, so sagescale's room is not credited here.
 fn run_set(s: &Scenario, e: &IcEndpoint, set: &PolicySet, layout: Layout) -> IcRun {
@@ -256,13 +194,13 @@ pub(crate) struct Tuned {
     pub train_slo_minutes: f64,
 }
 
-/// The factor tuned on the train window for `layout`: the cheapest within `budget` SLO
-/// minutes (if none keeps it, the fewest minutes), and whether it kept it.
-fn tune(train: &Scenario, e: &IcEndpoint, layout: Layout, budget: f64) -> Tuned {
+/// `family`'s factor tuned on the train window: the cheapest within `budget` SLO minutes
+/// (if none keeps it, the fewest minutes), and whether it kept it.
+fn tune(train: &Scenario, e: &IcEndpoint, family: Family, budget: f64) -> Tuned {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let dedicated = layout == Layout::Dedicated;
+    let d = family.default_factor();
     let scores = parallel(&FACTORS, threads, |&f| {
-        let r = run_set(train, e, &aws_set(e, 0.5 * f, dedicated), layout);
+        let r = run_family(train, e, family, d * f);
         (f, r.cost_usd, r.slo_violation_minutes)
     });
     let within: Vec<_> = scores.iter().filter(|s| s.2 <= budget + 1e-9).collect();
@@ -280,9 +218,9 @@ fn tune(train: &Scenario, e: &IcEndpoint, layout: Layout, budget: f64) -> Tuned 
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
     };
-    let (f, cost, slo) = pick.copied().unwrap_or((2.0, f64::NAN, f64::NAN));
+    let (f, cost, slo) = pick.copied().unwrap_or((1.0, f64::NAN, f64::NAN));
     Tuned {
-        factor: 0.5 * f,
+        factor: d * f,
         within: ok,
         train_cost_usd: cost,
         train_slo_minutes: slo,
@@ -307,21 +245,17 @@ pub(crate) fn recipe_scores(s: &Scenario) -> Option<RecipeScores> {
     let train: &Scenario = s.train.as_deref().unwrap_or(s);
     let te = train.inference_components.as_ref().unwrap_or(e);
     let pair = |r: IcRun| (r.cost_usd, r.slo_violation_minutes);
-    let default_train = pair(run_set(train, te, &aws_set(te, 0.5, false), Layout::Shared));
-    let choice = tune(train, te, Layout::Shared, default_train.1);
+    let recipe = Family::AwsRecipe;
+    let default_train = pair(run_family(train, te, recipe, recipe.default_factor()));
+    let choice = tune(train, te, recipe, default_train.1);
     Some(RecipeScores {
         default: [
             default_train,
-            pair(run_set(s, e, &aws_set(e, 0.5, false), Layout::Shared)),
+            pair(run_family(s, e, recipe, recipe.default_factor())),
         ],
         tuned: [
             (choice.train_cost_usd, choice.train_slo_minutes),
-            pair(run_set(
-                s,
-                e,
-                &aws_set(e, choice.factor, false),
-                Layout::Shared,
-            )),
+            pair(run_family(s, e, recipe, choice.factor)),
         ],
         choice,
     })
@@ -362,25 +296,27 @@ pub fn compare_components(s: &Scenario) -> Option<IcComparison> {
             run: run_policy(s, e, p),
         });
     }
-    let budget = run_set(train, te, &aws_set(te, 0.5, false), Layout::Shared).slo_violation_minutes;
+    let recipe = Family::AwsRecipe;
+    let budget = run_family(train, te, recipe, recipe.default_factor()).slo_violation_minutes;
     rows.push(IcRow {
         name: "aws-recipe".into(),
         layout: "shared",
-        target_factor: Some(0.5),
+        target_factor: Some(recipe.default_factor()),
         within_budget: None,
-        run: run_set(s, e, &aws_set(e, 0.5, false), Layout::Shared),
+        run: run_family(s, e, recipe, recipe.default_factor()),
     });
-    for (name, layout, dedicated) in [
-        ("aws-recipe-tuned", Layout::Shared, false),
-        ("one-endpoint-per-model-tuned", Layout::Dedicated, true),
-    ] {
-        let t = tune(train, te, layout, budget);
+    for family in Family::ALL {
+        let t = tune(train, te, family, budget);
         rows.push(IcRow {
-            name: name.into(),
-            layout: if dedicated { "dedicated" } else { "shared" },
+            name: family.tuned_name().into(),
+            layout: if family.dedicated() {
+                "dedicated"
+            } else {
+                "shared"
+            },
             target_factor: Some(t.factor),
             within_budget: Some(t.within),
-            run: run_set(s, e, &aws_set(e, t.factor, dedicated), layout),
+            run: run_family(s, e, family, t.factor),
         });
     }
     rows.push(IcRow {
@@ -466,7 +402,7 @@ pub fn ic_table(c: &IcComparison) -> String {
     }
     let _ = writeln!(
         s,
-        "  tuned rows: target = factor x each copy's concurrency, chosen {} as the cheapest within {:.0} SLO minutes (aws-recipe's){}",
+        "  tuned rows: target = factor x a copy's concurrency (k8s-hpa, keda: x its requests a minute), chosen {} as the cheapest within {:.0} SLO minutes (aws-recipe's){}",
         if c.in_sample { "in-sample" } else { "on the train window" },
         c.budget_slo_minutes,
         if c.in_sample { "" } else { "; every figure is the test window's" }

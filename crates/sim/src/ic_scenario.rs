@@ -212,7 +212,7 @@ pub(crate) fn ic_endpoint(
     };
     // The baselines are policy files written for the components: their names must make one.
     if e.components.len() == d.components.len() {
-        for (k, message) in super::ic_compare::recipe_problems(&e) {
+        for (k, message) in super::ic_baselines::problems(&e) {
             err(&child(&item(&child(p, "components"), k), "name"), message);
         }
     }

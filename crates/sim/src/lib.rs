@@ -15,6 +15,7 @@ pub mod demand;
 pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod ic_baselines;
 pub mod ic_compare;
 pub mod ic_pool;
 pub mod ic_run;
