@@ -127,19 +127,30 @@ fn the_component_scenario_runs_aws_s_recipe_one_endpoint_per_model_and_the_oracl
     assert!(!page.contains("Cost against SLO-violation minutes"));
 }
 
-#[test]
-fn a_bad_component_section_names_each_field_and_the_fix() {
-    let dir = std::env::temp_dir().join(format!("sagescale-ic-errors-{}", std::process::id()));
+/// The load error of a scenario whose sections are `sections`, beside a one-line trace.
+fn load_error(tag: &str, sections: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("sagescale-ic-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("t.csv"), "Time,a\n2024-05-10 00:00:00,1\n").unwrap();
     let path = dir.join("s.toml");
     std::fs::write(
         &path,
-        r#"name = "bad"
-description = "bad"
-[trace]
-path = "t.csv"
-[inference_components]
+        format!("name = \"bad\"\ndescription = \"bad\"\n[trace]\npath = \"t.csv\"\n{sections}[[policies]]\nname = \"p\"\npath = \"p.toml\"\n"),
+    )
+    .unwrap();
+    let err = scenario::load(&path, &Overrides::default())
+        .err()
+        .unwrap()
+        .to_string();
+    std::fs::remove_dir_all(&dir).ok();
+    err
+}
+
+#[test]
+fn a_bad_component_section_names_each_field_and_the_fix() {
+    let err = load_error(
+        "section",
+        r#"[inference_components]
 endpoint = "e"
 instance_type = "ml.g5.12xlarge"
 dedicated_instance_type = "ml.c5.xlarge"
@@ -154,16 +165,8 @@ aws_target = 2.0
 min = 0
 max = 2
 slo = { p99_latency_ms = 1000 }
-[[policies]]
-name = "p"
-path = "p.toml"
 "#,
-    )
-    .unwrap();
-    let err = scenario::load(&path, &Overrides::default())
-        .err()
-        .unwrap()
-        .to_string();
+    );
     for (field, says) in [
         (
             "inference_components.dedicated_instance_type",
@@ -191,13 +194,9 @@ path = "p.toml"
         assert!(line.contains("s.toml"), "{line}");
     }
     // min 0 stays an error on a plain real-time target.
-    std::fs::write(
-        &path,
-        r#"name = "bad"
-description = "bad"
-[trace]
-path = "t.csv"
-[[targets]]
+    let err = load_error(
+        "target",
+        r#"[[targets]]
 name = "a"
 instance_type = "ml.c5.xlarge"
 latency_ms = 100
@@ -205,22 +204,13 @@ min = 0
 max = 2
 accelerators = 1
 slo = { p99_latency_ms = 1000 }
-[[policies]]
-name = "p"
-path = "p.toml"
 "#,
-    )
-    .unwrap();
-    let err = scenario::load(&path, &Overrides::default())
-        .err()
-        .unwrap()
-        .to_string();
+    );
     assert!(
         err.contains("targets[0].min") && err.contains("inference components"),
         "{err}"
     );
     assert!(err.contains("targets[0].accelerators"), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
