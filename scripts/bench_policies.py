@@ -193,6 +193,8 @@ def inference_components(tmp, tuned_dir, summary):
     for x in rows:
         on = f"one {c['instance_type']} endpoint" if x["layout"] == "shared" else f"one {c['dedicated_instance_type']} endpoint each"
         name_cell = x["name"] + (f" (×{x['target_factor']:.3g})" if x.get("target_factor") is not None and x["name"] != "aws-recipe" else "")
+        if x.get("within_budget") is False:
+            name_cell += " (none within the budget: the fewest SLO minutes on the train window)"
         wakes = [k for k in x["components"] if k["wakes"] > 0]
         wake_s = sum(k["mean_wake_s"] * k["wakes"] for k in wakes) / max(1, x["wakes"])
         lines.append(
