@@ -16,15 +16,20 @@ fn window(from: &str, until: &str) -> Option<WindowDoc> {
     })
 }
 
-#[test]
-fn the_component_scenario_runs_aws_s_recipe_one_endpoint_per_model_and_the_oracle_floor() {
+/// The bundled scenario, scored on 05-16 after tuning on 05-15: a day each keeps the tests quick.
+fn one_day_after_one() -> scenario::Scenario {
     let o = Overrides {
         test: window("2024-05-16T00:00:00Z", "2024-05-17T00:00:00Z"),
         train: window("2024-05-15T00:00:00Z", "2024-05-16T00:00:00Z"),
         ..Overrides::default()
     };
-    let s = scenario::load(Path::new("simulations/inference-components.toml"), &o)
-        .unwrap_or_else(|e| panic!("{e}"));
+    scenario::load(Path::new("simulations/inference-components.toml"), &o)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_component_scenario_runs_aws_s_recipe_one_endpoint_per_model_and_the_oracle_floor() {
+    let s = one_day_after_one();
     assert!(s.targets.is_empty());
     let e = s.inference_components.as_ref().unwrap();
     assert_eq!(
@@ -215,13 +220,7 @@ slo = { p99_latency_ms = 1000 }
 
 #[test]
 fn tune_searches_a_component_template_against_aws_s_recipe_out_of_sample() {
-    let o = Overrides {
-        test: window("2024-05-16T00:00:00Z", "2024-05-17T00:00:00Z"),
-        train: window("2024-05-15T00:00:00Z", "2024-05-16T00:00:00Z"),
-        ..Overrides::default()
-    };
-    let s = scenario::load(Path::new("simulations/inference-components.toml"), &o)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let s = one_day_after_one();
     // The bundled template, cut to two targets: one value for all three components.
     let text = std::fs::read_to_string("simulations/tune/inference-components.tune.toml")
         .unwrap()

@@ -246,7 +246,13 @@ fn capacity(
 ) -> TargetCapacity {
     let pool = &pools[at.0];
     let spec = pool.spec();
-    let others: Vec<usize> = (0..pool.components()).filter(|&j| j != at.1).collect();
+    // The other components on this endpoint and their copies, summed without allocating: this
+    // runs at every evaluation of every component.
+    let others = (0..pool.components()).filter(|&j| j != at.1);
+    let others = (
+        u32::try_from(others.clone().count()).unwrap_or(u32::MAX),
+        others.map(|j| pool.planned(j)).sum(),
+    );
     TargetCapacity {
         status: pool.status(at.1, now),
         current: pool.serving(at.1, now),
@@ -261,10 +267,7 @@ fn capacity(
             instance_type: sagescale_instances::instance_type(&spec.instance_type)
                 .map_or("unknown", |t| t.name),
             limit: "accelerators",
-            others: Some((
-                others.len() as u32,
-                others.iter().map(|&j| pool.planned(j)).sum(),
-            )),
+            others: Some(others),
         })),
     }
 }
