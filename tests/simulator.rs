@@ -68,6 +68,8 @@ fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
     let replay = Replay {
         arrivals: &arrivals,
         models: &[],
+        lead_in: Default::default(),
+        lead_in_models: Vec::new(),
         start: Timestamp(0),
         dt: 60,
         evaluation_interval: 60,
@@ -95,6 +97,43 @@ fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
     assert_eq!(first_drop, Some(45), "{:?}", &s[28..50]);
     // 240/min on 12 instances = 20 per instance: ceil(12 * 20 / 300) = 1.
     assert_eq!(s[45], 1);
+}
+
+#[test]
+fn a_lead_in_runs_unscored_so_the_window_starts_warm() {
+    // 3,600 requests a minute needs 12 instances at AWS's target (300 each); the fleet starts
+    // at 4. Cold, the window opens on 4 instances; after an hour's lead-in at the same load it
+    // opens scaled out, and the lead-in counts in no figure.
+    let arrivals = vec![3600.0; 30];
+    let lead = vec![3600.0; 60];
+    let t = target();
+    let replay = |lead_in: &[f64]| Replay {
+        arrivals: &arrivals,
+        models: &[],
+        lead_in: std::borrow::Cow::Owned(lead_in.to_vec()),
+        lead_in_models: Vec::new(),
+        start: Timestamp(3600),
+        dt: 60,
+        evaluation_interval: 60,
+        cloudwatch: CloudWatchModel {
+            delay_min_s: 0,
+            delay_max_s: 0,
+        },
+        seed: 3,
+        emit: false,
+    };
+    let cold = run_aws(&t, &replay(&[]), &[], true);
+    let warm = run_aws(&t, &replay(&lead), &[], true);
+    assert_eq!(cold.in_service[0], 4);
+    assert_eq!(warm.in_service[0], 12, "{:?}", &warm.in_service[..5]);
+    assert!(warm.in_service.iter().all(|&n| n == 12));
+    // The timeline, the requests and the bill are the window's alone.
+    assert_eq!(warm.in_service.len(), 30);
+    assert!((warm.acc.requests - 30.0 * 3600.0).abs() < 1e-6);
+    assert!((warm.acc.billed_seconds - 30.0 * 60.0 * 12.0).abs() < 1e-6);
+    assert_eq!(warm.acc.actions, 0, "the scale-out happened in the lead-in");
+    assert!(cold.acc.actions > 0);
+    assert!(warm.acc.violation_seconds <= cold.acc.violation_seconds);
 }
 
 fn scenario_dir() -> PathBuf {

@@ -123,6 +123,8 @@ fn main() {
                         let replay = Replay {
                             arrivals: &loads[i],
                             models: &[],
+                            lead_in: Default::default(),
+                            lead_in_models: Vec::new(),
                             start: Timestamp(0),
                             dt: 60,
                             evaluation_interval: 60,
@@ -174,6 +176,8 @@ fn main() {
     let replay = Replay {
         arrivals: &wc.series[0].counts,
         models: &[],
+        lead_in: Default::default(),
+        lead_in_models: Vec::new(),
         start: wc.start,
         dt: 60,
         evaluation_interval: 60,

@@ -56,6 +56,12 @@ pub struct Replay<'a> {
     pub arrivals: &'a [f64],
     /// Multi-model endpoints: requests per interval for each model (sums to `arrivals`).
     pub models: &'a [&'a [f64]],
+    /// Requests per interval just before `start`, replayed first and left out of every figure
+    /// (the trace's lead-in): the fleet, its CloudWatch and the decision core enter the
+    /// window warm. Empty: the run starts cold at `start`.
+    pub lead_in: std::borrow::Cow<'a, [f64]>,
+    /// Multi-model endpoints: each model's lead-in (sums to `lead_in`).
+    pub lead_in_models: Vec<&'a [f64]>,
     /// Start of the first interval.
     pub start: Timestamp,
     /// Interval length, seconds.
@@ -75,14 +81,21 @@ impl<'a> Replay<'a> {
     /// timing and CloudWatch model, and the endpoint's own seed.
     #[must_use]
     pub fn of(
-        s: &super::scenario::Scenario,
+        s: &'a super::scenario::Scenario,
         i: usize,
         arrivals: &'a [f64],
         models: &'a [&'a [f64]],
     ) -> Self {
+        let (lead_in, lead_in_models) = match s.targets.get(i) {
+            Some(t) if !models.is_empty() => (s.lead_in(t), s.model_lead_in(t)),
+            Some(t) => (s.lead_in(t), Vec::new()),
+            None => (std::borrow::Cow::Borrowed(&[][..]), Vec::new()),
+        };
         Self {
             arrivals,
             models,
+            lead_in,
+            lead_in_models,
             start: s.trace.start,
             dt: s.trace.step.0,
             evaluation_interval: s.evaluation_interval,
@@ -90,6 +103,14 @@ impl<'a> Replay<'a> {
             seed: endpoint_seed(s.seed, i),
             emit: false,
         }
+    }
+}
+
+impl Replay<'_> {
+    /// Start of the first interval run: the lead-in's, else the window's.
+    #[must_use]
+    pub fn first_start(&self) -> Timestamp {
+        Timestamp(self.start.0 - i64::from(self.dt) * self.lead_in.len() as i64)
     }
 }
 
@@ -215,6 +236,29 @@ impl World<'_> {
         for (slot, series) in self.per_model.iter_mut().zip(self.replay.models) {
             *slot = series[i];
         }
+        self.serve_per_model(fleet, arrivals, now)
+    }
+
+    /// Lead-in step `i`: as `serve`, from the lead-in's series.
+    fn serve_lead_in(
+        &mut self,
+        fleet: &mut Fleet,
+        i: usize,
+        arrivals: f64,
+        now: Timestamp,
+    ) -> super::fleet::Service {
+        for (slot, series) in self.per_model.iter_mut().zip(&self.replay.lead_in_models) {
+            *slot = series.get(i).copied().unwrap_or(0.0);
+        }
+        self.serve_per_model(fleet, arrivals, now)
+    }
+
+    fn serve_per_model(
+        &mut self,
+        fleet: &mut Fleet,
+        arrivals: f64,
+        now: Timestamp,
+    ) -> super::fleet::Service {
         fleet.serve(arrivals, &self.per_model, now, f64::from(self.replay.dt))
     }
 }
@@ -276,12 +320,19 @@ fn drive(
     let base_share = sims[0].weight.unwrap_or(1.0);
     let mut calls = Vec::new();
     let mut capacities = Vec::new();
-    if replay.emit {
-        sims[0].cw.keep_datapoints();
-    }
-    for i in 0..replay.arrivals.len() {
-        let now = Timestamp(replay.start.0 + i as i64 * dt);
-        let total = replay.arrivals[i];
+    // The lead-in runs first through the same world and core, and counts in no figure.
+    let lead = replay.lead_in.len();
+    let first = replay.first_start().0;
+    for step in 0..lead + replay.arrivals.len() {
+        let scored = step.checked_sub(lead);
+        if replay.emit && scored == Some(0) {
+            sims[0].cw.keep_datapoints();
+        }
+        let now = Timestamp(first + step as i64 * dt);
+        let total = match scored {
+            Some(i) => replay.arrivals[i],
+            None => replay.lead_in[step],
+        };
         let weights: f64 = if alone {
             1.0
         } else {
@@ -296,7 +347,16 @@ fn drive(
             } else {
                 0.0
             };
-            let service = world.serve(&mut sim.fleet, i, total * share, now);
+            let service = match scored {
+                Some(i) => world.serve(&mut sim.fleet, i, total * share, now),
+                None => world.serve_lead_in(&mut sim.fleet, step, total * share, now),
+            };
+            let Some(i) = scored else {
+                // A quality series is not replayed over the lead-in.
+                let in_service = sim.fleet.in_service();
+                sim.cw.record(now, dt, &service, in_service);
+                continue;
+            };
             if k == 0 {
                 rec.add(i, &service, sim.fleet.in_service(), sim.fleet.billed());
                 if let Some(q) = quality.as_deref_mut() {
@@ -340,13 +400,14 @@ fn drive(
             core.set_lead(k, leads[k].median());
             *cap = Ok(read);
         }
-        if let (true, Ok(cap)) = (replay.emit, &caps[0]) {
+        let emit = replay.emit && scored.is_some();
+        if let (true, Ok(cap)) = (emit, &caps[0]) {
             capacities.push((end, *cap));
         }
         core.decide(specs, &caps, |k| &sims[k].cw, end, DEFAULT_PIN_TIMEOUT);
         for k in 0..sims.len() {
             if let Some(call) = core.call(k) {
-                if replay.emit && k == 0 {
+                if emit && k == 0 {
                     calls.push(EmittedCall {
                         at: end,
                         current: core.decision(0).current,
@@ -355,7 +416,7 @@ fn drive(
                         purpose: call.purpose,
                     });
                 }
-                if sims[k].register(call.min, call.max, end) && k == 0 {
+                if sims[k].register(call.min, call.max, end) && k == 0 && scored.is_some() {
                     rec.out.acc.actions += 1;
                 }
                 core.applied(k, Applied::Made);
@@ -371,7 +432,7 @@ fn drive(
                         sim.weight = Some(v.weight);
                     }
                 }
-                if let Some(q) = quality.as_deref_mut() {
+                if let (Some(q), Some(_)) = (quality.as_deref_mut(), scored) {
                     q.run.weight_changes += 1;
                 }
             }
@@ -429,7 +490,7 @@ pub fn run(
             let cw = CloudWatch::new(
                 metrics,
                 history,
-                replay.start,
+                replay.first_start(),
                 replay.cloudwatch,
                 replay.seed ^ 0x9e37_79b9_7f4a_7c15,
             );
@@ -495,7 +556,13 @@ pub fn run_pair(
         )
     };
     let cw = |v: Variant<'_>, seed: u64| {
-        CloudWatch::new(v.metrics, v.history, replay.start, replay.cloudwatch, seed)
+        CloudWatch::new(
+            v.metrics,
+            v.history,
+            replay.first_start(),
+            replay.cloudwatch,
+            seed,
+        )
     };
     let mut cg = cw(guarded, replay.seed ^ 0x9e37_79b9_7f4a_7c15);
     cg.serve_quality(guarded.metrics, &q.metric);

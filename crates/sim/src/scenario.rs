@@ -442,6 +442,32 @@ impl Scenario {
             .map(|&m| self.trace.series[m].counts.as_slice())
             .collect()
     }
+
+    /// Requests per interval at `t` over the lead-in: the steps before the window that runs
+    /// replay unscored (empty when the trace holds none before it).
+    #[must_use]
+    pub fn lead_in(&self, t: &SimTarget) -> std::borrow::Cow<'_, [f64]> {
+        let of = |m: usize| self.trace.lead_in.get(m).map_or(&[][..], Vec::as_slice);
+        if t.models.is_empty() {
+            return std::borrow::Cow::Borrowed(of(t.series));
+        }
+        let mut total = vec![0.0; self.trace.lead_in.first().map_or(0, Vec::len)];
+        for &m in &t.models {
+            for (sum, c) in total.iter_mut().zip(of(m)) {
+                *sum += c;
+            }
+        }
+        std::borrow::Cow::Owned(total)
+    }
+
+    /// Multi-model endpoints: each model's requests per interval over the lead-in.
+    #[must_use]
+    pub fn model_lead_in(&self, t: &SimTarget) -> Vec<&[f64]> {
+        t.models
+            .iter()
+            .map(|&m| self.trace.lead_in.get(m).map_or(&[][..], Vec::as_slice))
+            .collect()
+    }
 }
 
 /// What the command line overrides.

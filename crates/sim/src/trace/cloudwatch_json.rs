@@ -80,6 +80,7 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Trace, At> {
         start: first,
         step: Seconds(u32::try_from(step).unwrap_or(60)),
         series,
+        lead_in: Vec::new(),
     })
 }
 

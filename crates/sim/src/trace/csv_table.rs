@@ -151,6 +151,7 @@ fn build(
         start,
         step: seconds(step)?,
         series,
+        lead_in: Vec::new(),
     })
 }
 
@@ -230,6 +231,7 @@ fn long_form(
         start,
         step: seconds(step)?,
         series,
+        lead_in: Vec::new(),
     })
 }
 
@@ -250,6 +252,7 @@ fn aggregate_requests(stamps: &[Timestamp], o: &TraceOptions) -> Result<Trace, A
             name: "requests".into(),
             counts,
         }],
+        lead_in: Vec::new(),
     })
 }
 

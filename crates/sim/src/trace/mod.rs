@@ -42,7 +42,14 @@ pub struct Trace {
     pub step: Seconds,
     /// The series, in file order.
     pub series: Vec<Series>,
+    /// Per series, the steps just before `from` that a run replays unscored (up to
+    /// [`LEAD_IN_S`], as many as the file holds): every contender enters the window warm, as a
+    /// daemon deployed on a live endpoint does. Empty without `from`.
+    pub lead_in: Vec<Vec<f64>>,
 }
+
+/// Seconds of the trace before a window's start that runs replay first, unscored.
+pub const LEAD_IN_S: u32 = 86_400;
 
 impl Trace {
     /// Number of steps.
@@ -274,6 +281,12 @@ fn transform(mut trace: Trace, o: &TraceOptions) -> Result<Trace, At> {
     if first >= last {
         return Err(At::whole("`from`/`until` leave no data in the trace"));
     }
+    let lead = first.min((LEAD_IN_S / trace.step.0.max(1)) as usize);
+    trace.lead_in = trace
+        .series
+        .iter()
+        .map(|s| s.counts[first - lead..first].to_vec())
+        .collect();
     for s in &mut trace.series {
         s.counts.truncate(last);
         s.counts.drain(..first);
@@ -287,6 +300,9 @@ fn transform(mut trace: Trace, o: &TraceOptions) -> Result<Trace, At> {
             for c in &mut s.counts {
                 *c *= scale;
             }
+        }
+        for c in trace.lead_in.iter_mut().flatten() {
+            *c *= scale;
         }
     }
     if let Some(speedup) = o.speedup {
@@ -307,6 +323,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_lead_in_is_at_most_a_day_and_empty_without_a_start() {
+        let mut text = String::from("t,count\n");
+        for m in 0..3 * 1440 {
+            text += &format!(
+                "1970-01-0{} {:02}:{:02}:00,{m}\n",
+                m / 1440 + 1,
+                m / 60 % 24,
+                m % 60
+            );
+        }
+        let t = parse(text.as_bytes(), &TraceOptions::default())
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        let from_day_3 = TraceOptions {
+            from: Some("1970-01-03T00:00:00Z".into()),
+            ..TraceOptions::default()
+        };
+        let cut = transform(t.clone(), &from_day_3).unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(cut.lead_in[0].len(), 1440);
+        assert_eq!(cut.lead_in[0].first(), Some(&1440.0));
+        assert_eq!(cut.lead_in[0].last(), Some(&2879.0));
+        assert_eq!(cut.series[0].counts[0], 2880.0);
+        // Half a day into the trace: the lead-in is what the file holds.
+        let noon = TraceOptions {
+            from: Some("1970-01-01T12:00:00Z".into()),
+            ..TraceOptions::default()
+        };
+        let cut = transform(t.clone(), &noon).unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(cut.lead_in[0].len(), 720);
+        let whole =
+            transform(t, &TraceOptions::default()).unwrap_or_else(|e| panic!("{}", e.message));
+        assert!(whole.lead_in.iter().all(Vec::is_empty));
+    }
+
+    #[test]
     fn transforms_cut_scale_speed_up_and_shift() {
         let t = parse(b"t,count\n1970-01-01 00:00:00,1\n1970-01-01 00:01:00,2\n1970-01-01 00:02:00,3\n1970-01-01 00:03:00,4\n", &TraceOptions::default()).unwrap_or_else(|e| panic!("{}", e.message));
         let o = TraceOptions {
@@ -319,6 +369,8 @@ mod tests {
         };
         let t = transform(t, &o).unwrap_or_else(|e| panic!("{}", e.message));
         assert_eq!(t.series[0].counts, vec![20.0, 30.0]);
+        // The step before `from` is kept as the lead-in, scaled like the rest.
+        assert_eq!(t.lead_in, vec![vec![10.0]]);
         assert_eq!(t.step, Seconds(30));
         assert_eq!(t.start, Timestamp(1060));
         let bad = TraceOptions {

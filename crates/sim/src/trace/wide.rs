@@ -53,6 +53,7 @@ pub(super) fn parse(bytes: &[u8], o: &TraceOptions) -> Result<Trace, At> {
         start,
         step: Seconds(o.step.unwrap_or(60)),
         series,
+        lead_in: Vec::new(),
     })
 }
 
