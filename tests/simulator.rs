@@ -57,20 +57,15 @@ fn target() -> SimTarget {
     }
 }
 
-#[test]
-fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
-    // 20 req/s (1200/min on 4 instances = 300 per instance: at target), then 3x from minute 10,
-    // back to a trickle from minute 30.
-    let mut arrivals = vec![1200.0; 10];
-    arrivals.extend(vec![3600.0; 20]);
-    arrivals.extend(vec![240.0; 40]);
-    let t = target();
-    let replay = Replay {
-        arrivals: &arrivals,
+/// A replay of `arrivals` per minute from `start`, after `lead_in` (unscored), with no
+/// CloudWatch delay.
+fn minutes<'a>(arrivals: &'a [f64], lead_in: &[f64], start: i64) -> Replay<'a> {
+    Replay {
+        arrivals,
         models: &[],
-        lead_in: Default::default(),
+        lead_in: std::borrow::Cow::Owned(lead_in.to_vec()),
         lead_in_models: Vec::new(),
-        start: Timestamp(0),
+        start: Timestamp(start),
         dt: 60,
         evaluation_interval: 60,
         cloudwatch: CloudWatchModel {
@@ -79,8 +74,18 @@ fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
         },
         seed: 3,
         emit: false,
-    };
-    let out = run_aws(&t, &replay, &[], true);
+    }
+}
+
+#[test]
+fn the_aws_emulation_scales_out_after_three_minutes_and_in_after_fifteen() {
+    // 20 req/s (1200/min on 4 instances = 300 per instance: at target), then 3x from minute 10,
+    // back to a trickle from minute 30.
+    let mut arrivals = vec![1200.0; 10];
+    arrivals.extend(vec![3600.0; 20]);
+    arrivals.extend(vec![240.0; 40]);
+    let t = target();
+    let out = run_aws(&t, &minutes(&arrivals, &[], 0), &[], true);
     let s = &out.in_service;
     // Datapoints for minutes 10, 11 and 12 breach: the alarm fires at the end of minute 12
     // (t = 13 min); instances take 60 s, so they serve from minute 14.
@@ -107,23 +112,8 @@ fn a_lead_in_runs_unscored_so_the_window_starts_warm() {
     let arrivals = vec![3600.0; 30];
     let lead = vec![3600.0; 60];
     let t = target();
-    let replay = |lead_in: &[f64]| Replay {
-        arrivals: &arrivals,
-        models: &[],
-        lead_in: std::borrow::Cow::Owned(lead_in.to_vec()),
-        lead_in_models: Vec::new(),
-        start: Timestamp(3600),
-        dt: 60,
-        evaluation_interval: 60,
-        cloudwatch: CloudWatchModel {
-            delay_min_s: 0,
-            delay_max_s: 0,
-        },
-        seed: 3,
-        emit: false,
-    };
-    let cold = run_aws(&t, &replay(&[]), &[], true);
-    let warm = run_aws(&t, &replay(&lead), &[], true);
+    let cold = run_aws(&t, &minutes(&arrivals, &[], 3600), &[], true);
+    let warm = run_aws(&t, &minutes(&arrivals, &lead, 3600), &[], true);
     assert_eq!(cold.in_service[0], 4);
     assert_eq!(warm.in_service[0], 12, "{:?}", &warm.in_service[..5]);
     assert!(warm.in_service.iter().all(|&n| n == 12));

@@ -90,6 +90,11 @@ fn replay<'a>(s: &'a Scenario, e: &IcEndpoint) -> IcReplay<'a> {
             .iter()
             .map(|c| s.trace.series[c.series].counts.as_slice())
             .collect(),
+        lead_in: e
+            .components
+            .iter()
+            .map(|c| s.trace.lead_in.get(c.series).map_or(&[][..], Vec::as_slice))
+            .collect(),
         start: s.trace.start,
         dt: s.trace.step.0,
         evaluation_interval: s.evaluation_interval,

@@ -59,6 +59,9 @@ pub enum IcDriver<'a> {
 pub struct IcReplay<'a> {
     /// Requests per interval, per component.
     pub arrivals: Vec<&'a [f64]>,
+    /// Per component, the requests per interval just before `start`, replayed first by an
+    /// engine-driven run and left out of every figure (empty: the run starts cold).
+    pub lead_in: Vec<&'a [f64]>,
     /// Start of the first interval.
     pub start: Timestamp,
     /// Interval length, seconds.
@@ -135,6 +138,16 @@ struct Served {
 }
 
 impl Served {
+    /// Forget the figures so far (the lead-in's), keeping the world's state.
+    fn restart_figures(&mut self) {
+        self.acc = Accumulator::default();
+        self.run = ComponentRun {
+            name: std::mem::take(&mut self.run.name),
+            ..ComponentRun::default()
+        };
+        self.wake_s_sum = 0.0;
+    }
+
     fn new(e: &IcEndpoint, k: usize, copies: u32, seed: u64) -> Self {
         let c = &e.components[k];
         Self {
@@ -305,12 +318,16 @@ pub fn run_components(
             served = (0..n)
                 .map(|k| Served::new(e, k, initial[k], seed(k)))
                 .collect();
+            // The lead-in runs first, through the same pools, CloudWatch and core; its figures
+            // are dropped when the window starts.
+            let lead = replay.lead_in.iter().map(|l| l.len()).min().unwrap_or(0);
+            let first = replay.start.0 - dt * lead as i64;
             let mut cws: Vec<CloudWatch> = (0..n)
                 .map(|k| {
                     CloudWatch::new(
                         metrics,
                         history,
-                        replay.start,
+                        Timestamp(first),
                         replay.cloudwatch,
                         seed(k) ^ 0x9e37_79b9_7f4a_7c15,
                     )
@@ -333,21 +350,30 @@ pub fn run_components(
                         &pools,
                         at[k],
                         registrations[k],
-                        replay.start,
+                        Timestamp(first),
                         *room_aware,
                     ))
                 })
                 .collect();
             let every = i64::from(replay.evaluation_interval.max(1));
-            for i in 0..steps {
-                let now = Timestamp(replay.start.0 + i as i64 * dt);
+            for step in 0..lead + steps {
+                if step == lead && lead > 0 {
+                    served.iter_mut().for_each(Served::restart_figures);
+                    billed_seconds = 0.0;
+                    peak = 0;
+                }
+                let now = Timestamp(first + step as i64 * dt);
                 for p in &mut pools {
                     p.advance(now);
                 }
                 for k in 0..n {
                     let (pi, local) = at[k];
                     let copies = pools[pi].serving(local, now);
-                    let s = served[k].serve(e, k, copies, replay.arrivals[k][i], now, dt_s);
+                    let arrivals = match step.checked_sub(lead) {
+                        Some(i) => replay.arrivals[k][i],
+                        None => replay.lead_in[k][step],
+                    };
+                    let s = served[k].serve(e, k, copies, arrivals, now, dt_s);
                     served[k].run.unplaced_copy_hours +=
                         f64::from(pools[pi].waiting(local)) * dt_s / 3600.0;
                     cws[k].record(now, dt, &s, copies);
@@ -525,8 +551,21 @@ mod tests {
         set: &sagescale_policy::PolicySet,
         room_aware: bool,
     ) -> IcRun {
+        go_after(e, layout, &[], arrivals, set, room_aware)
+    }
+
+    /// As `go`, after replaying `lead_in` (per component) unscored.
+    fn go_after(
+        e: &IcEndpoint,
+        layout: Layout,
+        lead_in: &[Vec<f64>],
+        arrivals: &[Vec<f64>],
+        set: &sagescale_policy::PolicySet,
+        room_aware: bool,
+    ) -> IcRun {
         let replay = IcReplay {
             arrivals: arrivals.iter().map(Vec::as_slice).collect(),
+            lead_in: lead_in.iter().map(Vec::as_slice).collect(),
             start: Timestamp(0),
             dt: 10,
             evaluation_interval: 10,
@@ -547,6 +586,34 @@ mod tests {
                 history: &set.metric_history,
             },
         )
+    }
+
+    #[test]
+    fn a_lead_in_runs_unscored_so_the_window_opens_on_what_it_left() {
+        // Three idle hours before an hour at 4 requests a second. Cold, the hour opens on the
+        // 2 initial copies and never fails for want of one; after the idle lead-in it opens
+        // at zero copies and wakes. Only the hour counts.
+        let e = endpoint(2, &[1], vec![component("m", 8, 2)]);
+        let set = policy(&[("m", 8)], 0);
+        let hour = [vec![40.0; 360]];
+        let cold = go(&e, Layout::Shared, &hour, &set, true);
+        let warm = go_after(&e, Layout::Shared, &[vec![0.0; 1080]], &hour, &set, true);
+        let (c, w) = (&cold.components[0], &warm.components[0]);
+        assert_eq!(c.wakes, 0, "{c:?}");
+        assert_eq!(c.failed_without_copy, 0.0, "{c:?}");
+        assert_eq!(w.wakes, 1, "{w:?}");
+        assert!(w.failed_without_copy > 0.0, "{w:?}");
+        assert!((w.requests - 360.0 * 40.0).abs() < 1e-6, "{w:?}");
+        // Billed for at most the peak's instances over the hour, and less than cold: no
+        // instance until the wake.
+        assert!(
+            warm.instance_hours <= f64::from(warm.peak_instances) + 1e-9,
+            "{warm:?}"
+        );
+        assert!(
+            warm.instance_hours < cold.instance_hours,
+            "{warm:?} {cold:?}"
+        );
     }
 
     #[test]

@@ -226,39 +226,23 @@ struct World<'a> {
 }
 
 impl World<'_> {
+    /// Interval `i` of the window, or of the lead-in when `lead_in`.
     fn serve(
         &mut self,
         fleet: &mut Fleet,
+        lead_in: bool,
         i: usize,
         arrivals: f64,
         now: Timestamp,
     ) -> super::fleet::Service {
-        for (slot, series) in self.per_model.iter_mut().zip(self.replay.models) {
-            *slot = series[i];
-        }
-        self.serve_per_model(fleet, arrivals, now)
-    }
-
-    /// Lead-in step `i`: as `serve`, from the lead-in's series.
-    fn serve_lead_in(
-        &mut self,
-        fleet: &mut Fleet,
-        i: usize,
-        arrivals: f64,
-        now: Timestamp,
-    ) -> super::fleet::Service {
-        for (slot, series) in self.per_model.iter_mut().zip(&self.replay.lead_in_models) {
+        let models: &[&[f64]] = if lead_in {
+            &self.replay.lead_in_models
+        } else {
+            self.replay.models
+        };
+        for (slot, series) in self.per_model.iter_mut().zip(models) {
             *slot = series.get(i).copied().unwrap_or(0.0);
         }
-        self.serve_per_model(fleet, arrivals, now)
-    }
-
-    fn serve_per_model(
-        &mut self,
-        fleet: &mut Fleet,
-        arrivals: f64,
-        now: Timestamp,
-    ) -> super::fleet::Service {
         fleet.serve(arrivals, &self.per_model, now, f64::from(self.replay.dt))
     }
 }
@@ -320,14 +304,15 @@ fn drive(
     let base_share = sims[0].weight.unwrap_or(1.0);
     let mut calls = Vec::new();
     let mut capacities = Vec::new();
-    // The lead-in runs first through the same world and core, and counts in no figure.
+    // The lead-in runs first through the same world and core, and counts in no figure. What
+    // the policies saw and did in it is emitted like the rest: it is what they acted on.
+    if replay.emit {
+        sims[0].cw.keep_datapoints();
+    }
     let lead = replay.lead_in.len();
     let first = replay.first_start().0;
     for step in 0..lead + replay.arrivals.len() {
         let scored = step.checked_sub(lead);
-        if replay.emit && scored == Some(0) {
-            sims[0].cw.keep_datapoints();
-        }
         let now = Timestamp(first + step as i64 * dt);
         let total = match scored {
             Some(i) => replay.arrivals[i],
@@ -347,10 +332,13 @@ fn drive(
             } else {
                 0.0
             };
-            let service = match scored {
-                Some(i) => world.serve(&mut sim.fleet, i, total * share, now),
-                None => world.serve_lead_in(&mut sim.fleet, step, total * share, now),
-            };
+            let service = world.serve(
+                &mut sim.fleet,
+                scored.is_none(),
+                scored.unwrap_or(step),
+                total * share,
+                now,
+            );
             let Some(i) = scored else {
                 // A quality series is not replayed over the lead-in.
                 let in_service = sim.fleet.in_service();
@@ -400,14 +388,13 @@ fn drive(
             core.set_lead(k, leads[k].median());
             *cap = Ok(read);
         }
-        let emit = replay.emit && scored.is_some();
-        if let (true, Ok(cap)) = (emit, &caps[0]) {
+        if let (true, Ok(cap)) = (replay.emit, &caps[0]) {
             capacities.push((end, *cap));
         }
         core.decide(specs, &caps, |k| &sims[k].cw, end, DEFAULT_PIN_TIMEOUT);
         for k in 0..sims.len() {
             if let Some(call) = core.call(k) {
-                if emit && k == 0 {
+                if replay.emit && k == 0 {
                     calls.push(EmittedCall {
                         at: end,
                         current: core.decision(0).current,
@@ -523,7 +510,7 @@ pub fn run(
             for (i, &n) in in_service.iter().enumerate().take(replay.arrivals.len()) {
                 fleet.force(n);
                 let now = Timestamp(replay.start.0 + i as i64 * dt);
-                let service = world.serve(&mut fleet, i, replay.arrivals[i], now);
+                let service = world.serve(&mut fleet, false, i, replay.arrivals[i], now);
                 rec.add(i, &service, n, 0);
                 if i > 0 && in_service[i - 1] != n {
                     rec.out.acc.actions += 1;
