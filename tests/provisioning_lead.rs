@@ -96,11 +96,12 @@ async fn a_scale_out_the_daemon_watched_becomes_its_lead_and_survives_a_restart(
     c_at(&mut c, &mut world, 360, &opts, &telemetry).await;
     world.0 = capacity(EndpointStatus::InService, 5, 5);
     let report = c_at(&mut c, &mut world, 480, &opts, &telemetry).await;
-    assert_eq!(report.targets[0].lead, Some((Seconds(420), 1)));
+    // From the read at 0 (the last before the scale-out showed) to the one at 480.
+    assert_eq!(report.targets[0].lead, Some((Seconds(480), 1)));
     assert!(
         telemetry
             .render()
-            .contains("sagescale_provisioning_lead_seconds{target=\"e\"} 420"),
+            .contains("sagescale_provisioning_lead_seconds{target=\"e\"} 480"),
         "{}",
         telemetry.render()
     );
@@ -108,7 +109,7 @@ async fn a_scale_out_the_daemon_watched_becomes_its_lead_and_survives_a_restart(
     // Kept in the state file, and back after a restart.
     let saved = c.snapshot(Timestamp(480));
     let json = serde_json::to_value(&saved).unwrap();
-    assert_eq!(json["leads"]["e"]["samples"][0], 420);
+    assert_eq!(json["leads"]["e"]["samples"][0], 480);
     let text = serde_json::to_string(&saved).unwrap();
     let restored: sagescale::daemon::state_file::DaemonState = serde_json::from_str(&text).unwrap();
     let again = sagescale::policy::load_text(
@@ -122,7 +123,7 @@ async fn a_scale_out_the_daemon_watched_becomes_its_lead_and_survives_a_restart(
             .await
             .targets[0]
             .lead,
-        Some((Seconds(420), 1))
+        Some((Seconds(480), 1))
     );
 }
 

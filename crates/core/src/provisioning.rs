@@ -20,6 +20,10 @@ pub struct LeadTracker {
     /// A scale-out in progress: when it was first seen, and the capacity it is moving from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     started: Option<(Timestamp, u32)>,
+    /// The previous read's time: the latest moment a scale-out first seen now was not yet
+    /// moving, so where its lead is timed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_read: Option<Timestamp>,
     /// Completed scale-outs' leads in seconds, oldest first (at most [`SAMPLES`]).
     #[serde(default)]
     samples: Vec<u32>,
@@ -29,17 +33,21 @@ impl LeadTracker {
     /// Feed one cycle's read of the target at `now`. Returns the lead of a scale-out that
     /// completed with this read.
     ///
-    /// A scale-out starts on the first read with desired above current (SageMaker moving to
+    /// A scale-out is first seen on a read with desired above current (SageMaker moving to
     /// more capacity); it completes on the first read `InService` with current equal to desired
     /// and above where it started. A read that shows a scale-in instead, or capacity back at its
-    /// start, abandons it: no sample. The lead is measured to the read, so its resolution is
-    /// the driver's cycle.
+    /// start, abandons it: no sample. Its resolution is the driver's cycle, and it is rounded
+    /// up: the lead runs from the read before the one that first saw it (when it may already
+    /// have started) to the read that saw it complete, so it is never shorter than the true
+    /// one. Timing it from the first read that saw it would undercount by up to a cycle: a
+    /// scale-out called right after one read and done before the next would measure 0.
     pub fn observe(&mut self, now: Timestamp, cap: &TargetCapacity) -> Option<Seconds> {
         let moving_out = cap.desired > cap.current;
+        let before = self.last_read.replace(now).filter(|t| t.0 < now.0);
         match self.started {
             None => {
                 if moving_out {
-                    self.started = Some((now, cap.current));
+                    self.started = Some((before.unwrap_or(now), cap.current));
                 }
                 None
             }
@@ -114,12 +122,33 @@ mod tests {
         assert_eq!(t.observe(Timestamp(120), &cap(UP, 2, 5)), None);
         // Updating but not yet all in service: still on its way.
         assert_eq!(t.observe(Timestamp(300), &cap(UP, 4, 5)), None);
+        // Timed from the read before the one that first saw it: it may have begun just after.
         assert_eq!(
             t.observe(Timestamp(420), &cap(IN, 5, 5)),
-            Some(Seconds(360))
+            Some(Seconds(420))
         );
-        assert_eq!(t.median(), Some(Seconds(360)));
-        assert_eq!(t.lead_or(Seconds(600)), Seconds(360));
+        assert_eq!(t.median(), Some(Seconds(420)));
+        assert_eq!(t.lead_or(Seconds(600)), Seconds(420));
+    }
+
+    #[test]
+    fn a_lead_is_rounded_up_to_the_cycle_never_down() {
+        // Called just after the read at 0, in service 100 s later: the read at 60 sees it on
+        // its way, the read at 120 sees it done. 60 s would undercount; 120 s bounds it.
+        let mut t = LeadTracker::default();
+        t.observe(Timestamp(0), &cap(IN, 2, 2));
+        t.observe(Timestamp(60), &cap(UP, 2, 3));
+        assert_eq!(
+            t.observe(Timestamp(120), &cap(IN, 3, 3)),
+            Some(Seconds(120))
+        );
+        // With no read before it (a daemon just started), it runs from the first read.
+        let mut fresh = LeadTracker::default();
+        fresh.observe(Timestamp(60), &cap(UP, 2, 3));
+        assert_eq!(
+            fresh.observe(Timestamp(120), &cap(IN, 3, 3)),
+            Some(Seconds(60))
+        );
     }
 
     #[test]
@@ -138,11 +167,11 @@ mod tests {
         // Desired back to where it started: abandoned.
         assert_eq!(t.observe(Timestamp(180), &cap(IN, 2, 2)), None);
         assert_eq!(t.count(), 0);
-        // A fresh one is timed from its own start.
+        // A fresh one is timed from the read before its first sighting, not the abandoned one.
         t.observe(Timestamp(240), &cap(UP, 2, 3));
         assert_eq!(
             t.observe(Timestamp(540), &cap(IN, 3, 3)),
-            Some(Seconds(300))
+            Some(Seconds(360))
         );
     }
 
