@@ -746,6 +746,69 @@ fn a_quality_guard_spares_most_degraded_requests_for_a_little_fallback_capacity(
 }
 
 #[test]
+fn a_quality_incident_under_way_before_the_window_is_seen_in_the_lead_in() {
+    // The drift is above the guard's threshold from noon the day before the window until
+    // 06:00 into it. Replayed over the lead-in, the guard has already moved the traffic when
+    // the window opens: what the window counts is the move back, and hardly a degraded
+    // request. A guard that saw only the window would need two hourly datapoints of it first.
+    let dir = tmpdir("quality-lead-in");
+    let abs = |p: &str| std::fs::canonicalize(p).unwrap().display().to_string();
+    let mut drift = String::from("time,drift\n");
+    for h in 0..48 {
+        let (day, hour) = (23 + h / 24, h % 24);
+        let v = if (12..30).contains(&h) { 0.3 } else { 0.06 };
+        drift.push_str(&format!("1998-06-{day} {hour:02}:00:00,{v}\n"));
+    }
+    std::fs::write(dir.join("drift.csv"), drift).unwrap();
+    let text = std::fs::read_to_string("simulations/quality-guard.toml")
+        .unwrap()
+        .replace("traces/", &format!("{}/", abs("simulations/traces")))
+        .replace("policies/", &format!("{}/", abs("simulations/policies")))
+        .replace(
+            &format!(
+                "{}/worldcup98_synthetic_drift_incident.csv",
+                abs("simulations/traces")
+            ),
+            "drift.csv",
+        )
+        .replace(
+            "until = \"1998-07-01T00:00:00Z\"",
+            "until = \"1998-06-25T00:00:00Z\"",
+        )
+        .replace(
+            "train = { from = \"1998-06-17T00:00:00Z\", until = \"1998-06-24T00:00:00Z\" }",
+            "train = { from = \"1998-06-23T00:00:00Z\", until = \"1998-06-24T00:00:00Z\" }",
+        );
+    let path = dir.join("q.toml");
+    std::fs::write(&path, text).unwrap();
+    let s = scenario::load(&path, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+    let c = compare(&s, false);
+    let row = |name: &str| {
+        &c.guards[0]
+            .rows
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("no row {name}"))
+            .run
+    };
+    let (on, off) = (
+        row("sagescale-guarded"),
+        row("sagescale-guarded without guard"),
+    );
+    // Without a guard: 90 % of the six degraded hours' requests.
+    assert!((off.degraded_requests / off.requests_during_degradation - 0.9).abs() < 1e-6);
+    assert!(
+        on.degraded_requests < 0.02 * off.degraded_requests,
+        "{} vs {}",
+        on.degraded_requests,
+        off.degraded_requests
+    );
+    // Shifted from the first minute, and the move back is the window's only weight change.
+    assert_eq!(on.weight_changes, 1);
+    assert!(on.shifted_minutes >= 360.0, "{}", on.shifted_minutes);
+}
+
+#[test]
 fn a_quality_section_is_checked_and_its_series_errors_name_the_line() {
     let dir = tmpdir("quality");
     let abs = |p: &str| std::fs::canonicalize(p).unwrap().display().to_string();

@@ -97,8 +97,13 @@ fn guard_comparisons(
     let mut out = Vec::new();
     for (i, t) in s.targets.iter().enumerate() {
         let Some(q) = &t.quality else { continue };
-        let quality = sample(&q.points, s.trace.start, s.trace.step.0, arrivals[i].len());
         let replay = Replay::of(s, i, &arrivals[i], &[]);
+        let quality = sample(
+            &q.points,
+            replay.first_start(),
+            s.trace.step.0,
+            replay.lead_in.len() + arrivals[i].len(),
+        );
         let mut rows = Vec::new();
         for p in &s.policies {
             let spec = &p.set.targets[p.target_of[i]];

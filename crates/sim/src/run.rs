@@ -339,36 +339,38 @@ fn drive(
                 total * share,
                 now,
             );
-            let Some(i) = scored else {
-                // A quality series is not replayed over the lead-in.
-                let in_service = sim.fleet.in_service();
-                sim.cw.record(now, dt, &service, in_service);
-                continue;
-            };
-            if k == 0 {
-                rec.add(i, &service, sim.fleet.in_service(), sim.fleet.billed());
-                if let Some(q) = quality.as_deref_mut() {
-                    let value = q.values.get(i).copied().unwrap_or(f64::NAN);
-                    if q.spec.degraded(value) {
-                        q.run.degraded_requests += service.arrivals;
-                        q.run.requests_during_degradation += total;
+            // The guarded variant's quality over this interval, the lead-in's too: it is what
+            // the guard reads.
+            if let (Some(q), 0) = (quality.as_deref(), k) {
+                sim.cw
+                    .set_quality(q.values.get(step).copied().unwrap_or(f64::NAN));
+            }
+            // The lead-in counts in no figure.
+            if let Some(i) = scored {
+                if k == 0 {
+                    rec.add(i, &service, sim.fleet.in_service(), sim.fleet.billed());
+                    if let Some(q) = quality.as_deref_mut() {
+                        let value = q.values.get(step).copied().unwrap_or(f64::NAN);
+                        if q.spec.degraded(value) {
+                            q.run.degraded_requests += service.arrivals;
+                            q.run.requests_during_degradation += total;
+                        }
+                        if share < base_share - 1e-9 {
+                            q.run.shifted_minutes += dt_s / 60.0;
+                        }
                     }
-                    if share < base_share - 1e-9 {
-                        q.run.shifted_minutes += dt_s / 60.0;
+                } else {
+                    others[k - 1].add(
+                        dt_s,
+                        &service,
+                        sim.fleet.in_service(),
+                        sim.fleet.billed(),
+                        0,
+                        &rec.target.slo,
+                    );
+                    if let Some(q) = quality.as_deref_mut() {
+                        q.run.fallback_peak = q.run.fallback_peak.max(sim.fleet.in_service());
                     }
-                    sim.cw.set_quality(value);
-                }
-            } else {
-                others[k - 1].add(
-                    dt_s,
-                    &service,
-                    sim.fleet.in_service(),
-                    sim.fleet.billed(),
-                    0,
-                    &rec.target.slo,
-                );
-                if let Some(q) = quality.as_deref_mut() {
-                    q.run.fallback_peak = q.run.fallback_peak.max(sim.fleet.in_service());
                 }
             }
             let in_service = sim.fleet.in_service();
@@ -523,7 +525,8 @@ pub fn run(
 }
 
 /// Run a quality-guarded pair over the replay: `guarded` and its `fallback` share the trace's
-/// traffic by weight, and `values[i]` is the guarded variant's quality over interval `i`.
+/// traffic by weight, and `values[i]` is the guarded variant's quality over interval `i` from
+/// [`Replay::first_start`]: the lead-in's intervals, then the window's.
 #[must_use]
 pub fn run_pair(
     t: &SimTarget,
