@@ -666,7 +666,7 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
     let f = write(
         &dir,
         "slo.toml",
-        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 0\nmax_error_rate = 1.5\nrisk = 0.9\nrelaunch_cost_minutes = 500\nlead_seconds = 10\nseasonal_days = 1\n\n[[targets]]\nname = \"q\"\nresource_id = \"endpoint/q/variant/v\"\nworkload = \"async\"\nmin = 0\nmax = 4\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n\n[[targets]]\nname = \"c\"\nresource_id = \"inference-component/c\"\nmin = 0\nmax = 4\nwake_from_zero = false\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n",
+        "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 0\nmax_error_rate = 1.5\nrisk = 0.9\nrelaunch_cost_minutes = 500\nband_history_hours = 48\nlead_seconds = 10\nseasonal_days = 1\n\n[[targets]]\nname = \"q\"\nresource_id = \"endpoint/q/variant/v\"\nworkload = \"async\"\nmin = 0\nmax = 4\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n\n[[targets]]\nname = \"c\"\nresource_id = \"inference-component/c\"\nmin = 0\nmax = 4\nwake_from_zero = false\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n",
     );
     let ds = problems(&[f]);
     // On an inference component: one error saying what to use instead, not one per metric.
@@ -688,6 +688,7 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
         ("max_error_rate", "below 1"),
         ("risk", "at most 0.5"),
         ("relaunch_cost_minutes", "0 to 240"),
+        ("band_history_hours", "1 to 24 hours"),
         ("lead_seconds", "between 60 and 3600"),
         ("seasonal_days", "2 to 28"),
     ] {
@@ -728,6 +729,7 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
         "\"slo\"",
         "p99_latency_ms",
         "relaunch_cost_minutes",
+        "band_history_hours",
         "seasonal_days",
     ] {
         assert!(text.contains(needle), "schema lacks {needle}");

@@ -19,10 +19,14 @@
 //!   to [0.5, 4]) scales the queueing part of every prediction, so a world that batches or
 //!   queues differently from the model is met by what it shows.
 //! - **Load band.** The newest load, raised by how much the load has grown over one horizon
-//!   (the provisioning lead plus the datapoint's age plus a period) in the last six hours: for
-//!   every past period, the highest load of the horizon that followed it over its own load;
-//!   the band takes that growth's `1 − risk` quantile (at least 1). No law is assumed: a trace
-//!   with flash crowds shows them, a smooth one does not. With a seasonal forecast (the
+//!   (the provisioning lead plus the datapoint's age plus a period) in the band's history (6
+//!   hours unless set, up to a day): for every past period, the highest load of the horizon
+//!   that followed it over its own load; the band takes that growth's `1 − risk` quantile (at
+//!   least 1). No law is assumed: a trace with flash crowds shows them, a smooth one does not.
+//!   A day remembers a surge that comes once a day (a launch, a match, the morning ramp) when
+//!   it comes again, where six hours of a calm afternoon forgot it; but it also keeps every
+//!   other burst of the day in the quantile, which raises a bursty endpoint's band all day, so
+//!   the length is the user's (and `tune`'s) choice (docs/benchmarks.md has both). With a seasonal forecast (the
 //!   predictive policy's own model) that its back test trusts, the band is at least the
 //!   forecast peak over the horizon, raised by its error.
 //! - **Provisioning lead.** The lead the driver learned from the target's own scale-outs
@@ -56,10 +60,13 @@ const LEARN_SLOT_S: i64 = 3600;
 pub const MAX_SERVERS: u32 = 512;
 /// The observed mean may exceed the model's by this share of the service time (noise).
 const MEAN_SLACK: f64 = 0.05;
-/// Seconds of load history the band's growth quantile is taken over.
-pub const BAND_HISTORY_S: u32 = 6 * 3600;
-/// Growth samples the band's quantile is over at most (six hours of one-minute periods).
-const MAX_GROWTHS: usize = 360;
+/// Seconds of load history the band's growth quantile is taken over, unless set.
+pub const DEFAULT_BAND_HISTORY_S: u32 = 6 * 3600;
+/// The longest band history.
+pub const MAX_BAND_HISTORY_S: u32 = 24 * 3600;
+/// Growth samples the band's quantile is over at most (a day of one-minute periods; the newest
+/// ones of a longer history at a finer period).
+const MAX_GROWTHS: usize = 1440;
 /// How much shorter than learned the service time may be when fitting servers per unit.
 const SERVICE_MARGIN: f64 = 0.05;
 /// Minutes whose mean latency is above this multiple of the service time do not bound the
@@ -101,6 +108,8 @@ pub struct SloSpec {
     pub risk: f64,
     /// What relaunching one unit costs, in minutes of that unit (`None`: the lead).
     pub relaunch_cost_minutes: Option<f64>,
+    /// Seconds of load history the band's growth is read over (at most a day).
+    pub band_history_s: u32,
     /// The provisioning lead until the driver has learned one.
     pub documented_lead: Seconds,
 }
@@ -316,6 +325,7 @@ impl SloSpec {
             timeout_s: 60.0,
             risk: 0.01,
             relaunch_cost_minutes: Some(5.0),
+            band_history_s: DEFAULT_BAND_HISTORY_S,
             documented_lead: Seconds(381),
         }
     }
@@ -329,7 +339,7 @@ impl SloSpec {
     /// Periods of history the load metric is read over, for a metric of `period`.
     #[must_use]
     pub fn load_history(&self, period: Seconds) -> usize {
-        (BAND_HISTORY_S / period.0.max(1)) as usize + 1
+        (self.band_history_s.min(MAX_BAND_HISTORY_S) / period.0.max(1)) as usize + 1
     }
 
     /// The (service time, law) learned so far, at learning slot `slot`.
@@ -742,6 +752,28 @@ mod tests {
         let mut st = SloState::default();
         let z = sizing(run(&s, &mut st, 30, 10, |_| 100.0)).1;
         assert!((z.band_rps - 100.0).abs() < 1e-9, "{z:?}");
+    }
+
+    #[test]
+    fn a_surge_is_remembered_for_the_band_history() {
+        // Flat at 100/s but for one 3× surge at minute 60. With a day's history the band at a
+        // low risk still allows for it 20 hours later, as it would for the same surge
+        // tomorrow; 25 hours later it has left. The default 6 hours forgot it long before.
+        let surge_once = |m: i64| if m == 60 { 300.0 } else { 100.0 };
+        let band = |history_s: u32, minutes: i64| {
+            let s = SloSpec {
+                risk: 0.001,
+                band_history_s: history_s,
+                ..spec()
+            };
+            let mut st = SloState::default();
+            sizing(run(&s, &mut st, minutes, 10, surge_once)).1.band_rps
+        };
+        let day = MAX_BAND_HISTORY_S;
+        assert!((band(day, 60 + 20 * 60) - 300.0).abs() < 1e-6);
+        assert!((band(day, 60 + 25 * 60) - 100.0).abs() < 1e-6);
+        assert!((band(DEFAULT_BAND_HISTORY_S, 60 + 20 * 60) - 100.0).abs() < 1e-6);
+        assert!((band(DEFAULT_BAND_HISTORY_S, 60 + 5 * 60) - 300.0).abs() < 1e-6);
     }
 
     #[test]

@@ -816,6 +816,13 @@ fn slo(
             );
         }
     }
+    let band_hours = d.band_history_hours.unwrap_or(6);
+    if !(1..=24).contains(&band_hours) {
+        ctx.error(
+            &child(path, "band_history_hours"),
+            format!("{band_hours}: 1 to 24 hours"),
+        );
+    }
     let lead = d.lead_seconds.unwrap_or(381);
     if !(60..=3600).contains(&lead) {
         ctx.error(
@@ -872,6 +879,7 @@ fn slo(
         timeout_s: f64::from(timeout),
         risk,
         relaunch_cost_minutes: d.relaunch_cost_minutes,
+        band_history_s: band_hours * 3600,
         documented_lead: Seconds(lead),
     };
     let (load, mean, p50, p99) = (load?, mean?, p50?, p99?);

@@ -247,6 +247,11 @@ pub struct SloDoc {
     /// lead.
     #[serde(default)]
     pub relaunch_cost_minutes: Option<f64>,
+    /// Hours of `Invocations` history the load band's growth is read over, 1 to 24. A day
+    /// remembers a surge that comes once a day, and raises a bursty endpoint's band all day.
+    /// Default 6.
+    #[serde(default)]
+    pub band_history_hours: Option<u32>,
     /// The provisioning lead, seconds, until the daemon has timed the target's own
     /// scale-outs (it then uses their median). Default 381 (the slowest of AWS's measured
     /// medians for adding instances).
