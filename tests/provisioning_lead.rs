@@ -127,6 +127,25 @@ async fn a_scale_out_the_daemon_watched_becomes_its_lead_and_survives_a_restart(
     );
 }
 
+#[test]
+fn a_restart_does_not_time_a_scale_out_from_a_read_before_it() {
+    // The state file keeps the samples, not the last read: an hour down must not become an
+    // hour of lead. After the restart a scale-out is timed from the first read that saw it.
+    use sagescale::core::provisioning::LeadTracker;
+    let mut saved = LeadTracker::default();
+    saved.observe(Timestamp(0), &capacity(EndpointStatus::InService, 2, 2));
+    let text = serde_json::to_string(&saved).unwrap();
+    assert!(!text.contains("last_read"), "{text}");
+    let mut restored: LeadTracker = serde_json::from_str(&text).unwrap();
+    restored.observe(Timestamp(3600), &capacity(EndpointStatus::Updating, 2, 3));
+    let lead = restored.observe(Timestamp(3660), &capacity(EndpointStatus::InService, 3, 3));
+    assert_eq!(lead, Some(Seconds(60)));
+    // Without the restart, the same reads are timed from the read before: an upper bound.
+    saved.observe(Timestamp(3600), &capacity(EndpointStatus::Updating, 2, 3));
+    let lead = saved.observe(Timestamp(3660), &capacity(EndpointStatus::InService, 3, 3));
+    assert_eq!(lead, Some(Seconds(3660)));
+}
+
 /// One cycle of `c` at `t`.
 async fn c_at(
     c: &mut Controller,

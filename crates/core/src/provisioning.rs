@@ -21,8 +21,9 @@ pub struct LeadTracker {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     started: Option<(Timestamp, u32)>,
     /// The previous read's time: the latest moment a scale-out first seen now was not yet
-    /// moving, so where its lead is timed from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// moving, so where its lead is timed from. Not kept across a restart: a read from before
+    /// it says nothing about when a scale-out seen after it began.
+    #[serde(skip)]
     last_read: Option<Timestamp>,
     /// Completed scale-outs' leads in seconds, oldest first (at most [`SAMPLES`]).
     #[serde(default)]
@@ -40,7 +41,8 @@ impl LeadTracker {
     /// up: the lead runs from the read before the one that first saw it (when it may already
     /// have started) to the read that saw it complete, so it is never shorter than the true
     /// one. Timing it from the first read that saw it would undercount by up to a cycle: a
-    /// scale-out called right after one read and done before the next would measure 0.
+    /// scale-out called right after one read and done before the next would measure 0. A
+    /// failed read in between (no `observe`) only lengthens it: still an upper bound.
     pub fn observe(&mut self, now: Timestamp, cap: &TargetCapacity) -> Option<Seconds> {
         let moving_out = cap.desired > cap.current;
         let before = self.last_read.replace(now).filter(|t| t.0 < now.0);

@@ -26,9 +26,9 @@
 //!   A day remembers a surge that comes once a day (a launch, a match, the morning ramp) when
 //!   it comes again, where six hours of a calm afternoon forgot it; but it also keeps every
 //!   other burst of the day in the quantile, which raises a bursty endpoint's band all day, so
-//!   the length is the user's (and `tune`'s) choice (docs/benchmarks.md has both). With a seasonal forecast (the
-//!   predictive policy's own model) that its back test trusts, the band is at least the
-//!   forecast peak over the horizon, raised by its error.
+//!   the length is the user's (and `tune`'s) choice (docs/benchmarks.md has both). With a
+//!   seasonal forecast (the predictive policy's own model) that its back test trusts, the
+//!   band is at least the forecast peak over the horizon, raised by its error.
 //! - **Provisioning lead.** The lead the driver learned from the target's own scale-outs
 //!   (`CapacityInput::lead`); the documented figure until there is one.
 //!
