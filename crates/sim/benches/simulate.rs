@@ -198,7 +198,10 @@ fn main() {
     );
 
     engine_only(if full { 10_000_000 } else { 10_000 });
-    slo_engine_only(if full { 1_000_000 } else { 10_000 });
+    // The default 6-hour band history, then a day's (`band_history_hours = 24`).
+    for hours in [6, 24] {
+        slo_engine_only(if full { 1_000_000 } else { 10_000 }, hours);
+    }
 }
 
 /// The engine alone: one target-tracking target evaluated against a 30-datapoint window that
@@ -237,13 +240,16 @@ fn engine_only(n: u32) {
     println!("engine alone: {ns:.0} ns per evaluation (target tracking, 30-datapoint window, {changes} changes in {n})");
 }
 
-/// The engine alone on the `slo` kind: the load over its 6-hour band history and the three
+/// The engine alone on the `slo` kind: the load over a band history of `hours` and the three
 /// latency statistics over their 16 learning slots, every window moving each call; a load
 /// that swings and bursts, so the sizing search and the breach rule both run.
-fn slo_engine_only(n: u32) {
+fn slo_engine_only(n: u32, hours: u32) {
     use sagescale_engine::slo::SloSpec;
     use sagescale_engine::{PolicyKind, PolicySpec, ScalableDimension, TargetSpec, Workload};
-    let slo = SloSpec::reading_metrics_0_to_3(0.4);
+    let slo = SloSpec {
+        band_history_s: hours * 3600,
+        ..SloSpec::reading_metrics_0_to_3(0.4)
+    };
     let load_len = slo.load_history(Seconds(60));
     let lat_len = slo.latency_history();
     let spec = TargetSpec {
