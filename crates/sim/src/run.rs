@@ -323,6 +323,11 @@ fn drive(
         } else {
             sims.iter().map(|s| s.weight.unwrap_or(1.0)).sum()
         };
+        // The guarded variant's quality over this interval, the lead-in's too: it is what the
+        // guard reads, and what the degraded requests are counted by.
+        let quality_now = quality
+            .as_deref()
+            .map(|q| q.values.get(step).copied().unwrap_or(f64::NAN));
         for (k, sim) in sims.iter_mut().enumerate() {
             sim.fleet.advance(now);
             let share = if alone {
@@ -339,18 +344,14 @@ fn drive(
                 total * share,
                 now,
             );
-            // The guarded variant's quality over this interval, the lead-in's too: it is what
-            // the guard reads.
-            if let (Some(q), 0) = (quality.as_deref(), k) {
-                sim.cw
-                    .set_quality(q.values.get(step).copied().unwrap_or(f64::NAN));
+            if let (Some(value), 0) = (quality_now, k) {
+                sim.cw.set_quality(value);
             }
             // The lead-in counts in no figure.
             if let Some(i) = scored {
                 if k == 0 {
                     rec.add(i, &service, sim.fleet.in_service(), sim.fleet.billed());
-                    if let Some(q) = quality.as_deref_mut() {
-                        let value = q.values.get(step).copied().unwrap_or(f64::NAN);
+                    if let (Some(q), Some(value)) = (quality.as_deref_mut(), quality_now) {
                         if q.spec.degraded(value) {
                             q.run.degraded_requests += service.arrivals;
                             q.run.requests_during_degradation += total;
