@@ -231,26 +231,54 @@ fn mean_response(c: u32, lambda: f64, service_s: f64, law: ServiceLaw) -> f64 {
 
 /// The `1 − risk` quantile (at least 1) of how much the load grew over `h` periods: for each
 /// period with a load, the highest load of the `h` periods after it, over its own. Fewer than
-/// `1 / risk` samples give their largest. No allocation: a fixed buffer of the newest ones.
+/// `1 / risk` samples give their largest. A horizon is at most `MAX_GROWTHS` periods.
+///
+/// Linear in the history and no allocation: the peaks come from a sliding-window maximum (a
+/// monotonic deque in a fixed buffer) walked from the newest period back, and the samples sit
+/// in a fixed buffer of the newest ones.
 fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> f64 {
-    let h = h.max(1);
-    let mut g = [0.0f64; MAX_GROWTHS];
-    let mut n = 0;
+    let h = h.clamp(1, MAX_GROWTHS);
     let len = values.len();
     let start = len.saturating_sub(MAX_GROWTHS + h);
-    for t in start..len.saturating_sub(h) {
+    let values = &values[start..];
+    let len = values.len();
+    if len <= h {
+        return 1.0;
+    }
+    // Indices of the window's candidates for its peak, in `deque[far..near]`: the far end is
+    // the newest index and the peak, values fall towards the near end, where older periods
+    // come in. Each index is pushed once, so `len` (under 2 · MAX_GROWTHS) slots suffice.
+    let mut deque = [0u16; 2 * MAX_GROWTHS];
+    let (mut far, mut near) = (0usize, 0usize);
+    let mut next = len;
+    let mut g = [0.0f64; MAX_GROWTHS];
+    let mut n = 0;
+    for t in (0..len - h).rev() {
+        // The window is the h periods after t.
+        while next > t + 1 {
+            next -= 1;
+            let Some(v) = values[next].filter(|v| !v.is_nan()) else {
+                continue;
+            };
+            while near > far && values[usize::from(deque[near - 1])].is_some_and(|d| d <= v) {
+                near -= 1;
+            }
+            deque[near] = next as u16;
+            near += 1;
+        }
+        while near > far && usize::from(deque[far]) > t + h {
+            far += 1;
+        }
         let Some(base) = values[t].filter(|&v| v > 0.0) else {
             continue;
         };
-        let peak = values[t + 1..=t + h]
-            .iter()
-            .flatten()
-            .copied()
-            .fold(0.0f64, f64::max);
-        if n < MAX_GROWTHS {
-            g[n] = peak / base;
-            n += 1;
-        }
+        let peak = if near > far {
+            values[usize::from(deque[far])].unwrap_or(0.0).max(0.0)
+        } else {
+            0.0
+        };
+        g[n] = peak / base;
+        n += 1;
     }
     if n == 0 {
         return 1.0;
@@ -789,6 +817,45 @@ mod tests {
         // Missing periods are skipped, a falling load is growth 1 at least.
         let falling: Vec<Option<f64>> = (0..20).map(|i| Some(f64::from(100 - i))).collect();
         assert_eq!(growth_quantile(&falling, 3, 0.05), 1.0);
+    }
+
+    /// The quantile as first written: the peak of each window by a scan of it.
+    fn growth_quantile_by_scan(values: &[Option<f64>], h: usize, risk: f64) -> f64 {
+        let h = h.clamp(1, MAX_GROWTHS);
+        let len = values.len();
+        let mut g = Vec::new();
+        for t in len.saturating_sub(MAX_GROWTHS + h)..len.saturating_sub(h) {
+            let Some(base) = values[t].filter(|&v| v > 0.0) else {
+                continue;
+            };
+            let peak = values[t + 1..=t + h]
+                .iter()
+                .flatten()
+                .copied()
+                .fold(0.0f64, f64::max);
+            g.push(peak / base);
+        }
+        if g.is_empty() {
+            return 1.0;
+        }
+        g.sort_by(f64::total_cmp);
+        let k = ((1.0 - risk) * g.len() as f64).ceil() as usize;
+        g[k.clamp(1, g.len()) - 1].max(1.0)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn growth_quantile_matches_a_scan_of_every_window(
+            values in proptest::collection::vec(
+                proptest::option::weighted(0.9, 0.0f64..1e4), 0..3200),
+            h in 1usize..40,
+            risk in 0.001f64..0.5,
+        ) {
+            proptest::prop_assert_eq!(
+                growth_quantile(&values, h, risk),
+                growth_quantile_by_scan(&values, h, risk)
+            );
+        }
     }
 
     #[test]
