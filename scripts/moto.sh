@@ -15,7 +15,7 @@ fi
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 MOTO_LOG=$(mktemp -t moto.XXXXXX.log)
 echo "==> starting moto on 127.0.0.1:$PORT (log: $MOTO_LOG)"
-# moto with its two documented gaps patched in memory (scripts/moto_launcher.py says which).
+# moto with its documented gaps patched in memory (scripts/moto_launcher.py says which).
 "$VENV/bin/python" scripts/moto_launcher.py -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 trap 'kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true' EXIT

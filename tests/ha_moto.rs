@@ -84,6 +84,34 @@ async fn the_lease_fences_older_epochs() {
     assert!(a.acquire(t0 + 1_801).await.unwrap().is_some());
 }
 
+/// Replicas that start together race for a free lease: exactly one takes it. (moto applies
+/// a conditional write without a lock; the launcher serialises its item writes, as DynamoDB
+/// does. Without that, about one round in three of these had two winners with the server's
+/// thread switch interval at 1 µs.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_taking_a_free_lease_at_once_get_one_leader() {
+    let url = moto();
+    let c = clients(&url).await;
+    table(&c, "lease-race").await;
+    let ls: Vec<Lease> = ["a", "b", "c"]
+        .iter()
+        .map(|o| lease(&c, "lease-race", o, 1_000))
+        .collect();
+    let mut now = 1_000_000;
+    for round in 0..30 {
+        let (x, y, z) = tokio::join!(ls[0].acquire(now), ls[1].acquire(now), ls[2].acquire(now));
+        let won: Vec<(usize, u64)> = [x, y, z]
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.unwrap().map(|t| (i, t)))
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: winners {won:?}");
+        let (i, token) = won[0];
+        assert!(ls[i].release(token, now + 1).await.unwrap());
+        now += 10;
+    }
+}
+
 fn leader_of(ds: &[Daemon], alive: &[bool]) -> Vec<usize> {
     (0..ds.len())
         .filter(|&i| alive[i] && ds[i].metric("sagescale_leader ") == 1.0)
