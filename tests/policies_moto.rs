@@ -139,6 +139,7 @@ async fn an_slo_policy_scales_out_from_a_latency_breach_and_says_why() {
     assert_eq!(code, Some(0), "{text}");
     for needle in [
         "load 20.00/s, band up to",
+        "the 99 % quantile of the last 6 h)",
         "learned service 50.0 ms",
         "keep the predicted p99 at",
         "within 400 ms",

@@ -200,6 +200,13 @@ fn verdict_text(v: &Verdict) -> String {
     format!("{why}{wants}")
 }
 
+/// A share as a percentage, to two decimals at most and without trailing zeros: 0.002 is
+/// "0.2", 0.95 is "95".
+fn percent(share: f64) -> String {
+    let s = format!("{:.2}", share * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// An SLO policy's sizing, in the order a reader checks it: the load band, the learned service,
 /// the predicted p99 against the objective, the risk, the lead and the hold.
 fn slo(z: &crate::slo::SloSizing) -> String {
@@ -213,9 +220,12 @@ fn slo(z: &crate::slo::SloSizing) -> String {
         "documented"
     };
     let head = format!(
-        "load {:.2}/s, band up to {:.2}/s over the lead{forecast}; learned service {:.1} ms (CV {:.2}) × {} at once per unit = {:.2}/s per unit",
+        "load {:.2}/s, band up to {:.2}/s over the lead (growth × {:.2}, the {} % quantile of the last {} h){forecast}; learned service {:.1} ms (CV {:.2}) × {} at once per unit = {:.2}/s per unit",
         z.load_rps,
         z.band_rps,
+        z.growth,
+        percent(1.0 - z.risk),
+        f64::from(z.band_history_s) / 3600.0,
         z.service_s * 1e3,
         z.cv,
         z.servers,
@@ -250,9 +260,54 @@ fn slo(z: &crate::slo::SloSizing) -> String {
         })
         .unwrap_or_default();
     format!(
-        "{head}; {fit}{calibration} at {:.0} % risk, {lead} lead {} s{breach}; scale-in after {} s at the lower need",
-        z.risk * 100.0,
+        "{head}; {fit}{calibration} at {} % risk, {lead} lead {} s{breach}; scale-in after {} s at the lower need",
+        percent(z.risk),
         z.lead_s,
         z.hold_s
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_slo_sizing_names_its_band_growth_history_and_a_small_risk() {
+        let z = crate::slo::SloSizing {
+            need: 7,
+            load_rps: 100.0,
+            band_rps: 137.0,
+            growth: 1.37,
+            band_history_s: 24 * 3600,
+            forecast_rps: None,
+            service_s: 0.05,
+            cv: 1.0,
+            servers: 4,
+            unit_rps: 80.0,
+            calibration: 1.0,
+            predicted_p99_s: 0.31,
+            p99_s: 0.4,
+            breach_p99_s: None,
+            risk: 0.002,
+            lead_s: 120,
+            lead_learned: true,
+            hold_s: 300,
+            unreachable: false,
+        };
+        let text = slo(&z);
+        for needle in [
+            "band up to 137.00/s over the lead (growth × 1.37, the 99.8 % quantile of the last 24 h)",
+            "7 keep the predicted p99 at 310 ms within 400 ms",
+            "at 0.2 % risk, learned lead 120 s",
+        ] {
+            assert!(text.contains(needle), "`{needle}` not in {text}");
+        }
+        let six = crate::slo::SloSizing {
+            risk: 0.05,
+            band_history_s: 6 * 3600,
+            ..z
+        };
+        assert!(slo(&six).contains("the 95 % quantile of the last 6 h"));
+        assert!(slo(&six).contains("at 5 % risk"));
+    }
 }

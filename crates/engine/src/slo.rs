@@ -164,6 +164,10 @@ pub struct SloSizing {
     pub load_rps: f64,
     /// The upper edge of the load band over the horizon, requests per second.
     pub band_rps: f64,
+    /// The `1 − risk` quantile of the load's growth over one horizon that set the band.
+    pub growth: f64,
+    /// Seconds of load history that quantile was read over (`band_history_hours`).
+    pub band_history_s: u32,
     /// The seasonal forecast's peak over the horizon, raised by its error, when trusted.
     pub forecast_rps: Option<f64>,
     /// Learned mean service time, seconds.
@@ -629,6 +633,8 @@ impl SloSpec {
                 need,
                 load_rps,
                 band_rps: band,
+                growth,
+                band_history_s: self.band_history_s.min(MAX_BAND_HISTORY_S),
                 forecast_rps,
                 service_s,
                 cv: law.cv,
