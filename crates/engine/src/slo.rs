@@ -368,10 +368,16 @@ impl SloSpec {
         SLOTS
     }
 
+    /// Seconds of load history the band's growth quantile reads: `band_history_s`, at most a
+    /// day.
+    fn band_history(&self) -> u32 {
+        self.band_history_s.min(MAX_BAND_HISTORY_S)
+    }
+
     /// Periods of history the load metric is read over, for a metric of `period`.
     #[must_use]
     pub fn load_history(&self, period: Seconds) -> usize {
-        (self.band_history_s.min(MAX_BAND_HISTORY_S) / period.0.max(1)) as usize + 1
+        (self.band_history() / period.0.max(1)) as usize + 1
     }
 
     /// The (service time, law) learned so far, at learning slot `slot`.
@@ -634,7 +640,7 @@ impl SloSpec {
                 load_rps,
                 band_rps: band,
                 growth,
-                band_history_s: self.band_history_s.min(MAX_BAND_HISTORY_S),
+                band_history_s: self.band_history(),
                 forecast_rps,
                 service_s,
                 cv: law.cv,
