@@ -204,7 +204,26 @@ impl MetricDef {
     pub fn answers_to(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)
     }
+
+    /// Whether SageMaker also publishes this variant metric per inference component, with the
+    /// `InferenceComponentName` dimension alone: one value is then the whole component's, over
+    /// all its copies (see [`PER_COMPONENT`]).
+    #[must_use]
+    pub fn per_component(&self) -> bool {
+        self.scope == Scope::Variant && PER_COMPONENT.contains(&self.id)
+    }
 }
+
+/// The invocation metrics SageMaker also publishes per inference component
+/// (`InferenceComponentName`): on an endpoint that hosts components, its invocation metrics
+/// carry that dimension (AWS's enhanced-metrics page names the `AWS/SageMaker` invocation
+/// metrics of components, down to `ContainerId`), and the `EndpointName, VariantName` ones of
+/// such an endpoint need an `InstanceId` too. docs/metrics.md gives the sources.
+pub const PER_COMPONENT: &[Known] = &[
+    Known::Invocations,
+    Known::ModelLatency,
+    Known::OverheadLatency,
+];
 
 const MONITORING: &str =
     "https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html";
@@ -344,6 +363,9 @@ pub fn markdown_table() -> String {
     );
     for d in CATALOGUE {
         let dims = match d.scope {
+            Scope::Variant if d.per_component() => {
+                "EndpointName, VariantName; or InferenceComponentName (the whole component)"
+            }
             Scope::Variant => "EndpointName, VariantName",
             Scope::Endpoint => "EndpointName",
             Scope::InferenceComponent => "InferenceComponentName",

@@ -174,6 +174,12 @@ pub fn resolve(
             (Scope::InferenceComponent, Some(Resource::InferenceComponent { name })) => {
                 vec![("InferenceComponentName".to_string(), name.clone())]
             }
+            // An invocation metric of a variant is also published per component.
+            (Scope::Variant, Some(Resource::InferenceComponent { name }))
+                if def.per_component() =>
+            {
+                vec![("InferenceComponentName".to_string(), name.clone())]
+            }
             (_, None) => Vec::new(),
             (Scope::InferenceComponent, _) => {
                 errors.push((child(path, "predefined"), format!("`{pre}` is an inference-component metric, but the target is an endpoint variant")));
@@ -183,7 +189,13 @@ pub fn resolve(
                 errors.push((
                     child(path, "predefined"),
                     format!(
-                        "`{pre}` is an endpoint metric, but the target is an inference component"
+                        "`{pre}` is an endpoint metric, but the target is an inference component: one publishes {}",
+                        catalogue::CATALOGUE
+                            .iter()
+                            .filter(|d| d.scope == Scope::InferenceComponent || d.per_component())
+                            .map(|d| d.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
                 Vec::new()
