@@ -669,18 +669,12 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
         "[[targets]]\nname = \"a\"\nresource_id = \"endpoint/a/variant/v\"\nmin = 1\nmax = 10\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 0\nmax_error_rate = 1.5\nrisk = 0.9\nrelaunch_cost_minutes = 500\nband_history_hours = 48\nlead_seconds = 10\nseasonal_days = 1\n\n[[targets]]\nname = \"q\"\nresource_id = \"endpoint/q/variant/v\"\nworkload = \"async\"\nmin = 0\nmax = 4\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n\n[[targets]]\nname = \"c\"\nresource_id = \"inference-component/c\"\nmin = 0\nmax = 4\nwake_from_zero = false\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 400\n",
     );
     let ds = problems(&[f]);
-    // On an inference component: one error saying what to use instead, not one per metric.
+    // An inference component's slo is valid (its metrics are published per component).
     let component: Vec<_> = ds
         .iter()
         .filter(|d| d.path.starts_with("targets[2]"))
         .collect();
-    assert_eq!(component.len(), 1, "{component:?}");
-    assert_eq!(component[0].path, "targets[2].policies[0].type");
-    assert!(
-        component[0].message.contains("ConcurrentRequestsPerCopy"),
-        "{}",
-        component[0].message
-    );
+    assert!(component.is_empty(), "{component:?}");
     let p99 = find(&ds, "targets[0].policies[0].p99_latency_ms");
     assert_eq!(p99.line, Some(10));
     assert!(p99.message.contains("above 0"), "{}", p99.message);
@@ -718,6 +712,58 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
             "{m} not read: {names:?}"
         );
     }
+
+    // On an inference component it reads the component's own Invocations and ModelLatency,
+    // and its copies' in-flight count (an idle copy's 0 is how it knows there was no load);
+    // with min 0 the built-in wake comes with it.
+    let f = write(
+        &dir,
+        "slo-ic.toml",
+        "[[targets]]\nname = \"c\"\nresource_id = \"inference-component/chat\"\nmin = 0\nmax = 4\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 15000\nseasonal_days = 0\n",
+    );
+    let (set, _) = policy::load(&[f]).unwrap_or_else(|d| panic!("{d}"));
+    let t = &set.targets[0];
+    let sagescale::engine::PolicyKind::Slo(s) = &t.policies[0].kind else {
+        panic!("slo")
+    };
+    assert!(s.idle.is_some() && s.forecast.is_none());
+    assert_eq!(t.policies.len(), 2, "the slo and the built-in wake");
+    let mut read: Vec<(String, String)> = Vec::new();
+    for q in &set.metrics {
+        let sagescale::metrics::MetricQuery::Stat(m) = q else {
+            panic!("{q}")
+        };
+        assert_eq!(
+            m.dimensions,
+            [("InferenceComponentName".to_string(), "chat".to_string())],
+            "{q}"
+        );
+        read.push((m.name.clone(), m.statistic.to_string()));
+    }
+    for (name, stat) in [
+        ("Invocations", "Sum"),
+        ("ModelLatency", "p99"),
+        ("ConcurrentRequestsPerCopy", "Maximum"),
+        ("NoCapacityInvocationFailures", "Sum"),
+    ] {
+        assert!(
+            read.contains(&(name.to_string(), stat.to_string())),
+            "{name} {stat} not read: {read:?}"
+        );
+    }
+    // A variant-only metric on a component names what a component publishes.
+    let f = write(
+        &dir,
+        "tt-ic.toml",
+        "[[targets]]\nname = \"c\"\nresource_id = \"inference-component/chat\"\nmin = 1\nmax = 4\n\n[[targets.policies]]\nname = \"t\"\ntype = \"target-tracking\"\nmetric = { predefined = \"InvocationsPerInstance\" }\ntarget = 10\n",
+    );
+    let ds = problems(&[f]);
+    let d = find(&ds, "targets[0].policies[0].metric.predefined");
+    assert!(
+        d.message.contains("ConcurrentRequestsPerCopy") && d.message.contains("ModelLatency"),
+        "{}",
+        d.message
+    );
 
     // `schema` documents the kind and its fields.
     let out = Command::new(env!("CARGO_BIN_EXE_sagescale"))

@@ -529,6 +529,7 @@ fn slo<O: Observations + ?Sized>(
         obs.window(s.latency_p50),
         obs.window(s.latency_p99),
     ];
+    let idle = s.idle.and_then(|m| obs.window(m));
     // A long period's newest datapoint is up to a period older than a minute's: allow it.
     let forecast = s.forecast.as_ref().and_then(|f| {
         obs.window(f.metric)
@@ -540,6 +541,7 @@ fn slo<O: Observations + ?Sized>(
         load,
         fresh,
         latency,
+        idle,
         forecast,
         current,
         in_service,

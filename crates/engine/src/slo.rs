@@ -60,6 +60,8 @@ const LEARN_SLOT_S: i64 = 3600;
 pub const MAX_SERVERS: u32 = 512;
 /// The observed mean may exceed the model's by this share of the service time (noise).
 const MEAN_SLACK: f64 = 0.05;
+/// And by this many standard errors of a mean over the period's requests (one-sided 99 %).
+const MEAN_NOISE_Z: f64 = 2.33;
 /// Seconds of load history the band's growth quantile is taken over, unless set.
 pub const DEFAULT_BAND_HISTORY_S: u32 = 6 * 3600;
 /// The longest band history.
@@ -94,6 +96,12 @@ pub struct SloSpec {
     pub latency_p99: MetricId,
     /// Seconds per unit of the latency metrics (1e-6: CloudWatch's microseconds).
     pub latency_unit_s: f64,
+    /// On an inference component, its in-flight requests per copy (`ConcurrentRequestsPerCopy`,
+    /// Maximum, the load's period). An idle copy publishes 0 where `Invocations` publishes
+    /// nothing, so a newest period without a load datapoint but with a 0 here had no requests:
+    /// the load reads 0 and the component can scale in to zero. On a variant a missing
+    /// datapoint is only missing, and holds.
+    pub idle: Option<MetricId>,
     /// The seasonal forecast of the load, when configured: the predictive policy's model on
     /// `Invocations` over 300 s periods. Its `lead` is replaced by the horizon at each
     /// evaluation; its `target` is unused.
@@ -295,15 +303,28 @@ fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> f64 {
 }
 
 /// The least servers per unit whose modelled mean response, at `lambda` requests per second
-/// over `units` units, is within the `mean` observed (plus a slack of 5 % of the service time).
+/// over `units` units for a period of `period` seconds, is within the `mean` observed, plus a
+/// slack of 5 % of the service time and the observed mean's own sampling error: `MEAN_NOISE_Z`
+/// standard errors of a mean over that period's requests, at the law's spread. A minute of a
+/// few hundred requests whose mean came out low by chance would otherwise overstate the
+/// servers (twice the true count, on a component serving 3 requests a second), and the highest
+/// bound stands for 16 hours; over tens of thousands the error is negligible.
 /// The learned service time is an upper bound (the lowest mean seen still holds some
 /// queueing), and near saturation a few per cent of it decide the count: the fit allows the
 /// service time to be up to 5 % shorter, which can only lower the count.
-fn least_servers(lambda: f64, units: u32, mean: f64, service_s: f64, law: ServiceLaw) -> u32 {
+fn least_servers(
+    lambda: f64,
+    period: f64,
+    units: u32,
+    mean: f64,
+    service_s: f64,
+    law: ServiceLaw,
+) -> u32 {
     let service_s = service_s * (1.0 - SERVICE_MARGIN);
+    let requests = (lambda * period).max(1.0);
+    let slack = MEAN_SLACK + MEAN_NOISE_Z * law.cv.max(1.0) / requests.sqrt();
     let within = |k: u32| {
-        mean_response(units.saturating_mul(k), lambda, service_s, law)
-            <= mean + MEAN_SLACK * service_s
+        mean_response(units.saturating_mul(k), lambda, service_s, law) <= mean + slack * service_s
     };
     if within(1) {
         return 1;
@@ -351,6 +372,7 @@ impl SloSpec {
             latency_p50: MetricId(2),
             latency_p99: MetricId(3),
             latency_unit_s: 1e-6,
+            idle: None,
             forecast: None,
             p99_s,
             max_error_rate: 0.001,
@@ -401,7 +423,7 @@ impl SloSpec {
 
     /// The servers per unit: the highest lower bound of the last 16 hours. Worked out again
     /// only when the slot, the service law or a servers slot has changed since.
-    fn servers(st: &mut SloState, slot: i64, service_s: f64, law: ServiceLaw) -> u32 {
+    fn servers(st: &mut SloState, slot: i64, period: f64, service_s: f64, law: ServiceLaw) -> u32 {
         let (m_slot, m_service, m_cv, k) = st.servers_memo;
         if k > 0 && m_slot == slot && m_service == service_s && m_cv == law.cv {
             return k;
@@ -409,8 +431,16 @@ impl SloSpec {
         let k = st
             .servers
             .iter()
-            .filter(|e| e.2 > 0 && e.0 > slot - SLOTS as i64 && e.0 <= slot)
-            .map(|e| least_servers(e.1, e.2, e.3, service_s, law))
+            // Only minutes still moderate at today's service time: one kept when the service
+            // time was learned from an overloaded minute (the first after a start or a wake)
+            // queued far beyond the true one, and would overstate the servers for 16 hours.
+            .filter(|e| {
+                e.2 > 0
+                    && e.0 > slot - SLOTS as i64
+                    && e.0 <= slot
+                    && e.3 <= STEADY_MEAN * service_s
+            })
+            .map(|e| least_servers(e.1, period, e.2, e.3, service_s, law))
             .max()
             .unwrap_or(1);
         st.servers_memo = (slot, service_s, law.cv, k);
@@ -449,9 +479,13 @@ impl SloSpec {
         // queueing is moderate: near saturation a minute cannot build the steady state's wait,
         // and its low mean would overstate the servers.
         if mean <= STEADY_MEAN * service_s {
-            let k = least_servers(lambda, units, mean, service_s, law);
+            let k = least_servers(lambda, period, units, mean, service_s, law);
             let e = &mut st.servers[slot.rem_euclid(SLOTS as i64) as usize];
-            if e.0 != slot || e.2 == 0 || k > least_servers(e.1, e.2, e.3, service_s, law) {
+            if e.0 != slot
+                || e.2 == 0
+                || e.3 > STEADY_MEAN * service_s
+                || k > least_servers(e.1, period, e.2, e.3, service_s, law)
+            {
                 *e = (slot, lambda, units, mean);
                 st.servers_memo = SloState::default().servers_memo;
             }
@@ -465,7 +499,7 @@ impl SloSpec {
             let model = Model {
                 service_s,
                 law,
-                servers: Self::servers(st, slot, service_s, law),
+                servers: Self::servers(st, slot, period, service_s, law),
                 calibration: 1.0,
             };
             let own = law.service_quantile(service_s, PERCENTILE);
@@ -527,8 +561,9 @@ impl SloSpec {
 
     /// Evaluate at `now`. `load` must be fresh (the caller checks its age; `fresh_window` false
     /// means it is older than the maximum metric age); `latency` are the mean, p50 and p99
-    /// windows; `forecast` the seasonal forecast's window, if configured and fresh; `seen` the
-    /// target's capacity at its recent evaluations; `lead` the learned provisioning lead.
+    /// windows; `idle` the in-flight window of [`SloSpec::idle`], if configured; `forecast` the
+    /// seasonal forecast's window, if configured and fresh; `seen` the target's capacity at its
+    /// recent evaluations; `lead` the learned provisioning lead.
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &self,
@@ -537,6 +572,7 @@ impl SloSpec {
         load: Option<MetricWindow<'_>>,
         fresh_window: bool,
         latency: [Option<MetricWindow<'_>>; 3],
+        idle: Option<MetricWindow<'_>>,
         forecast: Option<MetricWindow<'_>>,
         current: Capacity,
         in_service: Capacity,
@@ -577,10 +613,12 @@ impl SloSpec {
         let model = Model {
             service_s,
             law,
-            servers: Self::servers(st, slot, service_s, law),
+            servers: Self::servers(st, slot, period, service_s, law),
             calibration: st.calibration.exp(),
         };
-        let Some(load_now) = w.values.last().copied().flatten() else {
+        // A component's copies saying none was in flight that period: no requests.
+        let idle_now = at(idle.as_ref(), newest) == Some(0.0);
+        let Some(load_now) = w.latest().or(idle_now.then_some(0.0)) else {
             // The newest period is missing: hold, never remove.
             return SloOutcome::NoData { stale: false };
         };
@@ -703,11 +741,22 @@ mod tests {
         units: u32,
         rps: impl Fn(i64) -> f64,
     ) -> SloOutcome {
+        run_seeing(s, st, minutes, units, |m| world(2, 0.05, units, rps(m)))
+    }
+
+    /// As `run`, with the metrics of minute `m` (requests, mean, p50, p99) given by `seen(m)`.
+    fn run_seeing(
+        s: &SloSpec,
+        st: &mut SloState,
+        minutes: i64,
+        units: u32,
+        metrics: impl Fn(i64) -> [f64; 4],
+    ) -> SloOutcome {
         let seen = CapacitySeen::default();
         let mut hist: Vec<[f64; 4]> = Vec::new();
         let mut out = SloOutcome::NoData { stale: false };
         for m in 1..=minutes {
-            hist.push(world(2, 0.05, units, rps(m)));
+            hist.push(metrics(m));
             let col = |k: usize, n: usize| {
                 hist[hist.len().saturating_sub(n)..]
                     .iter()
@@ -723,6 +772,7 @@ mod tests {
                 window(&l, end),
                 true,
                 [window(&a, end), window(&b, end), window(&c, end)],
+                None,
                 None,
                 units,
                 units,
@@ -753,6 +803,82 @@ mod tests {
         assert_eq!(z.servers, 2, "{z:?}");
         assert!((z.calibration - 1.0).abs() < 0.05, "{z:?}");
         assert!((z.cv - 1.0).abs() < 0.1, "{z:?}");
+    }
+
+    #[test]
+    fn an_overloaded_first_minute_does_not_set_the_servers_for_hours() {
+        // The first minute after a start (or a wake) is overloaded: 600/s on 10 units of 2
+        // servers of 50 ms, a queue building to a 0.5 s mean. It is the only minute seen, so
+        // it sets the service time; once calmer minutes correct that, it queued far beyond
+        // the service time and must not bound the servers (it would say 4).
+        let s = spec();
+        let mut st = SloState::default();
+        let out = run_seeing(&s, &mut st, 50, 10, |m| match m {
+            1 => [600.0 * 60.0, 0.5e6, 0.4e6, 1.5e6],
+            m if m < 25 => world(2, 0.05, 10, 20.0),
+            _ => world(2, 0.05, 10, 360.0),
+        });
+        let (_, z) = sizing(out);
+        assert!((z.service_s - 0.05).abs() < 0.003, "{z:?}");
+        assert_eq!(z.servers, 2, "{z:?}");
+    }
+
+    #[test]
+    fn a_minute_of_few_requests_whose_mean_came_out_low_does_not_raise_the_servers() {
+        // 200 requests in a minute on 1 unit of 8 servers of 2 s (exponential, 83 % busy): the
+        // mean came out 20 % low, about 3 standard errors of a mean over 200 requests, as the
+        // lowest of the 960 minutes of 16 hours will be; read exactly, it asks for 9 servers.
+        let law = ServiceLaw::default();
+        let lambda = 200.0 / 60.0;
+        let mean = 0.8 * mean_response(8, lambda, 2.0, law);
+        assert_eq!(least_servers(lambda, 60.0, 1, mean, 2.0, law), 8);
+        // The same shortfall in a mean over 200,000 requests (a period 1,000 times longer) is
+        // real.
+        assert!(least_servers(lambda, 60_000.0, 1, mean, 2.0, law) > 8);
+    }
+
+    #[test]
+    fn a_component_whose_copies_had_nothing_in_flight_scales_in_to_zero() {
+        let s = spec();
+        let mut st = SloState::default();
+        let (_, before) = sizing(run(&s, &mut st, 60, 4, |_| 30.0));
+        let seen = CapacitySeen::default();
+        let lat = vec![Some(60_000.0); SLOTS];
+        let lat = [window(&lat, 3600), window(&lat, 3600), window(&lat, 3600)];
+        // The load stopped: no Invocations datapoint for the newest minute.
+        let mut load = vec![Some(1800.0); 30];
+        load.push(None);
+        let zero = vec![Some(0.0)];
+        let eval = |st: &mut SloState, idle: Option<MetricWindow<'_>>, now: i64| {
+            s.evaluate(
+                st,
+                &seen,
+                window(&load, 3600),
+                true,
+                lat,
+                idle,
+                None,
+                4,
+                4,
+                None,
+                Timestamp(now),
+            )
+        };
+        // A variant's missing datapoint only holds.
+        assert_eq!(
+            eval(&mut st.clone(), None, 3700),
+            SloOutcome::NoData { stale: false }
+        );
+        // A component's copies publishing 0 in flight: no load, no copy needed; it removes
+        // them once the hold window (the 5-minute relaunch cost) has passed at that need.
+        let (c, z) = sizing(eval(&mut st, window(&zero, 3600), 3700));
+        assert_eq!((z.need, z.load_rps), (0, 0.0));
+        assert_eq!(
+            c, before.need,
+            "held: the hold window still has the need of a minute ago"
+        );
+        let (c, _) = sizing(eval(&mut st, window(&zero, 3600), 3700 + 301));
+        assert_eq!(c, 0);
     }
 
     #[test]
@@ -893,6 +1019,7 @@ mod tests {
                 true,
                 [window(&a, end), window(&b, end), window(&c, end)],
                 None,
+                None,
                 high,
                 high,
                 None,
@@ -930,6 +1057,7 @@ mod tests {
                 true,
                 [window(&lat, 41 * 60), None, None],
                 None,
+                None,
                 10,
                 10,
                 lead,
@@ -961,6 +1089,7 @@ mod tests {
             true,
             none,
             None,
+            None,
             4,
             4,
             None,
@@ -973,6 +1102,7 @@ mod tests {
             window(&l, 600),
             false,
             none,
+            None,
             None,
             4,
             4,

@@ -778,13 +778,7 @@ fn slo(
             "`slo` sizes real-time capacity (real-time and multi-model endpoints): an async endpoint uses `backlog-deadline`, a serverless one `target-tracking` on provisioned concurrency",
         );
     }
-    if matches!(resource, Some(Resource::InferenceComponent { .. })) {
-        ctx.error(
-            &child(path, "type"),
-            "`slo` learns from the variant's Invocations and ModelLatency, which the metric catalogue does not have per inference component: on a component use `target-tracking` or `burst-aware` on ConcurrentRequestsPerCopy",
-        );
-        return None;
-    }
+    let component = matches!(resource, Some(Resource::InferenceComponent { .. }));
     if !(d.p99_latency_ms.is_finite() && d.p99_latency_ms > 0.0) {
         ctx.error(
             &child(path, "p99_latency_ms"),
@@ -812,7 +806,7 @@ fn slo(
         if !(c.is_finite() && (0.0..=240.0).contains(&c)) {
             ctx.error(
                 &child(path, "relaunch_cost_minutes"),
-                format!("{c}: minutes of one instance, 0 to 240"),
+                format!("{c}: minutes of one instance (or copy), 0 to 240"),
             );
         }
     }
@@ -863,6 +857,10 @@ fn slo(
     let seasonal = (days > 0)
         .then(|| query("Invocations", "Sum", Some(300), ctx))
         .flatten();
+    // A component's idle copies publish 0 in flight where Invocations publishes nothing.
+    let idle = component
+        .then(|| query("ConcurrentRequestsPerCopy", "Maximum", Some(60), ctx))
+        .flatten();
     if ctx.out.len() != before {
         return None;
     }
@@ -873,6 +871,7 @@ fn slo(
         latency_p99: MetricId(0),
         // ModelLatency is published in microseconds (the metric catalogue's unit).
         latency_unit_s: 1e-6,
+        idle: None,
         forecast: None,
         p99_s: d.p99_latency_ms / 1e3,
         max_error_rate: error,
@@ -887,6 +886,7 @@ fn slo(
     spec.latency = metrics.intern(mean, spec.latency_history());
     spec.latency_p50 = metrics.intern(p50, spec.latency_history());
     spec.latency_p99 = metrics.intern(p99, spec.latency_history());
+    spec.idle = idle.map(|q| metrics.intern(q, 1));
     if let Some(q) = seasonal {
         let mut f = PredictiveSpec {
             metric: MetricId(0),

@@ -654,6 +654,46 @@ mod tests {
     }
 
     #[test]
+    fn an_slo_component_sizes_by_its_objective_goes_to_zero_when_idle_and_wakes() {
+        // The SLO-driven policy on a component: it reads the component's own Invocations and
+        // ModelLatency, learns a copy's 4 servers of 2 s from them, goes to zero when its
+        // copies report nothing in flight, and the built-in wake brings it back.
+        let set = sagescale_policy::load_text(
+            std::path::Path::new("ic-slo.toml"),
+            "[[targets]]\nname = \"m\"\nresource_id = \"inference-component/m\"\nmin = 0\nmax = 8\n\n\
+             [[targets.policies]]\nname = \"slo\"\ntype = \"slo\"\np99_latency_ms = 15000\n\
+             risk = 0.05\nrelaunch_cost_minutes = 5\nseasonal_days = 0\n",
+        )
+        .unwrap_or_else(|d| panic!("{d}"));
+        let e = endpoint(2, &[1], vec![component("m", 8, 2)]);
+        let (busy, idle, busier) = (vec![40.0; 360], vec![0.0; 720], vec![80.0; 360]);
+        let a: Vec<f64> = [busy.clone(), idle.clone(), busy.clone()].concat();
+        let r = go(&e, Layout::Shared, &[a], &set, true);
+        let c = &r.components[0];
+        assert_eq!(c.wakes, 1, "{c:?}");
+        // Two busy hours at 4 requests a second (8 busy servers, 2 copies' worth): a few
+        // copies for them, none for the idle hours between.
+        assert!(
+            c.copy_hours > 2.0 * 2.0 && c.copy_hours < 2.0 * 5.0,
+            "{c:?}"
+        );
+        assert!(
+            r.instance_hours < f64::from(r.peak_instances) * 2.75,
+            "{r:?}"
+        );
+        // Within the objective but for the wake's minutes (about 6 of them fail requests for
+        // want of a copy: the wake's datapoint, CloudWatch's lag and a new instance).
+        assert!(c.slo_violation_minutes <= 12.0, "{c:?}");
+        // Twice the load after the idle hours: more copies for the second busy hour, and a
+        // longer recovery from the wake (one copy meets twice the backlog).
+        let b: Vec<f64> = [busy, idle, busier].concat();
+        let r2 = go(&e, Layout::Shared, &[b], &set, true);
+        let c2 = &r2.components[0];
+        assert!(c2.copy_hours > c.copy_hours + 0.5, "{c2:?} against {c:?}");
+        assert!(c2.slo_violation_minutes <= 20.0, "{c2:?}");
+    }
+
+    #[test]
     fn the_decision_core_never_asks_for_copies_past_the_room_and_the_copies_still_serve() {
         // One instance of 4 GPUs at most: a 2-GPU component holding one copy leaves room for
         // two copies of a 1-GPU one, however loud it gets.
