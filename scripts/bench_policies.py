@@ -60,6 +60,15 @@ def simulate(scenario, json_path, policy=None):
     return json.loads(pathlib.Path(json_path).read_text()), out
 
 
+def train_winner(tr):
+    """The candidate `tune` chose: the cheapest on the train window within its SLO budget there
+    (ties: fewer minutes, then grid order)."""
+    return min(
+        (c for c in tr["candidates"] if c["error"] is None and c["train"]["slo_violation_minutes"] <= tr["max_slo_minutes"] + 1e-9),
+        key=lambda c: (c["train"]["cost_usd"], c["train"]["slo_violation_minutes"], c["index"]),
+    )
+
+
 def tune(scenario, template, out, json_path, report):
     code, stdout, err = sagescale(
         "tune", scenario, "--template", template, "--budget", "512", "--out", out, "--json", json_path,
@@ -211,10 +220,7 @@ def inference_components(tmp, tuned_dir, summary):
             f"{x['late_after_wake']:.0f} | {x['wakes']} | {wake_s:.0f} | "
             f"{(x['cost_usd'] / tuned['cost_usd'] - 1) * 100:+.1f} % |"
         )
-    best = min(
-        (k for k in tr["candidates"] if k["error"] is None and k["train"]["slo_violation_minutes"] <= tr["max_slo_minutes"] + 1e-9),
-        key=lambda k: (k["train"]["cost_usd"], k["train"]["slo_violation_minutes"], k["index"]),
-    )
+    best = train_winner(tr)
     mine = next(x for x in rows if x["name"] == "sagescale-tuned")
     if abs(best["test"]["cost_usd"] - mine["cost_usd"]) > 1e-3:
         sys.exit(f"{name}: simulate gives ${mine['cost_usd']} for {out}, tune quoted ${best['test']['cost_usd']}")
@@ -234,10 +240,7 @@ def inference_components(tmp, tuned_dir, summary):
         met,
     ))
     if slo_ok:
-        best = min(
-            (k for k in slo_tr["candidates"] if k["error"] is None and k["train"]["slo_violation_minutes"] <= slo_tr["max_slo_minutes"] + 1e-9),
-            key=lambda k: (k["train"]["cost_usd"], k["train"]["slo_violation_minutes"], k["index"]),
-        )
+        best = train_winner(slo_tr)
         slo = next(x for x in rows if x["name"] == "sagescale-slo-tuned")
         if abs(best["test"]["cost_usd"] - slo["cost_usd"]) > 1e-3:
             sys.exit(f"{name}: simulate gives ${slo['cost_usd']} for {slo_out}, tune quoted ${best['test']['cost_usd']}")
@@ -282,10 +285,7 @@ def tuned_row(scenario, template, out, tmp, html, label):
         )
     t, _ = simulate(scenario, f"{tmp}-tuned.json", str(out))
     tuned = row(t["policies"][0], label)
-    best = min(
-        (c for c in tr["candidates"] if c["error"] is None and c["train"]["slo_violation_minutes"] <= tr["max_slo_minutes"] + 1e-9),
-        key=lambda c: (c["train"]["cost_usd"], c["train"]["slo_violation_minutes"], c["index"]),
-    )
+    best = train_winner(tr)
     if abs(best["test"]["cost_usd"] - tuned["cost"]) > 1e-3:
         sys.exit(f"{scenario}: simulate gives ${tuned['cost']} for {out}, tune quoted ${best['test']['cost_usd']}")
     tuned["train"] = (best["train"]["cost_usd"], best["train"]["slo_violation_minutes"])
