@@ -305,10 +305,10 @@ fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> f64 {
 /// The least servers per unit whose modelled mean response, at `lambda` requests per second
 /// over `units` units for a period of `period` seconds, is within the `mean` observed, plus a
 /// slack of 5 % of the service time and the observed mean's own sampling error: `MEAN_NOISE_Z`
-/// standard errors of a mean over that period's requests, at the law's spread. A minute of a
-/// few hundred requests whose mean came out low by chance would otherwise overstate the
-/// servers (twice the true count, on a component serving 3 requests a second), and the highest
-/// bound stands for 16 hours; over tens of thousands the error is negligible.
+/// standard errors of a mean over that period's requests, at the law's spread (at least the
+/// exponential's). A minute of a few hundred requests whose mean came out low by chance would
+/// otherwise overstate the servers, and the highest bound stands for 16 hours; over tens of
+/// thousands the error is negligible.
 /// The learned service time is an upper bound (the lowest mean seen still holds some
 /// queueing), and near saturation a few per cent of it decide the count: the fit allows the
 /// service time to be up to 5 % shorter, which can only lower the count.
@@ -744,7 +744,8 @@ mod tests {
         run_seeing(s, st, minutes, units, |m| world(2, 0.05, units, rps(m)))
     }
 
-    /// As `run`, with the metrics of minute `m` (requests, mean, p50, p99) given by `seen(m)`.
+    /// As `run`, with the metrics of minute `m` (requests, mean, p50, p99 in µs) given by
+    /// `metrics(m)`.
     fn run_seeing(
         s: &SloSpec,
         st: &mut SloState,
@@ -810,7 +811,7 @@ mod tests {
         // The first minute after a start (or a wake) is overloaded: 600/s on 10 units of 2
         // servers of 50 ms, a queue building to a 0.5 s mean. It is the only minute seen, so
         // it sets the service time; once calmer minutes correct that, it queued far beyond
-        // the service time and must not bound the servers (it would say 4).
+        // the service time and must not bound the servers (it would say 3).
         let s = spec();
         let mut st = SloState::default();
         let out = run_seeing(&s, &mut st, 50, 10, |m| match m {
@@ -820,6 +821,17 @@ mod tests {
         });
         let (_, z) = sizing(out);
         assert!((z.service_s - 0.05).abs() < 0.003, "{z:?}");
+        assert_eq!(z.servers, 2, "{z:?}");
+        // The same minute alone in its hour (the last minute of an idle one), the calm and
+        // busy minutes in the next: its hour's bound is not replaced, and must not count.
+        let mut st = SloState::default();
+        let out = run_seeing(&s, &mut st, 110, 10, |m| match m {
+            m if m < 59 => [0.0; 4],
+            59 => [600.0 * 60.0, 0.5e6, 0.4e6, 1.5e6],
+            m if m < 85 => world(2, 0.05, 10, 20.0),
+            _ => world(2, 0.05, 10, 360.0),
+        });
+        let (_, z) = sizing(out);
         assert_eq!(z.servers, 2, "{z:?}");
     }
 
