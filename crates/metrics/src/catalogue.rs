@@ -217,8 +217,9 @@ impl MetricDef {
 /// The invocation metrics SageMaker also publishes per inference component
 /// (`InferenceComponentName`): on an endpoint that hosts components, its invocation metrics
 /// carry that dimension (AWS's enhanced-metrics page names the `AWS/SageMaker` invocation
-/// metrics of components, down to `ContainerId`), and the `EndpointName, VariantName` ones of
-/// such an endpoint need an `InstanceId` too. docs/metrics.md gives the sources.
+/// metrics of components, down to `ContainerId`; a public script that reads them notes that the
+/// `EndpointName, VariantName` ones of such an endpoint carry data only with an `InstanceId`).
+/// docs/metrics.md gives the sources.
 pub const PER_COMPONENT: &[Known] = &[
     Known::Invocations,
     Known::ModelLatency,

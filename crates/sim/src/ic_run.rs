@@ -655,9 +655,9 @@ mod tests {
 
     #[test]
     fn an_slo_component_sizes_by_its_objective_goes_to_zero_when_idle_and_wakes() {
-        // The SLO-driven policy on a component: it reads the component's own Invocations and
-        // ModelLatency, learns a copy's 4 servers of 2 s from them, goes to zero when its
-        // copies report nothing in flight, and the built-in wake brings it back.
+        // The SLO-driven policy on a component: sized from the component's own Invocations and
+        // ModelLatency alone, it goes to zero when its copies report nothing in flight, and the
+        // built-in wake brings it back.
         let set = sagescale_policy::load_text(
             std::path::Path::new("ic-slo.toml"),
             "[[targets]]\nname = \"m\"\nresource_id = \"inference-component/m\"\nmin = 0\nmax = 8\n\n\
