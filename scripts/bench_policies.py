@@ -220,41 +220,16 @@ def inference_components(tmp, tuned_dir, summary):
             f"{x['late_after_wake']:.0f} | {x['wakes']} | {wake_s:.0f} | "
             f"{(x['cost_usd'] / tuned['cost_usd'] - 1) * 100:+.1f} % |"
         )
-    best = train_winner(tr)
-    mine = next(x for x in rows if x["name"] == "sagescale-tuned")
-    if abs(best["test"]["cost_usd"] - mine["cost_usd"]) > 1e-3:
-        sys.exit(f"{name}: simulate gives ${mine['cost_usd']} for {out}, tune quoted ${best['test']['cost_usd']}")
     lines.append("")
-    lines.append(
-        f"- `sagescale-tuned`: `{template}` chosen on the train window within "
-        f"{tr['max_slo_minutes']:.1f} SLO-violation minutes (aws-recipe's there), "
-        f"{' '.join(f'{k}={v}' for k, v in best['values'])}, in `{out}`; train ${best['train']['cost_usd']:.2f}, "
-        f"{best['train']['slo_violation_minutes']:.1f} SLO min."
-    )
-    vs = (mine["cost_usd"] / tuned["cost_usd"] - 1) * 100
-    met = vs <= -25 and mine["slo_violation_minutes"] <= tuned["slo_violation_minutes"] + 1e-9
-    summary.append((
-        r["scenario"], name,
-        {"name": "sagescale-tuned", "cost": mine["cost_usd"], "slo": mine["slo_violation_minutes"], "vs_tuned": vs},
-        {"cost": tuned["cost_usd"], "slo": tuned["slo_violation_minutes"]},
-        met,
+    lines.append(ic_tuned(
+        "sagescale-tuned", tr, out, rows, tuned, r["scenario"], summary,
+        f"`{template}` chosen on the train window within {tr['max_slo_minutes']:.1f} "
+        "SLO-violation minutes (aws-recipe's there)",
     ))
     if slo_ok:
-        best = train_winner(slo_tr)
-        slo = next(x for x in rows if x["name"] == "sagescale-slo-tuned")
-        if abs(best["test"]["cost_usd"] - slo["cost_usd"]) > 1e-3:
-            sys.exit(f"{name}: simulate gives ${slo['cost_usd']} for {slo_out}, tune quoted ${best['test']['cost_usd']}")
-        lines.append(
-            f"- `sagescale-slo-tuned`: `{slo_template}` chosen the same way, "
-            f"{' '.join(f'{k}={v}' for k, v in best['values'])}, in `{slo_out}`; train ${best['train']['cost_usd']:.2f}, "
-            f"{best['train']['slo_violation_minutes']:.1f} SLO min."
-        )
-        vs = (slo["cost_usd"] / tuned["cost_usd"] - 1) * 100
-        summary.append((
-            r["scenario"], name,
-            {"name": "sagescale-slo-tuned", "cost": slo["cost_usd"], "slo": slo["slo_violation_minutes"], "vs_tuned": vs},
-            {"cost": tuned["cost_usd"], "slo": tuned["slo_violation_minutes"]},
-            vs <= -25 and slo["slo_violation_minutes"] <= tuned["slo_violation_minutes"] + 1e-9,
+        lines.append(ic_tuned(
+            "sagescale-slo-tuned", slo_tr, slo_out, rows, tuned, r["scenario"], summary,
+            f"`{slo_template}` chosen the same way",
         ))
     else:
         lines.append(f"- `sagescale-slo-tuned`: no candidate of `{slo_template}` kept aws-recipe's train-window SLO minutes.")
@@ -264,6 +239,26 @@ def inference_components(tmp, tuned_dir, summary):
     lines.append("")
     print(f"{name}: done", file=sys.stderr)
     return "\n".join(lines)
+
+
+def ic_tuned(label, tr, out, rows, tuned, scenario, summary, how):
+    """A tuned component row's note: its train-window winner (checked against the row
+    simulate gave), added to the summary against `aws-recipe-tuned`."""
+    best = train_winner(tr)
+    mine = next(x for x in rows if x["name"] == label)
+    if abs(best["test"]["cost_usd"] - mine["cost_usd"]) > 1e-3:
+        sys.exit(f"inference-components, {label}: simulate gives ${mine['cost_usd']} for {out}, tune quoted ${best['test']['cost_usd']}")
+    vs = (mine["cost_usd"] / tuned["cost_usd"] - 1) * 100
+    summary.append((
+        scenario, "inference-components",
+        {"name": label, "cost": mine["cost_usd"], "slo": mine["slo_violation_minutes"], "vs_tuned": vs},
+        {"cost": tuned["cost_usd"], "slo": tuned["slo_violation_minutes"]},
+        vs <= -25 and mine["slo_violation_minutes"] <= tuned["slo_violation_minutes"] + 1e-9,
+    ))
+    return (
+        f"- `{label}`: {how}, {' '.join(f'{k}={v}' for k, v in best['values'])}, in `{out}`; "
+        f"train ${best['train']['cost_usd']:.2f}, {best['train']['slo_violation_minutes']:.1f} SLO min."
+    )
 
 
 def tuned_row(scenario, template, out, tmp, html, label):

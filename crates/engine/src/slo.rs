@@ -616,9 +616,10 @@ impl SloSpec {
             servers: Self::servers(st, slot, period, service_s, law),
             calibration: st.calibration.exp(),
         };
-        // A component's copies saying none was in flight that period: no requests.
-        let idle_now = at(idle.as_ref(), newest) == Some(0.0);
-        let Some(load_now) = w.latest().or(idle_now.then_some(0.0)) else {
+        // Without a load datapoint, a component's copies saying none was in flight that
+        // period: no requests.
+        let idle_now = || (at(idle.as_ref(), newest) == Some(0.0)).then_some(0.0);
+        let Some(load_now) = w.latest().or_else(idle_now) else {
             // The newest period is missing: hold, never remove.
             return SloOutcome::NoData { stale: false };
         };
