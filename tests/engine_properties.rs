@@ -147,6 +147,7 @@ fn beyond_aws() -> Vec<(&'static str, sagescale::engine::PolicyKind)> {
                 history_days: 2,
                 max_error: 0.3,
                 mode: sagescale::engine::predictive::PredictiveMode::ForecastAndScale,
+                missing_is_zero: false,
             }),
         ),
         (

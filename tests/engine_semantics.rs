@@ -606,6 +606,7 @@ fn predictive(metric: u32, mode: sagescale::engine::predictive::PredictiveMode) 
         history_days: 7,
         max_error: 0.3,
         mode,
+        missing_is_zero: false,
     })
 }
 

@@ -704,7 +704,8 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
         panic!("slo")
     };
     assert!((s.p99_s - 0.4).abs() < 1e-12 && (s.risk - 0.01).abs() < 1e-12);
-    assert!(s.forecast.is_some());
+    // On a variant a missing Invocations datapoint is unknown to the forecast.
+    assert!(s.forecast.as_ref().is_some_and(|f| !f.missing_is_zero));
     let names: Vec<String> = set.metrics.iter().map(|q| q.to_string()).collect();
     for m in ["Invocations", "ModelLatency"] {
         assert!(
@@ -728,6 +729,18 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
     };
     assert!(s.idle.is_some() && s.forecast.is_none());
     assert_eq!(t.policies.len(), 2, "the slo and the built-in wake");
+    // With its forecast (the default 7 days), an idle component's missing Invocations are no
+    // requests, so the forecast can wake it ahead of a daily job.
+    let f = write(
+        &dir,
+        "slo-ic-forecast.toml",
+        "[[targets]]\nname = \"c\"\nresource_id = \"inference-component/chat\"\nmin = 0\nmax = 4\n\n[[targets.policies]]\nname = \"s\"\ntype = \"slo\"\np99_latency_ms = 15000\n",
+    );
+    let (forecasting, _) = policy::load(&[f]).unwrap_or_else(|d| panic!("{d}"));
+    let sagescale::engine::PolicyKind::Slo(fs) = &forecasting.targets[0].policies[0].kind else {
+        panic!("slo")
+    };
+    assert!(fs.forecast.as_ref().is_some_and(|f| f.missing_is_zero));
     let mut read: Vec<(String, String)> = Vec::new();
     for q in &set.metrics {
         let sagescale::metrics::MetricQuery::Stat(m) = q else {

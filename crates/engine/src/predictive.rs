@@ -19,6 +19,10 @@
 //!   absolute percentage error exceeds `max_error`, the floor is dropped and the reactive
 //!   policies alone decide, until the forecast earns trust again.
 //! - **Minimum history.** Two full days plus the lead; with less, the policy only says so.
+//! - **Missing datapoints** are left out, unless the spec says a missing one had no load
+//!   (`missing_is_zero`, the SLO policy's forecast on an inference component, whose idle
+//!   `Invocations` publish nothing): then an idle stretch forecasts and back-tests as 0, which
+//!   is what lets the forecast be trusted before a daily job starts.
 
 use sagescale_metrics::{Capacity, Seconds};
 use sagescale_metrics::{MetricId, MetricWindow};
@@ -54,6 +58,11 @@ pub struct PredictiveSpec {
     pub max_error: f64,
     /// Forecast only, or forecast and scale.
     pub mode: PredictiveMode,
+    /// A period without a datapoint had no load (a total published only when there are
+    /// requests, such as an inference component's `Invocations`), so a job that comes once a
+    /// day is forecast from the idle hours before it, and back-tested on them. Otherwise a
+    /// missing datapoint is unknown and left out.
+    pub missing_is_zero: bool,
 }
 
 /// What one evaluation concluded.
@@ -93,9 +102,24 @@ impl PredictiveSpec {
         2 * DAY + self.lead.0 + BACKTEST_S
     }
 
-    /// Forecast from `w`, the metric window whose newest period ends at `w.end`.
+    /// Forecast from `w`, the metric window whose newest period ends at `w.end`: the load at
+    /// `lead` after it (the highest within a lead from there).
     #[must_use]
     pub fn forecast(&self, w: &MetricWindow<'_>) -> Forecast {
+        self.forecast_from(w, None)
+    }
+
+    /// As [`PredictiveSpec::forecast`], but the load is the highest over the periods from
+    /// `w.end` to `lead` after it: what a band over a horizon needs (the `slo` policy). The
+    /// trust is the same back test.
+    #[must_use]
+    pub fn forecast_within_lead(&self, w: &MetricWindow<'_>) -> Forecast {
+        self.forecast_from(w, Some(w.period.0.max(1)))
+    }
+
+    /// The forecast, the load taken from `ahead` seconds after `w.end` (default: the lead) to
+    /// a lead after that.
+    fn forecast_from(&self, w: &MetricWindow<'_>, ahead: Option<u32>) -> Forecast {
         let p = w.period.0.max(1);
         let values = w.values;
         let have_s = u32::try_from(values.len())
@@ -110,7 +134,7 @@ impl PredictiveSpec {
         let last = values.len() - 1;
         // Index `i` covers the period ending `(last - i) * p` seconds before `w.end`.
         let predict = |newest: usize, ahead: u32| self.predict(values, p, newest, ahead);
-        let load = predict(last, self.lead.0).unwrap_or(0.0);
+        let load = predict(last, ahead.unwrap_or(self.lead.0)).unwrap_or(0.0);
         // Back-test over the last two hours: for each stretch of `lead` that has passed, the
         // forecast made `lead` before it against the highest load that came in it.
         let lead_n = (self.lead.0 / p).max(1) as usize;
@@ -125,10 +149,10 @@ impl PredictiveSpec {
             let Some(made_at) = start.checked_sub(lead_n) else {
                 break;
             };
+            let zero = self.missing_is_zero.then_some(0.0);
             let Some(peak) = values[start..=end]
                 .iter()
-                .flatten()
-                .copied()
+                .filter_map(|v| v.or(zero))
                 .reduce(f64::max)
             else {
                 continue;
@@ -163,7 +187,7 @@ impl PredictiveSpec {
             usize::try_from(i)
                 .ok()
                 .filter(|&i| i <= newest)
-                .and_then(|i| v[i])
+                .and_then(|i| v[i].or(self.missing_is_zero.then_some(0.0)))
         };
         let per = |s: u32| (s / p) as isize;
         let weekly = newest as u64 * u64::from(p) >= 2 * u64::from(WEEK);
@@ -223,7 +247,41 @@ mod tests {
             history_days: 7,
             max_error: 0.3,
             mode: PredictiveMode::ForecastAndScale,
+            missing_is_zero: false,
         }
+    }
+
+    #[test]
+    fn within_the_lead_covers_the_periods_up_to_it_where_at_the_lead_starts_there() {
+        // Three days of 5-minute periods, flat at 100 but for one period a day at 900: the
+        // second after the window's end, on the days before.
+        let v: Vec<Option<f64>> = (0..3 * 288 + 30)
+            .map(|i| Some(if i % 288 == 31 { 900.0 } else { 100.0 }))
+            .collect();
+        let w = MetricWindow {
+            period: Seconds(300),
+            end: crate::Timestamp(0),
+            values: &v,
+        };
+        let at = |lead: u32, within: bool| {
+            let s = PredictiveSpec {
+                lead: Seconds(lead),
+                ..spec()
+            };
+            match if within {
+                s.forecast_within_lead(&w)
+            } else {
+                s.forecast(&w)
+            } {
+                Forecast::Ready { load, .. } => load,
+                f => panic!("{f:?}"),
+            }
+        };
+        // A 15-minute lead: within it (periods 1 to 3 ahead) the peak; at it (3 to 5) not.
+        assert!((at(900, true) - 900.0).abs() < 1e-9);
+        assert!((at(900, false) - 100.0).abs() < 1e-9);
+        // A 5-minute lead ends before it.
+        assert!((at(300, true) - 100.0).abs() < 1e-9);
     }
 
     /// A daily cycle at 5-minute periods: 200 at night, 1,000 at midday.

@@ -5,15 +5,15 @@
 //! The user states the p99 latency and error-rate SLO, the risk they accept that the fleet is
 //! short, and optionally what a relaunch costs. Everything else is learned:
 //! - **Service time and spread.** A request's service time is the lowest per-minute mean
-//!   `ModelLatency` seen over the last 16 hours (one slot per hour), taken when queueing hardly
-//!   added to it; its spread is that minute's p99/p50 of `ModelLatency`, read as a log-normal
+//!   `ModelLatency` seen over the last 16 hours that had requests (one slot per hour, none older
+//!   than a week), taken when queueing hardly added to it; its spread is that minute's p99/p50 of `ModelLatency`, read as a log-normal
 //!   (the CV that gives that ratio). Missing percentiles mean the exponential law.
 //! - **Servers per unit.** How many requests one instance (or copy) serves at once is the
 //!   smallest count whose modelled mean response, at the load and the capacity in service
 //!   that minute, is no more than the observed mean (plus 5 % of the service time): the least
 //!   concurrency consistent with what was seen. Each hour keeps the minute that bounds it
 //!   most, and the bound is recomputed with today's service time, so an early overestimate of
-//!   the service time does not linger; the highest bound over the last 16 hours stands.
+//!   the service time does not linger; the highest bound over the same 16 hours stands.
 //! - **Calibration.** The observed p99's excess over the service time's own p99, against the
 //!   model's excess at the same load and capacity: the ratio's moving geometric mean (bounded
 //!   to [0.5, 4]) scales the queueing part of every prediction, so a world that batches or
@@ -54,8 +54,14 @@ use super::predictive::{Forecast, PredictiveSpec};
 
 /// Slots of each learned quantity and of the scale-in hold window.
 pub const SLOTS: usize = 16;
-/// One learning slot: an hour, so the estimates cover the last 16 hours.
+/// One learning slot: an hour, so the estimates cover the last 16 hours that had requests.
 const LEARN_SLOT_S: i64 = 3600;
+/// How many learning slots back an estimate may still stand: a week. A slot is replaced by the
+/// hour 16 hours after it when that hour has requests, so an endpoint busy every hour keeps
+/// exactly the last 16 hours; one idle for a day (a component between daily jobs) keeps what
+/// its last busy hours showed, instead of forgetting it and relearning from the overloaded
+/// first minutes of the next wake.
+const MEMORY_SLOTS: i64 = 7 * 24;
 /// The most requests one unit is taken to serve at once.
 pub const MAX_SERVERS: u32 = 512;
 /// The observed mean may exceed the model's by this share of the service time (noise).
@@ -307,7 +313,7 @@ fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> f64 {
 /// slack of 5 % of the service time and the observed mean's own sampling error: `MEAN_NOISE_Z`
 /// standard errors of a mean over that period's requests, at the law's spread (at least the
 /// exponential's). A minute of a few hundred requests whose mean came out low by chance would
-/// otherwise overstate the servers, and the highest bound stands for 16 hours; over tens of
+/// otherwise overstate the servers, and the highest bound stands for 16 hours of requests; over tens of
 /// thousands the error is negligible.
 /// The learned service time is an upper bound (the lowest mean seen still holds some
 /// queueing), and near saturation a few per cent of it decide the count: the fit allows the
@@ -407,7 +413,7 @@ impl SloSpec {
         let best = st
             .service
             .iter()
-            .filter(|e| e.1 > 0.0 && e.0 > slot - SLOTS as i64 && e.0 <= slot)
+            .filter(|e| e.1 > 0.0 && e.0 > slot - MEMORY_SLOTS && e.0 <= slot)
             .min_by(|a, b| a.1.total_cmp(&b.1))?;
         let (_, mean, p50, p99) = *best;
         let law = if p50 > 0.0 && p99 > p50 {
@@ -421,7 +427,7 @@ impl SloSpec {
         Some((mean, law))
     }
 
-    /// The servers per unit: the highest lower bound of the last 16 hours. Worked out again
+    /// The servers per unit: the highest lower bound of the slots kept (`MEMORY_SLOTS`). Worked out again
     /// only when the slot, the service law or a servers slot has changed since.
     fn servers(st: &mut SloState, slot: i64, period: f64, service_s: f64, law: ServiceLaw) -> u32 {
         let (m_slot, m_service, m_cv, k) = st.servers_memo;
@@ -436,7 +442,7 @@ impl SloSpec {
             // queued far beyond the true one, and would overstate the servers for 16 hours.
             .filter(|e| {
                 e.2 > 0
-                    && e.0 > slot - SLOTS as i64
+                    && e.0 > slot - MEMORY_SLOTS
                     && e.0 <= slot
                     && e.3 <= STEADY_MEAN * service_s
             })
@@ -616,29 +622,26 @@ impl SloSpec {
             servers: Self::servers(st, slot, period, service_s, law),
             calibration: st.calibration.exp(),
         };
-        // Without a load datapoint, a component's copies saying none was in flight that
-        // period: no requests.
-        let idle_now = || (at(idle.as_ref(), newest) == Some(0.0)).then_some(0.0);
-        let Some(load_now) = w.latest().or_else(idle_now) else {
-            // The newest period is missing: hold, never remove.
-            return SloOutcome::NoData { stale: false };
-        };
         let (lead_s, lead_learned) = match lead {
             Some(l) => (l.0, true),
             None => (self.documented_lead.0, false),
         };
         let horizon = f64::from(lead_s) + (now.0 - newest).max(0) as f64 + period;
-        let load_rps = load_now / period;
-        let growth = growth_quantile(w.values, (horizon / period).ceil() as usize, self.risk);
-        let mut band = load_rps * growth;
         let forecast_rps = self.forecast.as_ref().zip(forecast).and_then(|(f, fw)| {
+            // The horizon as the load's (lead + age + a period), counted from the forecast
+            // window's own newest period: older than the load's (300 s, published late).
             let fp = fw.period.0.max(1);
-            let ahead = (horizon as u32).div_ceil(fp).max(1) * fp;
+            let from_end = u32::try_from((now.0 - fw.end.0).max(0)).unwrap_or(u32::MAX);
+            let ahead = lead_s
+                .saturating_add(from_end)
+                .saturating_add(fp)
+                .div_ceil(fp)
+                * fp;
             let spec = PredictiveSpec {
                 lead: Seconds(ahead),
                 ..f.clone()
             };
-            match spec.forecast(&fw) {
+            match spec.forecast_within_lead(&fw) {
                 Forecast::Ready {
                     load,
                     error,
@@ -648,6 +651,21 @@ impl SloSpec {
                 _ => None,
             }
         });
+        // Without a load datapoint, a component's copies saying none was in flight that
+        // period: no requests.
+        let idle_now = || (at(idle.as_ref(), newest) == Some(0.0)).then_some(0.0);
+        let (load_now, fresh) = match w.latest().or_else(idle_now) {
+            Some(l) => (l, true),
+            // A component with neither has no copy to publish them: it is at zero. A trusted
+            // forecast of load within the horizon wakes it ahead of a job that comes daily;
+            // nothing is removed on it.
+            None if self.idle.is_some() && forecast_rps.is_some_and(|f| f > 0.0) => (0.0, false),
+            // The newest period is missing: hold, never remove.
+            None => return SloOutcome::NoData { stale: false },
+        };
+        let load_rps = load_now / period;
+        let growth = growth_quantile(w.values, (horizon / period).ceil() as usize, self.risk);
+        let mut band = load_rps * growth;
         if let Some(f) = forecast_rps {
             band = band.max(f);
         }
@@ -695,7 +713,7 @@ impl SloSpec {
                 hold_s,
                 unreachable,
             },
-            fresh: true,
+            fresh,
         }
     }
 }
@@ -892,6 +910,134 @@ mod tests {
         );
         let (c, _) = sizing(eval(&mut st, window(&zero, 3600), 3700 + 301));
         assert_eq!(c, 0);
+    }
+
+    #[test]
+    fn what_the_last_busy_hours_showed_stands_through_a_day_idle() {
+        let s = spec();
+        let mut st = SloState::default();
+        let (_, learned) = sizing(run(&s, &mut st, 60, 4, |_| 30.0));
+        assert!((learned.service_s - 0.05).abs() < 0.005, "{learned:?}");
+        // A day later the first minute of the next job queued: a mean ten times the service
+        // time. It does not become the service time; the hour a day ago still stands.
+        let seen = CapacitySeen::default();
+        let eval = |st: &mut SloState, end: i64| {
+            let load = [Some(1800.0)];
+            let lat = [Some(500_000.0)];
+            s.evaluate(
+                st,
+                &seen,
+                window(&load, end),
+                true,
+                [window(&lat, end), window(&lat, end), window(&lat, end)],
+                None,
+                None,
+                4,
+                4,
+                None,
+                Timestamp(end + 60),
+            )
+        };
+        let (_, z) = sizing(eval(&mut st.clone(), 86_400 + 3600));
+        assert_eq!(z.service_s, learned.service_s, "{z:?}");
+        // A week on, it has gone: the overloaded minute is all there is.
+        let (_, z) = sizing(eval(&mut st, 8 * 86_400));
+        assert!((z.service_s - 0.5).abs() < 1e-9, "{z:?}");
+    }
+
+    /// A component idle but for a job at 02:00 each day, as 300 s `Invocations` (none published
+    /// while idle) up to `end`.
+    fn daily_job(end: i64) -> Vec<Option<f64>> {
+        (0..end / 300)
+            .map(|i| {
+                (7200..10_800)
+                    .contains(&(i * 300).rem_euclid(86_400))
+                    .then_some(900.0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_component_at_zero_wakes_ahead_of_a_daily_job_on_its_forecast() {
+        let forecast = PredictiveSpec {
+            metric: MetricId(5),
+            target: 1.0,
+            lead: Seconds(3600),
+            history_days: 7,
+            max_error: 0.3,
+            mode: super::super::predictive::PredictiveMode::ForecastOnly,
+            missing_is_zero: true,
+        };
+        let component = SloSpec {
+            idle: Some(MetricId(4)),
+            forecast: Some(forecast.clone()),
+            ..spec()
+        };
+        let mut st = SloState::default();
+        run(&component, &mut st, 60, 4, |_| 30.0);
+        // Day 3, 01:54:30: the copies are gone, so nothing is published; the 300 s forecast
+        // window's newest period ended at 01:50.
+        let (day, now) = (3 * 86_400, 3 * 86_400 + 6870);
+        let fw_values = daily_job(day + 6600);
+        let fw = MetricWindow {
+            period: Seconds(300),
+            end: Timestamp(day + 6600),
+            values: &fw_values,
+        };
+        let nothing = vec![None; 30];
+        let seen = CapacitySeen::default();
+        let eval = |s: &SloSpec, st: &mut SloState, fw: Option<MetricWindow<'_>>| {
+            let w = window(&nothing, now - 30);
+            s.evaluate(
+                st,
+                &seen,
+                w,
+                true,
+                [w, w, w],
+                w,
+                fw,
+                0,
+                0,
+                Some(Seconds(120)),
+                Timestamp(now),
+            )
+        };
+        // The job starts in 5.5 minutes, and a copy takes 2. The horizon (lead + age + a
+        // period) counted from the forecast window's newest period, 01:50, runs to 02:05 and
+        // holds it; the load's 3.5 minutes laid from 01:50 would end at 01:55. Nothing is
+        // removed on a forecast.
+        match eval(&component, &mut st.clone(), Some(fw)) {
+            SloOutcome::Wants {
+                capacity,
+                sizing,
+                fresh,
+            } => {
+                assert!(capacity >= 1 && !fresh, "{sizing:?}");
+                assert_eq!(sizing.load_rps, 0.0);
+                assert!(
+                    (sizing.forecast_rps.unwrap() - 3.0).abs() < 1e-9,
+                    "{sizing:?}"
+                );
+            }
+            o => panic!("{o:?}"),
+        }
+        // Without the forecast, or reading a missing datapoint as unknown (so the idle hours
+        // back-test nothing and it is not trusted), or on a variant: hold.
+        let hold = SloOutcome::NoData { stale: false };
+        assert_eq!(eval(&component, &mut st.clone(), None), hold);
+        let unknown = SloSpec {
+            forecast: Some(PredictiveSpec {
+                missing_is_zero: false,
+                ..forecast
+            }),
+            ..component.clone()
+        };
+        assert_eq!(eval(&unknown, &mut st.clone(), Some(fw)), hold);
+        let variant = SloSpec {
+            idle: None,
+            ..component.clone()
+        };
+        assert_eq!(eval(&variant, &mut st.clone(), Some(fw)), hold);
     }
 
     #[test]

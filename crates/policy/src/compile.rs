@@ -896,6 +896,8 @@ fn slo(
             history_days: days,
             max_error: 0.3,
             mode: PredictiveMode::ForecastOnly,
+            // A component's idle Invocations publish nothing: no datapoint is no requests.
+            missing_is_zero: component,
         };
         let history = f.history(q.period());
         f.metric = metrics.intern(q, history);
@@ -967,6 +969,8 @@ fn predictive(
             Some(PredictiveModeDoc::ForecastAndScale) => PredictiveMode::ForecastAndScale,
             Some(PredictiveModeDoc::ForecastOnly) | None => PredictiveMode::ForecastOnly,
         },
+        // Any total the user names: a missing datapoint is unknown.
+        missing_is_zero: false,
     };
     let q = query?;
     let history = spec.history(q.period());

@@ -694,6 +694,64 @@ mod tests {
     }
 
     #[test]
+    fn an_slo_component_wakes_ahead_of_a_daily_job_its_forecast_knows() {
+        // An hour at 4 requests a second from 02:00 each day, idle otherwise. After four such
+        // days (the lead-in), the fifth day's job finds its copies already up: the forecast
+        // reads the idle hours as no requests, so it is trusted, and it sees the job within
+        // the horizon. Without the forecast the built-in wake brings them back, after
+        // requests have failed. Four days of lead-in: the forecast needs two days, two hours
+        // and a horizon of history, and it sees a job only from the minutes copies served it
+        // (a request that finds no copy publishes no Invocations), so days woken by the
+        // built-in wake teach it a start minutes late. Its first wake, late, shows the start,
+        // and the next day's is in time (with three days the window's job still wakes on
+        // its failed requests).
+        let load = |days: i64| {
+            sagescale_policy::load_text(
+                std::path::Path::new("ic-slo.toml"),
+                &format!(
+                    "[[targets]]\nname = \"m\"\nresource_id = \"inference-component/m\"\nmin = 0\nmax = 8\n\n\
+                     [[targets.policies]]\nname = \"slo\"\ntype = \"slo\"\np99_latency_ms = 15000\n\
+                     risk = 0.05\nrelaunch_cost_minutes = 5\nseasonal_days = {days}\n"
+                ),
+            )
+            .unwrap_or_else(|d| panic!("{d}"))
+        };
+        let day = |hours_after: usize| {
+            [
+                vec![0.0; 720],
+                vec![40.0; 360],
+                vec![0.0; 360 * hours_after],
+            ]
+            .concat()
+        };
+        let lead_in: Vec<f64> = (0..4).flat_map(|_| day(21)).collect();
+        let window = day(1);
+        let e = endpoint(2, &[1], vec![component("m", 8, 2)]);
+        let run = |days| {
+            go_after(
+                &e,
+                Layout::Shared,
+                std::slice::from_ref(&lead_in),
+                std::slice::from_ref(&window),
+                &load(days),
+                true,
+            )
+        };
+        let (ahead, behind) = (run(2), run(0));
+        let (a, b) = (&ahead.components[0], &behind.components[0]);
+        assert_eq!(b.wakes, 1, "{b:?}");
+        assert!(b.failed_without_copy > 0.0, "{b:?}");
+        assert_eq!(a.wakes, 0, "{a:?}");
+        assert_eq!(a.failed_without_copy, 0.0, "{a:?}");
+        assert!(
+            a.slo_violation_minutes < b.slo_violation_minutes,
+            "{a:?} {b:?}"
+        );
+        // Woken minutes ahead, not hours: at most half an hour of copies more than the job's.
+        assert!(a.copy_hours < b.copy_hours + 2.0, "{a:?} {b:?}");
+    }
+
+    #[test]
     fn the_decision_core_never_asks_for_copies_past_the_room_and_the_copies_still_serve() {
         // One instance of 4 GPUs at most: a 2-GPU component holding one copy leaves room for
         // two copies of a 1-GPU one, however loud it gets.
