@@ -6,8 +6,9 @@
 //! short, and optionally what a relaunch costs. Everything else is learned:
 //! - **Service time and spread.** A request's service time is the lowest per-minute mean
 //!   `ModelLatency` seen over the last 16 hours that had requests (one slot per hour, none older
-//!   than a week), taken when queueing hardly added to it; its spread is that minute's p99/p50 of `ModelLatency`, read as a log-normal
-//!   (the CV that gives that ratio). Missing percentiles mean the exponential law.
+//!   than a week), taken when queueing hardly added to it; its spread is that minute's p99/p50
+//!   of `ModelLatency`, read as a log-normal (the CV that gives that ratio). Missing
+//!   percentiles mean the exponential law.
 //! - **Servers per unit.** How many requests one instance (or copy) serves at once is the
 //!   smallest count whose modelled mean response, at the load and the capacity in service
 //!   that minute, is no more than the observed mean (plus 5 % of the service time): the least
@@ -313,8 +314,8 @@ fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> f64 {
 /// slack of 5 % of the service time and the observed mean's own sampling error: `MEAN_NOISE_Z`
 /// standard errors of a mean over that period's requests, at the law's spread (at least the
 /// exponential's). A minute of a few hundred requests whose mean came out low by chance would
-/// otherwise overstate the servers, and the highest bound stands for 16 hours of requests; over tens of
-/// thousands the error is negligible.
+/// otherwise overstate the servers, and the highest bound stands for 16 hours of requests;
+/// over tens of thousands the error is negligible.
 /// The learned service time is an upper bound (the lowest mean seen still holds some
 /// queueing), and near saturation a few per cent of it decide the count: the fit allows the
 /// service time to be up to 5 % shorter, which can only lower the count.
@@ -427,8 +428,9 @@ impl SloSpec {
         Some((mean, law))
     }
 
-    /// The servers per unit: the highest lower bound of the slots kept (`MEMORY_SLOTS`). Worked out again
-    /// only when the slot, the service law or a servers slot has changed since.
+    /// The servers per unit: the highest lower bound of the slots kept (`MEMORY_SLOTS`).
+    /// Worked out again only when the slot, the service law or a servers slot has changed
+    /// since.
     fn servers(st: &mut SloState, slot: i64, period: f64, service_s: f64, law: ServiceLaw) -> u32 {
         let (m_slot, m_service, m_cv, k) = st.servers_memo;
         if k > 0 && m_slot == slot && m_service == service_s && m_cv == law.cv {
