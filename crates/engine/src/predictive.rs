@@ -134,6 +134,7 @@ impl PredictiveSpec {
         let last = values.len() - 1;
         // Index `i` covers the period ending `(last - i) * p` seconds before `w.end`.
         let predict = |newest: usize, ahead: u32| self.predict(values, p, newest, ahead);
+        let zero = self.missing_is_zero.then_some(0.0);
         let load = predict(last, ahead.unwrap_or(self.lead.0)).unwrap_or(0.0);
         // Back-test over the last two hours: for each stretch of `lead` that has passed, the
         // forecast made `lead` before it against the highest load that came in it.
@@ -149,7 +150,6 @@ impl PredictiveSpec {
             let Some(made_at) = start.checked_sub(lead_n) else {
                 break;
             };
-            let zero = self.missing_is_zero.then_some(0.0);
             let Some(peak) = values[start..=end]
                 .iter()
                 .filter_map(|v| v.or(zero))
@@ -183,11 +183,12 @@ impl PredictiveSpec {
     /// The load expected `ahead` seconds after the period at index `newest`, from the data up
     /// to it: the seasonal value at that time, scaled by the recent level.
     fn predict(&self, v: &[Option<f64>], p: u32, newest: usize, ahead: u32) -> Option<f64> {
+        let zero = self.missing_is_zero.then_some(0.0);
         let at = |i: isize| -> Option<f64> {
             usize::try_from(i)
                 .ok()
                 .filter(|&i| i <= newest)
-                .and_then(|i| v[i].or(self.missing_is_zero.then_some(0.0)))
+                .and_then(|i| v[i].or(zero))
         };
         let per = |s: u32| (s / p) as isize;
         let weekly = newest as u64 * u64::from(p) >= 2 * u64::from(WEEK);

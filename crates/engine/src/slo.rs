@@ -629,6 +629,14 @@ impl SloSpec {
             None => (self.documented_lead.0, false),
         };
         let horizon = f64::from(lead_s) + (now.0 - newest).max(0) as f64 + period;
+        // Without a load datapoint, a component's copies saying none was in flight that
+        // period: no requests.
+        let idle_now = || (at(idle.as_ref(), newest) == Some(0.0)).then_some(0.0);
+        let seen_load = w.latest().or_else(idle_now);
+        if seen_load.is_none() && self.idle.is_none() {
+            // A variant's newest period is missing: hold, never remove.
+            return SloOutcome::NoData { stale: false };
+        }
         let forecast_rps = self.forecast.as_ref().zip(forecast).and_then(|(f, fw)| {
             // The horizon as the load's (lead + age + a period), counted from the forecast
             // window's own newest period: older than the load's (300 s, published late).
@@ -653,16 +661,13 @@ impl SloSpec {
                 _ => None,
             }
         });
-        // Without a load datapoint, a component's copies saying none was in flight that
-        // period: no requests.
-        let idle_now = || (at(idle.as_ref(), newest) == Some(0.0)).then_some(0.0);
-        let (load_now, fresh) = match w.latest().or_else(idle_now) {
+        let (load_now, fresh) = match seen_load {
             Some(l) => (l, true),
             // A component with neither has no copy to publish them: it is at zero. A trusted
             // forecast of load within the horizon wakes it ahead of a job that comes daily;
             // nothing is removed on it.
-            None if self.idle.is_some() && forecast_rps.is_some_and(|f| f > 0.0) => (0.0, false),
-            // The newest period is missing: hold, never remove.
+            None if forecast_rps.is_some_and(|f| f > 0.0) => (0.0, false),
+            // Nothing forecast: hold, never remove.
             None => return SloOutcome::NoData { stale: false },
         };
         let load_rps = load_now / period;
