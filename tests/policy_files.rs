@@ -706,6 +706,16 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
     assert!((s.p99_s - 0.4).abs() < 1e-12 && (s.risk - 0.01).abs() < 1e-12);
     // On a variant a missing Invocations datapoint is unknown to the forecast.
     assert!(s.forecast.as_ref().is_some_and(|f| !f.missing_is_zero));
+    // A variant publishes zeros when idle and has no NoCapacityInvocationFailures: its
+    // forecast reads Invocations alone.
+    let forecast = s
+        .forecast
+        .as_ref()
+        .map(|f| &set.metrics[f.metric.0 as usize]);
+    assert!(
+        matches!(forecast, Some(sagescale::metrics::MetricQuery::Stat(m)) if m.name == "Invocations" && m.period.0 == 300),
+        "{forecast:?}"
+    );
     let names: Vec<String> = set.metrics.iter().map(|q| q.to_string()).collect();
     for m in ["Invocations", "ModelLatency"] {
         assert!(
@@ -741,6 +751,38 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
         panic!("slo")
     };
     assert!(fs.forecast.as_ref().is_some_and(|f| f.missing_is_zero));
+    // It forecasts the component's demand, not only what its copies served: at zero copies a
+    // request publishes no Invocations but counts in NoCapacityInvocationFailures, so the
+    // forecast reads both, each missing datapoint as 0, over 300 s.
+    let Some(f) = &fs.forecast else {
+        panic!("forecast")
+    };
+    let sagescale::metrics::MetricQuery::Expression {
+        expression,
+        period,
+        inputs,
+    } = &forecasting.metrics[f.metric.0 as usize]
+    else {
+        panic!("{:?}", forecasting.metrics[f.metric.0 as usize])
+    };
+    assert_eq!(expression, "FILL(served, 0) + FILL(refused, 0)");
+    assert_eq!(period.0, 300);
+    let inputs: Vec<String> = inputs
+        .iter()
+        .map(|(id, m)| {
+            format!(
+                "{id}: {} {} {}s {:?}",
+                m.name, m.statistic, m.period.0, m.dimensions
+            )
+        })
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            "refused: NoCapacityInvocationFailures Sum 300s [(\"InferenceComponentName\", \"chat\")]",
+            "served: Invocations Sum 300s [(\"InferenceComponentName\", \"chat\")]",
+        ]
+    );
     let mut read: Vec<(String, String)> = Vec::new();
     for q in &set.metrics {
         let sagescale::metrics::MetricQuery::Stat(m) = q else {

@@ -28,6 +28,10 @@ use sagescale_files::diagnostic::{child, item, Diagnostic};
 use sagescale_metrics::catalogue::{self, Unit};
 use sagescale_metrics::{MetricId, MetricQuery};
 
+/// The demand an `slo` policy on an inference component forecasts: what its copies served and
+/// what found no copy, over 300 s periods, a missing datapoint read as none.
+const COMPONENT_DEMAND: &str = "FILL(served, 0) + FILL(refused, 0)";
+
 /// The largest capacity a target may have: a sanity ceiling against typos such as an extra
 /// zero, far above any real SageMaker variant.
 pub const MAX_CAPACITY: u32 = 10_000;
@@ -838,24 +842,50 @@ fn slo(
             format!("{days}: 2 to 28 days, or 0 for no seasonal forecast"),
         );
     }
-    let query = |name: &str, statistic: &str, period: Option<u32>, ctx: &mut Ctx<'_>| {
-        let doc = super::document::MetricDoc {
-            predefined: Some(name.into()),
-            statistic: Some(statistic.into()),
-            period,
-            ..Default::default()
-        };
+    let stat = |name: &str, statistic: &str, period: Option<u32>| super::document::MetricDoc {
+        predefined: Some(name.into()),
+        statistic: Some(statistic.into()),
+        period,
+        ..Default::default()
+    };
+    let resolve = |doc: &super::document::MetricDoc, ctx: &mut Ctx<'_>| {
         let mut errs = Vec::new();
-        let q = metric::resolve(&doc, resource, &child(path, "type"), &mut errs);
+        let q = metric::resolve(doc, resource, &child(path, "type"), &mut errs);
         ctx.errors(errs);
         q
+    };
+    let query = |name: &str, statistic: &str, period: Option<u32>, ctx: &mut Ctx<'_>| {
+        resolve(&stat(name, statistic, period), ctx)
     };
     let load = query("Invocations", "Sum", None, ctx);
     let mean = query("ModelLatency", "Average", None, ctx);
     let p50 = query("ModelLatency", "p50", None, ctx);
     let p99 = query("ModelLatency", "p99", None, ctx);
+    // A component at zero copies serves nothing, so its demand then shows only in
+    // `NoCapacityInvocationFailures`: its forecast reads both, the missing ones as 0 (metric
+    // math, as GetMetricData computes it), so a job that found no copy is forecast for the next
+    // day from its true start and size.
     let seasonal = (days > 0)
-        .then(|| query("Invocations", "Sum", Some(300), ctx))
+        .then(|| {
+            if component {
+                let inputs = [
+                    ("served", stat("Invocations", "Sum", Some(300))),
+                    (
+                        "refused",
+                        stat("NoCapacityInvocationFailures", "Sum", Some(300)),
+                    ),
+                ];
+                let doc = super::document::MetricDoc {
+                    expression: Some(COMPONENT_DEMAND.into()),
+                    period: Some(300),
+                    metrics: Some(inputs.into_iter().map(|(k, v)| (k.into(), v)).collect()),
+                    ..Default::default()
+                };
+                resolve(&doc, ctx)
+            } else {
+                query("Invocations", "Sum", Some(300), ctx)
+            }
+        })
         .flatten();
     // A component's idle copies publish 0 in flight where Invocations publishes nothing.
     let idle = component

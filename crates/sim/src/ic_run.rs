@@ -695,16 +695,16 @@ mod tests {
 
     #[test]
     fn an_slo_component_wakes_ahead_of_a_daily_job_its_forecast_knows() {
-        // An hour at 4 requests a second from 02:00 each day, idle otherwise. After four such
-        // days (the lead-in), the fifth day's job finds its copies already up: the forecast
+        // An hour at 4 requests a second from 02:00 each day, idle otherwise. After three such
+        // days (the lead-in), the fourth day's job finds its copies already up: the forecast
         // reads the idle hours as no requests, so it is trusted, and it sees the job within
         // the horizon. Without the forecast the built-in wake brings them back, after
-        // requests have failed. Four days of lead-in: the forecast needs two days, two hours
-        // and a horizon of history, and it sees a job only from the minutes copies served it
-        // (a request that finds no copy publishes no Invocations), so days woken by the
-        // built-in wake teach it a start minutes late. Its first wake, late, shows the start,
-        // and the next day's is in time (with three days the window's job still wakes on
-        // its failed requests).
+        // requests have failed. Three days of lead-in: the forecast needs two days, two hours
+        // and a horizon of history, and the first days' jobs were woken by the built-in wake.
+        // The forecast counts the requests that found no copy (NoCapacityInvocationFailures)
+        // with those served, so those days teach it the job's true start; from Invocations
+        // alone it learned a start minutes late, and this window's job still failed 880
+        // requests at a late wake (it needed a fourth day).
         let load = |days: i64| {
             sagescale_policy::load_text(
                 std::path::Path::new("ic-slo.toml"),
@@ -724,7 +724,7 @@ mod tests {
             ]
             .concat()
         };
-        let lead_in: Vec<f64> = (0..4).flat_map(|_| day(21)).collect();
+        let lead_in: Vec<f64> = (0..3).flat_map(|_| day(21)).collect();
         let window = day(1);
         let e = endpoint(2, &[1], vec![component("m", 8, 2)]);
         let run = |days| {
