@@ -48,8 +48,11 @@ pub struct Trace {
     pub lead_in: Vec<Vec<f64>>,
 }
 
-/// Seconds of the trace before a window's start that runs replay first, unscored.
-pub const LEAD_IN_S: u32 = 86_400;
+/// Seconds of the trace before a window's start that runs replay first, unscored: a week,
+/// the history a forecast reads by default (`seasonal_days`, `history_days`). A daemon
+/// deployed on a live endpoint reads that history from CloudWatch at its first cycle, so a
+/// run must hold it too for its forecasts to start where the daemon's do.
+pub const LEAD_IN_S: u32 = 7 * 86_400;
 
 impl Trace {
     /// Number of steps.
@@ -323,11 +326,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_lead_in_is_at_most_a_day_and_empty_without_a_start() {
+    fn the_lead_in_is_at_most_a_week_and_empty_without_a_start() {
         let mut text = String::from("t,count\n");
-        for m in 0..3 * 1440 {
+        for m in 0..10 * 1440 {
             text += &format!(
-                "1970-01-0{} {:02}:{:02}:00,{m}\n",
+                "1970-01-{:02} {:02}:{:02}:00,{m}\n",
                 m / 1440 + 1,
                 m / 60 % 24,
                 m % 60
@@ -335,15 +338,16 @@ mod tests {
         }
         let t = parse(text.as_bytes(), &TraceOptions::default())
             .unwrap_or_else(|e| panic!("{}", e.message));
-        let from_day_3 = TraceOptions {
-            from: Some("1970-01-03T00:00:00Z".into()),
+        // Nine days in: the week before.
+        let from_day_10 = TraceOptions {
+            from: Some("1970-01-10T00:00:00Z".into()),
             ..TraceOptions::default()
         };
-        let cut = transform(t.clone(), &from_day_3).unwrap_or_else(|e| panic!("{}", e.message));
-        assert_eq!(cut.lead_in[0].len(), 1440);
-        assert_eq!(cut.lead_in[0].first(), Some(&1440.0));
-        assert_eq!(cut.lead_in[0].last(), Some(&2879.0));
-        assert_eq!(cut.series[0].counts[0], 2880.0);
+        let cut = transform(t.clone(), &from_day_10).unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(cut.lead_in[0].len(), 7 * 1440);
+        assert_eq!(cut.lead_in[0].first(), Some(&(2.0 * 1440.0)));
+        assert_eq!(cut.lead_in[0].last(), Some(&(9.0 * 1440.0 - 1.0)));
+        assert_eq!(cut.series[0].counts[0], 9.0 * 1440.0);
         // Half a day into the trace: the lead-in is what the file holds.
         let noon = TraceOptions {
             from: Some("1970-01-01T12:00:00Z".into()),
