@@ -56,18 +56,7 @@ impl Cell {
             let exact = (self.cv - 1.0).abs() < 1e-9;
             return (p99, if exact { 0.0 } else { MODEL_ERROR });
         }
-        let spec = FleetSpec {
-            instance_type: "ml.c5.xlarge".into(),
-            price_per_hour: 0.204,
-            concurrency: 1,
-            latency_s: self.mean_service_s,
-            service: law,
-            provisioning_median_s: 120.0,
-            provisioning_sigma: 0.3,
-            drain_s: 0,
-            timeout_s: 60.0,
-            batching: None,
-        };
+        let spec = FleetSpec::queue(1, self.mean_service_s, law);
         let mut backlog = 0.0;
         let mut p99 = f64::NAN;
         for (i, rate) in self.rates.iter().enumerate() {

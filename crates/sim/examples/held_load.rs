@@ -18,18 +18,7 @@ fn main() {
         (2, 0.05, 1.0, 60.0),
     ] {
         let law = ServiceLaw { cv };
-        let spec = FleetSpec {
-            instance_type: "held-load".into(),
-            price_per_hour: 1.0,
-            concurrency: c,
-            latency_s: s,
-            service: law,
-            provisioning_median_s: 120.0,
-            provisioning_sigma: 0.3,
-            drain_s: 0,
-            timeout_s: 60.0,
-            batching: None,
-        };
+        let spec = FleetSpec::queue(c, s, law);
         for rho in [0.3, 0.5, 0.7, 0.9] {
             let lambda = rho * f64::from(c) / s;
             let mut backlog = 0.0;

@@ -31,6 +31,30 @@ pub struct FleetSpec {
 }
 
 impl FleetSpec {
+    /// A fleet that is only its queue: instances of `concurrency` servers of mean `latency_s`
+    /// under `service`, SageMaker's 60 s timeout, no batching and no drain (ml.c5.xlarge's
+    /// price and a 120 s provisioning delay, which `fleet::serve` does not read). What the
+    /// queueing checks against ciw serve intervals with.
+    #[must_use]
+    pub fn queue(
+        concurrency: u32,
+        latency_s: f64,
+        service: super::service_law::ServiceLaw,
+    ) -> Self {
+        Self {
+            instance_type: "ml.c5.xlarge".into(),
+            price_per_hour: 0.204,
+            concurrency,
+            latency_s,
+            service,
+            provisioning_median_s: 120.0,
+            provisioning_sigma: 0.3,
+            drain_s: 0,
+            timeout_s: 60.0,
+            batching: None,
+        }
+    }
+
     /// Requests per second one instance sustains.
     #[must_use]
     pub fn max_rps_per_instance(&self) -> f64 {
