@@ -7,7 +7,7 @@ prints, per utilisation:
 - the average over 10 s and 60 s windows of each window's median and p99 (what one interval's
   CloudWatch statistics show, window by window; a window's mean averages to the pooled mean).
 
-    .moto-venv/bin/python scripts/held_load_ciw.py     # about a minute on 2 cores
+    .moto-venv/bin/python scripts/held_load_ciw.py     # about 12 s
 
 docs/simulator.md ("Known gap") compares the two.
 """
