@@ -10,9 +10,10 @@ Each cell is a FIFO G/G/c queue with Poisson arrivals and a service time that is
   percentiles of the response time (wait + service).
 - intervals: the same with "rates" (per s, one per interval, from an empty queue),
   "interval_s" and "measure" (an interval's index) in place of "arrival_rate" and "customers":
-  the percentiles of the responses of the requests that arrived in the measured interval, as one
-  interval's CloudWatch statistics would show them.
-Prints, per cell, every replication's percentiles; the caller forms the confidence intervals.
+  the percentiles and the mean of the responses of the requests that arrived in the measured
+  interval, as one interval's CloudWatch statistics would show them.
+Prints, per cell, every replication's percentiles and mean; the caller forms the confidence
+intervals.
 """
 
 import json
@@ -42,7 +43,7 @@ def intervals(c):
     t, rates = c["interval_s"], c["rates"]
     ends = [t * (i + 1) for i in range(len(rates))]
     start, end = c["measure"] * t, (c["measure"] + 1) * t
-    p99s, p50s = [], []
+    p99s, p50s, means = [], [], []
     for rep in range(c["reps"]):
         ciw.seed(c["seed"] + rep)
         net = ciw.create_network(
@@ -56,7 +57,8 @@ def intervals(c):
         times = sorted(r.waiting_time + r.service_time for r in sim.get_all_records() if start <= r.arrival_date < end)
         p99s.append(percentile(times, 0.99))
         p50s.append(percentile(times, 0.5))
-    return {**c, "p99_s": p99s, "p50_s": p50s}
+        means.append(sum(times) / len(times))
+    return {**c, "p99_s": p99s, "p50_s": p50s, "mean_s": means}
 
 
 def cell(c):

@@ -6,7 +6,7 @@
 //! `cargo run --release -p sagescale-sim --example held_load` (docs/simulator.md, "Known gap").
 
 use sagescale_queueing::service_law::{response, ServiceLaw};
-use sagescale_sim::fleet::{serve, FleetSpec};
+use sagescale_sim::fleet::{serve, FleetSpec, Waiting};
 
 fn main() {
     println!("servers service cv interval rho | after 6: mean p50 p99 | after 360: mean p50 p99 | steady: mean p50 p99");
@@ -21,10 +21,10 @@ fn main() {
         let spec = FleetSpec::queue(c, s, law);
         for rho in [0.3, 0.5, 0.7, 0.9] {
             let lambda = rho * f64::from(c) / s;
-            let mut backlog = 0.0;
+            let mut waiting = Waiting::default();
             let mut at = Vec::new();
             for i in 1..=360 {
-                let r = serve(&spec, 1, &mut backlog, lambda * dt, dt);
+                let r = serve(&spec, 1, &mut waiting, lambda * dt, dt);
                 if i == 6 || i == 360 {
                     at.push(format!("{:.2} {:.2} {:.2}", r.mean_s, r.p50_s, r.p99_s));
                 }

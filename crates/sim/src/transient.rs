@@ -126,6 +126,62 @@ pub fn carried(d: &Diffusion, end: f64) -> f64 {
     (end - steady).max(0.0)
 }
 
+/// The share of its steady queue (mean 1/(2|γ|)) a stable queue builds from empty over one
+/// interval at drift `g` < 0: the table's end queue times 2|g|, made monotone (its running
+/// maximum towards stronger drifts) and brought to 1 at −8, where the table holds the steady
+/// state. (The table's Monte Carlo comes a few per cent over its own limit at moderate drifts
+/// and about 11 % under 1/(2|g|) at −8.) By Brownian scaling, `t` intervals at drift γ build
+/// `built_share(γ√t)`.
+#[must_use]
+pub fn built_share(g: f64) -> f64 {
+    static SHARES: std::sync::OnceLock<[f64; table::GAMMAS]> = std::sync::OnceLock::new();
+    if g >= 0.0 {
+        return 0.0;
+    }
+    if g <= table::GAMMA_MIN {
+        return 1.0;
+    }
+    let shares = SHARES.get_or_init(|| {
+        let mut s = [0.0; table::GAMMAS];
+        let mut best: f64 = 0.0;
+        // Row i is γ = GAMMA_MIN + i·STEP: walk from the weakest drift to −8.
+        for i in (0..table::GAMMAS).rev() {
+            let gi = table::GAMMA_MIN + table::GAMMA_STEP * i as f64;
+            if gi < 0.0 {
+                best = best.max(table::END[i][0] * 2.0 * -gi);
+            }
+            s[i] = best;
+        }
+        let top = s[0];
+        s.map(|v| (v / top).min(1.0))
+    });
+    let x = (g - table::GAMMA_MIN) / table::GAMMA_STEP;
+    let i = (x as usize).min(table::GAMMAS - 2);
+    let f = x - i as f64;
+    shares[i] + f * (shares[i + 1] - shares[i])
+}
+
+/// How many intervals at drift `gamma` < 0 a queue must have been building from empty to hold
+/// `share` of its steady queue (at most the time from which the table holds the steady state,
+/// (8/γ)²).
+#[must_use]
+pub fn age_of_share(gamma: f64, share: f64) -> f64 {
+    if gamma >= 0.0 || share <= 0.0 {
+        return 0.0;
+    }
+    // Bisection on g = γ√t in [−8, 0], where the share rises as g falls.
+    let (mut strong, mut weak) = (table::GAMMA_MIN, 0.0f64);
+    for _ in 0..50 {
+        let mid = 0.5 * (strong + weak);
+        if built_share(mid) < share {
+            weak = mid;
+        } else {
+            strong = mid;
+        }
+    }
+    (strong / gamma).powi(2)
+}
+
 fn gamma_max() -> f64 {
     table::GAMMA_MIN + table::GAMMA_STEP * (table::GAMMAS - 1) as f64
 }
@@ -284,6 +340,40 @@ mod tests {
             functionals(-1.0, x_max() + 1e-9),
         );
         assert!((a.p99 - b.p99).abs() < 1e-6 && (a.mean - b.mean).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_queue_builds_its_steady_share_monotonically_and_an_age_reads_it_back() {
+        // The share is the table's, within its Monte Carlo's bias, rises as the drift
+        // strengthens (as the queue ages), and is all of it from −8 on.
+        let mut last = 0.0;
+        for k in 1..=80 {
+            let g = -0.1 * f64::from(k);
+            let share = built_share(g);
+            assert!(
+                share >= last && share <= 1.0,
+                "γ√t={g}: {share} after {last}"
+            );
+            let table = functionals(g, 0.0).end * 2.0 * -g;
+            assert!(
+                (share - table).abs() < 0.13,
+                "γ√t={g}: {share} against {table}"
+            );
+            last = share;
+        }
+        assert_eq!(built_share(STEADY_GAMMA), 1.0);
+        assert_eq!(built_share(0.5), 0.0);
+        // Read back as an age: t intervals at γ built the share of γ√t.
+        for (gamma, t) in [(-0.3, 2.0f64), (-0.3, 20.0), (-2.0, 0.3)] {
+            let share = built_share(gamma * t.sqrt());
+            let age = age_of_share(gamma, share);
+            assert!(
+                (built_share(gamma * age.sqrt()) - share).abs() < 1e-6,
+                "γ={gamma} t={t}: {age}"
+            );
+        }
+        assert_eq!(age_of_share(-1.0, 0.0), 0.0);
+        assert!(age_of_share(-1.0, 1.0) <= 64.0);
     }
 
     #[test]
