@@ -9,7 +9,7 @@ prints, per utilisation:
 
     .moto-venv/bin/python scripts/held_load_ciw.py     # about 12 s
 
-docs/simulator.md ("Known gap") compares the two.
+docs/simulator.md ("A held load's mean builds to its steady state") compares the two.
 """
 
 import math

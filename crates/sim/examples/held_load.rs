@@ -3,7 +3,8 @@
 //! the same queue (`service_law::response`). `scripts/held_load_ciw.py` gives the reference:
 //! ciw's discrete-event queue under the same load, pooled and per window.
 //!
-//! `cargo run --release -p sagescale-sim --example held_load` (docs/simulator.md, "Known gap").
+//! `cargo run --release -p sagescale-sim --example held_load` (docs/simulator.md, "A held
+//! load's mean builds to its steady state").
 
 use sagescale_queueing::service_law::{response, ServiceLaw};
 use sagescale_sim::fleet::{serve, FleetSpec, Waiting};
