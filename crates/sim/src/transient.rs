@@ -134,17 +134,26 @@ pub fn carried(d: &Diffusion, end: f64) -> f64 {
 /// `built_share(γ√t)`.
 #[must_use]
 pub fn built_share(g: f64) -> f64 {
-    static SHARES: std::sync::OnceLock<[f64; table::GAMMAS]> = std::sync::OnceLock::new();
     if g >= 0.0 {
         return 0.0;
     }
     if g <= table::GAMMA_MIN {
         return 1.0;
     }
-    let shares = SHARES.get_or_init(|| {
+    let shares = shares();
+    let x = (g - table::GAMMA_MIN) / table::GAMMA_STEP;
+    let i = (x as usize).min(table::GAMMAS - 2);
+    let f = x - i as f64;
+    shares[i] + f * (shares[i + 1] - shares[i])
+}
+
+/// `built_share` at the table's drifts: row i is γ = GAMMA_MIN + i·STEP, non-increasing in i.
+fn shares() -> &'static [f64; table::GAMMAS] {
+    static SHARES: std::sync::OnceLock<[f64; table::GAMMAS]> = std::sync::OnceLock::new();
+    SHARES.get_or_init(|| {
         let mut s = [0.0; table::GAMMAS];
         let mut best: f64 = 0.0;
-        // Row i is γ = GAMMA_MIN + i·STEP: walk from the weakest drift to −8.
+        // Walk from the weakest drift to −8.
         for i in (0..table::GAMMAS).rev() {
             let gi = table::GAMMA_MIN + table::GAMMA_STEP * i as f64;
             if gi < 0.0 {
@@ -154,32 +163,29 @@ pub fn built_share(g: f64) -> f64 {
         }
         let top = s[0];
         s.map(|v| (v / top).min(1.0))
-    });
-    let x = (g - table::GAMMA_MIN) / table::GAMMA_STEP;
-    let i = (x as usize).min(table::GAMMAS - 2);
-    let f = x - i as f64;
-    shares[i] + f * (shares[i + 1] - shares[i])
+    })
 }
 
 /// How many intervals at drift `gamma` < 0 a queue must have been building from empty to hold
-/// `share` of its steady queue (at most the time from which the table holds the steady state,
+/// `share` of its steady queue: the weakest drift γ√t at which `built_share` reaches it, read
+/// off the table's rows (at most the time from which the table holds the steady state,
 /// (8/γ)²).
 #[must_use]
 pub fn age_of_share(gamma: f64, share: f64) -> f64 {
     if gamma >= 0.0 || share <= 0.0 {
         return 0.0;
     }
-    // Bisection on g = γ√t in [−8, 0], where the share rises as g falls.
-    let (mut strong, mut weak) = (table::GAMMA_MIN, 0.0f64);
-    for _ in 0..50 {
-        let mid = 0.5 * (strong + weak);
-        if built_share(mid) < share {
-            weak = mid;
-        } else {
-            strong = mid;
-        }
-    }
-    (strong / gamma).powi(2)
+    let shares = shares();
+    // The last row still reaching `share` (row 0, at −8, always does), and the next, short of
+    // it: interpolate between them.
+    let i = shares.partition_point(|&v| v >= share.min(1.0)) - 1;
+    let g = if i + 1 < table::GAMMAS {
+        let f = (shares[i] - share) / (shares[i] - shares[i + 1]);
+        table::GAMMA_MIN + table::GAMMA_STEP * (i as f64 + f.clamp(0.0, 1.0))
+    } else {
+        table::GAMMA_MIN + table::GAMMA_STEP * i as f64
+    };
+    (g / gamma).powi(2)
 }
 
 fn gamma_max() -> f64 {
