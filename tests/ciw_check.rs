@@ -141,7 +141,6 @@ fn the_response_time_model_stays_within_ciws_confidence_intervals() {
         }
     }
     let servers = 8u32;
-    let rate = f64::from(servers) / mean;
     let patterns: [&[f64]; 6] = [
         &[0.99],
         &[1.01],
@@ -159,35 +158,16 @@ fn the_response_time_model_stays_within_ciws_confidence_intervals() {
             &[1.0]
         };
         for &cv in laws {
-            cells.push(serde_json::json!({
-                "servers": servers,
-                "rates": loads.iter().map(|l| l * rate).collect::<Vec<_>>(),
-                "interval_s": 60.0,
-                "measure": loads.len() - 1,
-                "mean_service_s": mean,
-                "cv": cv,
-                "reps": REPS,
-                "seed": seed,
-            }));
+            cells.push(minutes(servers, mean, cv, loads, REPS, seed));
             seed += 1000;
         }
     }
-    // Held loads of a slow service on few servers.
+    // Held loads of a slow service on few servers. A window of a few dozen slow requests is
+    // noisy: many more replications.
     for loads in [&[0.5; 3][..], &[0.9], &[0.9; 3], &[0.9; 10]] {
-        let (servers, mean, cv) = (4u32, 2.0, 1.3);
-        let rate = f64::from(servers) / mean;
-        cells.push(serde_json::json!({
-            "servers": servers,
-            "rates": loads.iter().map(|l| l * rate).collect::<Vec<_>>(),
-            "interval_s": 60.0,
-            "measure": loads.len() - 1,
-            "mean_service_s": mean,
-            "cv": cv,
-            // A window of a few dozen slow requests is noisy: many more replications.
-            "reps": HELD_REPS,
-            "seed": seed,
-            "held": true,
-        }));
+        let mut cell = minutes(4, 2.0, 1.3, loads, HELD_REPS, seed);
+        cell["held"] = true.into();
+        cells.push(cell);
         seed += 1000;
     }
     let mut child = Command::new(python)
@@ -241,6 +221,29 @@ fn the_response_time_model_stays_within_ciws_confidence_intervals() {
         failures.is_empty(),
         "outside ciw's intervals: {failures:#?}"
     );
+}
+
+/// An interval cell: one-minute intervals at utilisations `loads` of `servers` servers of mean
+/// `mean` seconds and spread `cv`, from an empty queue, the last measured.
+fn minutes(
+    servers: u32,
+    mean: f64,
+    cv: f64,
+    loads: &[f64],
+    reps: u32,
+    seed: u32,
+) -> serde_json::Value {
+    let rate = f64::from(servers) / mean;
+    serde_json::json!({
+        "servers": servers,
+        "rates": loads.iter().map(|l| l * rate).collect::<Vec<_>>(),
+        "interval_s": 60.0,
+        "measure": loads.len() - 1,
+        "mean_service_s": mean,
+        "cv": cv,
+        "reps": reps,
+        "seed": seed,
+    })
 }
 
 /// The relative error allowed on top of ciw's interval for an approximation: Allen–Cunneen for
