@@ -28,6 +28,10 @@
 //! - A backlog adds its own wait: the difference its start makes to each functional.
 //! - The queue carried into the next interval is the expected end queue, less the share of a
 //!   steady-state queue the next interval's model already accounts for.
+//! - A stable load's mean latency counts the queue built over the intervals before
+//!   (`fleet::Waiting::queue`): its share of the steady queue, read back as an age
+//!   ([`age_of_share`]), builds for one more interval as [`built_share`] says. The percentiles
+//!   stay the interval's own, as above.
 
 use super::transient_table as table;
 
