@@ -11,11 +11,12 @@ use sagescale_sim::fleet::{serve, FleetSpec, Waiting};
 
 fn main() {
     println!("servers service cv interval rho | after 6: mean p50 p99 | after 360: mean p50 p99 | steady: mean p50 p99");
-    // An LLM copy (4 concurrent requests of 2 s) served 10 s and 60 s at a time, and a 50 ms
-    // model on 2 servers for contrast.
+    // An LLM copy (4 concurrent requests of 2 s) served 10 s and 60 s at a time; ten LLM
+    // instances of 16 (the Azure LLM scenario's); and a 50 ms model on 2 servers for contrast.
     for (c, s, cv, dt) in [
         (4u32, 2.0, 1.3, 10.0),
         (4, 2.0, 1.3, 60.0),
+        (160, 2.0, 1.3, 10.0),
         (2, 0.05, 1.0, 60.0),
     ] {
         let law = ServiceLaw { cv };
