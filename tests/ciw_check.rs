@@ -17,11 +17,10 @@
 //!   what `ModelLatency` Average shows, and a window's mean must build to the steady state's.
 //!
 //! Each cell is 10 independent ciw replications (a held cell 200); the simulator's p99 (and a
-//! held cell's mean)
-//! must fall within the Student-t confidence interval of their mean, at a 95 % level for the
-//! whole grid (Bonferroni: each check at 1 − 0.05/checks), widened by the model error the approximation is
-//! documented with (docs/simulator.md): Allen–Cunneen's for a non-exponential steady state, the
-//! diffusion's for the intervals. The exponential steady state is M/M/c, exact: it gets no
+//! held cell's mean) must fall within the Student-t confidence interval of their mean, at a
+//! 95 % level for the whole grid (Bonferroni: each check at 1 − 0.05/checks), widened by the
+//! model error the approximation is documented with (docs/simulator.md): Allen–Cunneen's for a
+//! non-exponential steady state, the diffusion's for the intervals. The exponential steady state is M/M/c, exact: it gets no
 //! allowance.
 
 use std::io::Write;

@@ -310,6 +310,25 @@ impl LawResponse {
 #[must_use]
 #[inline]
 pub fn response(c: u32, lambda: f64, mu: f64, law: ServiceLaw, timeout: f64) -> Quantiles {
+    let (rt, p50, p99) = response_quantiles(c, lambda, mu, law);
+    Quantiles {
+        p50,
+        p99,
+        mean: rt.mean(),
+        beyond_timeout: rt.survival(timeout),
+    }
+}
+
+/// [`response`] without P(T > timeout), an integral for a non-exponential law: the response
+/// time, and its p50 and p99 as `response` tabulates them.
+#[must_use]
+#[inline]
+pub fn response_quantiles(
+    c: u32,
+    lambda: f64,
+    mu: f64,
+    law: ServiceLaw,
+) -> (LawResponse, f64, f64) {
     let rt = LawResponse::new(c, lambda, mu, law);
     let (p50, p99) = match &rt {
         LawResponse::Exact(e) => tabulated_p50_p99(e, c, lambda, mu),
@@ -330,12 +349,7 @@ pub fn response(c: u32, lambda: f64, mu: f64, law: ServiceLaw, timeout: f64) -> 
             }
         }
     };
-    Quantiles {
-        p50,
-        p99,
-        mean: rt.mean(),
-        beyond_timeout: rt.survival(timeout),
-    }
+    (rt, p50, p99)
 }
 
 /// The arrival rate (< cμ) at which the steady-state wait's 99th percentile is `wait` seconds,

@@ -10,7 +10,7 @@ use statrs::distribution::LogNormal;
 use super::async_queue::AsyncQueue;
 use super::model_cache::{CacheSpec, ModelCache};
 use super::serverless::{ServerlessPool, ServerlessSpec};
-use super::service_law::{load_for_wait_p99, response, LawResponse};
+use super::service_law::{load_for_wait_p99, response, response_quantiles, LawResponse};
 use super::transient::{self, Diffusion};
 use sagescale_engine::{EndpointStatus, Timestamp};
 
@@ -297,8 +297,9 @@ pub fn serve(
         // before that), moved towards the service's median plus the mean wait as far as the
         // queue changes between intervals rather than within one: where it hardly changes
         // within one, the interval's requests all find about the same queue.
-        let held = steady(lambda);
-        let steady_wait = held.mean - 1.0 / mu;
+        // Only its mean and median: not the timeout's share, an integral for this law.
+        let (held, held_p50, _) = response_quantiles(c, lambda, mu, law);
+        let steady_wait = held.mean() - 1.0 / mu;
         let wait = held_wait(waiting, lambda, rate, d.gamma, dt, steady_wait);
         let built = if steady_wait > 0.0 {
             (wait / steady_wait).min(1.0)
@@ -314,7 +315,7 @@ pub fn serve(
         } else {
             2.0 / (x * x) * (x - 1.0 + (-x).exp())
         };
-        let p50 = q.p50 + built * (held.p50 - q.p50).max(0.0);
+        let p50 = q.p50 + built * (held_p50 - q.p50).max(0.0);
         s.mean_s = (1.0 / mu + wait).min(spec.timeout_s);
         s.p50_s = (p50 + slow * (service_p50 + wait - p50).max(0.0)).min(spec.timeout_s);
     } else {
@@ -567,7 +568,9 @@ mod tests {
             s.service = crate::service_law::ServiceLaw { cv: 0.0 };
             s.batching = Some(curve);
             let rate = f64::from(instances) * 1593.9;
-            let p99 = |rho: f64| serve(&s, instances, &mut Waiting::default(), rho * rate * dt, dt).p99_s;
+            let p99 = |rho: f64| {
+                serve(&s, instances, &mut Waiting::default(), rho * rate * dt, dt).p99_s
+            };
             let mut last = 0.0;
             for k in 0..=200 {
                 let rho = 0.05 + 1.25 * f64::from(k) / 200.0;
