@@ -14,7 +14,9 @@
 //!   that minute, is no more than the observed mean (plus 5 % of the service time): the least
 //!   concurrency consistent with what was seen. Each hour keeps the minute that bounds it
 //!   most, and the bound is recomputed with today's service time, so an early overestimate of
-//!   the service time does not linger; the highest bound over the same 16 hours stands.
+//!   the service time does not linger; the highest bound over the same 16 hours stands,
+//!   or the week's highest if that is higher: only a minute near saturation raises the bound
+//!   on a unit of many servers, and a fleet sized by a low count never runs there.
 //! - **Calibration.** The observed p99's excess over the service time's own p99, against the
 //!   model's excess at the same load and capacity: the ratio's moving geometric mean (bounded
 //!   to [0.5, 4]) scales the queueing part of every prediction, so a world that batches or
@@ -140,6 +142,10 @@ pub struct SloState {
     /// Per hour: (slot, requests per second, units in service, mean latency in seconds) of
     /// the minute that bounds the servers per unit most; 0 units is empty.
     pub servers: [(i64, f64, u32, f64); SLOTS],
+    /// The same for the minute that bounds the servers per unit most over the memory
+    /// (`MEMORY_SLOTS`, a week); 0 units is empty.
+    #[serde(default)]
+    pub servers_best: (i64, f64, u32, f64),
     /// Moving mean of ln(observed p99 / modelled p99).
     pub calibration: f64,
     /// Highest need per slot of the hold window: (slot number, capacity).
@@ -314,7 +320,7 @@ fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> f64 {
 /// slack of 5 % of the service time and the observed mean's own sampling error: `MEAN_NOISE_Z`
 /// standard errors of a mean over that period's requests, at the law's spread (at least the
 /// exponential's). A minute of a few hundred requests whose mean came out low by chance would
-/// otherwise overstate the servers, and the highest bound stands for 16 hours of requests;
+/// otherwise overstate the servers, and the highest bound stands for up to a week;
 /// over tens of thousands the error is negligible.
 /// The learned service time is an upper bound (the lowest mean seen still holds some
 /// queueing), and near saturation a few per cent of it decide the count: the fit allows the
@@ -428,7 +434,8 @@ impl SloSpec {
         Some((mean, law))
     }
 
-    /// The servers per unit: the highest lower bound of the slots kept (`MEMORY_SLOTS`).
+    /// The servers per unit: the highest lower bound of the hourly slots and of the week's
+    /// best minute (none older than `MEMORY_SLOTS`).
     /// Worked out again only when the slot, the service law or a servers slot has changed
     /// since.
     fn servers(st: &mut SloState, slot: i64, period: f64, service_s: f64, law: ServiceLaw) -> u32 {
@@ -439,6 +446,7 @@ impl SloSpec {
         let k = st
             .servers
             .iter()
+            .chain(std::iter::once(&st.servers_best))
             // Only minutes still moderate at today's service time: one kept when the service
             // time was learned from an overloaded minute (the first after a start or a wake)
             // queued far beyond the true one, and would overstate the servers for 16 hours.
@@ -495,6 +503,20 @@ impl SloSpec {
                 || k > least_servers(e.1, period, e.2, e.3, service_s, law)
             {
                 *e = (slot, lambda, units, mean);
+                st.servers_memo = SloState::default().servers_memo;
+            }
+            // And the minute that bounds them most over the week: a lower bound holds as long
+            // as the container does, and only a minute near saturation raises it. A fleet
+            // sized by an understated count runs at a utilisation that cannot show more, so
+            // forgetting a busy day's bound after 16 calmer hours let the count sink and the
+            // fleet grow with it (docs/benchmarks.md, 2026-12-07).
+            let b = st.servers_best;
+            if b.2 == 0
+                || b.0 <= slot - MEMORY_SLOTS
+                || b.3 > STEADY_MEAN * service_s
+                || k >= least_servers(b.1, period, b.2, b.3, service_s, law)
+            {
+                st.servers_best = (slot, lambda, units, mean);
                 st.servers_memo = SloState::default().servers_memo;
             }
         }
@@ -857,6 +879,23 @@ mod tests {
             m if m < 85 => world(2, 0.05, 10, 20.0),
             _ => world(2, 0.05, 10, 360.0),
         });
+        let (_, z) = sizing(out);
+        assert_eq!(z.servers, 2, "{z:?}");
+    }
+
+    #[test]
+    fn a_busy_hours_bound_on_the_servers_stands_through_a_calm_day() {
+        // An hour at 90 % of 10 units of 2 servers shows 2; the 20 hours after it, at 10 %,
+        // show no queueing at any count. 16 of them would forget the busy hour and say 1.
+        let s = spec();
+        let mut st = SloState::default();
+        let out = run(
+            &s,
+            &mut st,
+            21 * 60,
+            10,
+            |m| if m < 60 { 360.0 } else { 40.0 },
+        );
         let (_, z) = sizing(out);
         assert_eq!(z.servers, 2, "{z:?}");
     }
