@@ -224,6 +224,44 @@ mod tests {
     }
 
     #[test]
+    fn an_slo_state_saved_before_the_weeks_servers_bound_still_loads() {
+        // A state file of the layout before `servers_best`: what the policy learned loads,
+        // with no week's bound until a minute sets one.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        let mut policy = sagescale_engine::state::PolicyState::default();
+        policy.slo.learned_to = 3600;
+        policy.slo.servers[0] = (1, 20.0, 10, 0.05);
+        policy.slo.servers_best = (1, 20.0, 10, 0.05);
+        let mut engine = PersistedState::snapshot(&[], &[]);
+        let mut target = sagescale_engine::state::PersistedTarget::default();
+        target.policies.insert("latency-slo".into(), policy);
+        engine.targets.insert("t".into(), target);
+        let s = DaemonState {
+            version: STATE_FILE_VERSION,
+            saved_at: Timestamp(42),
+            engine,
+            pins: BTreeMap::new(),
+            leads: BTreeMap::new(),
+        };
+        save(&p, &s).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let slo = &mut json["engine"]["targets"]["t"]["policies"]["latency-slo"]["slo"];
+        assert!(slo
+            .as_object_mut()
+            .unwrap()
+            .remove("servers_best")
+            .is_some());
+        std::fs::write(&p, json.to_string()).unwrap();
+        let loaded = load(&p).unwrap().unwrap();
+        let slo = loaded.engine.targets["t"].policies["latency-slo"].slo;
+        assert_eq!(slo.learned_to, 3600);
+        assert_eq!(slo.servers[0], (1, 20.0, 10, 0.05));
+        assert_eq!(slo.servers_best.2, 0, "empty: {slo:?}");
+    }
+
+    #[test]
     fn corrupt_and_foreign_files_are_refused_with_where_and_why() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.json");
