@@ -510,14 +510,16 @@ impl SloSpec {
             // sized by an understated count runs at a utilisation that cannot show more, so
             // forgetting a busy day's bound after 16 calmer hours let the count sink and the
             // fleet grow with it (docs/benchmarks.md, 2026-12-07).
+            // A newer minute of the same bound only renews it: the count is unchanged, and
+            // so is the memo.
             let b = st.servers_best;
-            if b.2 == 0
-                || b.0 <= slot - MEMORY_SLOTS
-                || b.3 > STEADY_MEAN * service_s
-                || k >= least_servers(b.1, period, b.2, b.3, service_s, law)
-            {
+            let held = (b.2 > 0 && b.0 > slot - MEMORY_SLOTS && b.3 <= STEADY_MEAN * service_s)
+                .then(|| least_servers(b.1, period, b.2, b.3, service_s, law));
+            if held.is_none_or(|h| k >= h) {
                 st.servers_best = (slot, lambda, units, mean);
-                st.servers_memo = SloState::default().servers_memo;
+                if held != Some(k) {
+                    st.servers_memo = SloState::default().servers_memo;
+                }
             }
         }
         // A minute that queued well beyond the service time bounds the servers from above:
