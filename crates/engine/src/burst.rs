@@ -34,9 +34,10 @@ use sagescale_metrics::{MetricId, MetricWindow};
 pub const SLOTS: usize = 16;
 
 /// Capacities in service the policy remembers, one per evaluation, to multiply a per-unit
-/// datapoint by the units that produced it (16 one-minute evaluations cover a three-minute
-/// window and CloudWatch's two-minute lag many times over).
-pub const SEEN: usize = 16;
+/// datapoint by the units that produced it: 64 evaluations are 64 minutes at one a minute and
+/// over 10 minutes at one every 10 s, beyond CloudWatch's two-minute lag and the two minutes
+/// more an SLO policy waits before it learns from a period (`slo::settled_after`).
+pub const SEEN: usize = 64;
 
 /// Tolerance for float noise in `load / target` (10.000000001 is 10).
 const ROUNDING_SLACK: f64 = 1e-9;
@@ -118,6 +119,21 @@ impl CapacitySeen {
         }
         self.ring[next] = (now.0, capacity);
         self.next = u8::try_from((next + 1) % SEEN).unwrap_or(0);
+    }
+
+    /// Take what `saved` remembered, oldest first, whatever its length: a state file written
+    /// when fewer evaluations were kept still gives them. Nothing when this ring is not kept.
+    pub fn restore_from(&mut self, saved: &Self) {
+        let mut entries: Vec<(i64, Capacity)> = saved
+            .ring
+            .iter()
+            .copied()
+            .filter(|(at, _)| *at != i64::MIN)
+            .collect();
+        entries.sort_by_key(|(at, _)| *at);
+        for (at, capacity) in entries {
+            self.saw(Timestamp(at), capacity);
+        }
     }
 
     /// The capacity that served the period ending at `t`: the one seen at the first
@@ -335,6 +351,35 @@ mod tests {
             end: Timestamp(end),
             values,
         })
+    }
+
+    #[test]
+    fn the_capacity_seen_reaches_back_over_ten_minutes_at_ten_second_evaluations() {
+        // 4 units until 600 s, then 6, evaluated every 10 s. An SLO policy learns from a
+        // period about 5 minutes old (CloudWatch's lag and two minutes to settle): 16
+        // evaluations remembered only 160 s and said 6 for the period 4 units served.
+        let mut seen = CapacitySeen::with_room();
+        for t in (0..=900).step_by(10) {
+            seen.saw(Timestamp(t), if t < 600 { 4 } else { 6 });
+        }
+        assert_eq!(seen.in_service_at(590, 6), 4);
+        assert_eq!(seen.in_service_at(610, 6), 6);
+        // A state file written when 16 were kept still gives them, oldest first.
+        let mut sixteen = CapacitySeen {
+            ring: vec![(i64::MIN, 0); 16],
+            next: 2,
+        };
+        sixteen.ring[0] = (120, 14);
+        sixteen.ring[1] = (60, 10);
+        let mut restored = CapacitySeen::with_room();
+        restored.restore_from(&sixteen);
+        assert_eq!(restored.in_service_at(30, 3), 10);
+        assert_eq!(restored.in_service_at(100, 3), 14);
+        assert_eq!(restored.in_service_at(200, 3), 3);
+        // Not kept (no per-unit policy): nothing is written.
+        let mut plain = CapacitySeen::default();
+        plain.restore_from(&sixteen);
+        assert_eq!(plain, CapacitySeen::default());
     }
 
     fn wants(o: BurstOutcome) -> (Capacity, bool) {

@@ -32,6 +32,8 @@
 //!   the length is the user's (and `tune`'s) choice (docs/benchmarks.md has both). With a
 //!   seasonal forecast (the predictive policy's own model) that its back test trusts, the
 //!   band is at least the forecast peak over the horizon, raised by its error.
+//! - **Settled periods.** Each period is learned from once, two minutes after the newest load
+//!   datapoint's (`settled_after`): by then its latency percentiles are readable too.
 //! - **Provisioning lead.** The lead the driver learned from the target's own scale-outs
 //!   (`CapacityInput::lead`); the documented figure until there is one.
 //!
@@ -89,6 +91,9 @@ const CAL_ALPHA: f64 = 0.1;
 const MAX_HOLD_S: u32 = 4 * 3600;
 /// The most units the sizing considers.
 const MAX_UNITS: u32 = 1 << 16;
+/// Seconds a period's datapoints may take to become readable after the load's (see
+/// `settled_after`).
+const SETTLE_S: i64 = 120;
 /// The percentile of the latency objective.
 pub const PERCENTILE: f64 = 0.99;
 
@@ -357,6 +362,17 @@ fn least_servers(
     hi
 }
 
+/// How long after the newest load datapoint's period a period is learned from: CloudWatch
+/// makes a datapoint readable up to about 2 minutes after its period ends, each metric and
+/// statistic on its own, so the newest periods' latency percentiles may not be readable yet
+/// when their load is. A period learned before its p50 and p99 arrived was learned without
+/// them for good: read as the exponential law, it set the service law and the calibration
+/// wrong for up to 16 hours (docs/benchmarks.md, 2026-12-07). At least one period.
+fn settled_after(period: i64) -> i64 {
+    let p = period.max(1);
+    (SETTLE_S + p - 1).div_euclid(p).max(1) * p
+}
+
 /// The value of `w` for the period ending at `end`, if present.
 fn at(w: Option<&MetricWindow<'_>>, end: i64) -> Option<f64> {
     let w = w?;
@@ -618,7 +634,7 @@ impl SloSpec {
         };
         let p = i64::from(w.period.0.max(1));
         let period = p as f64;
-        // Learn from every period not yet learned from, oldest first.
+        // Learn from every settled period not yet learned from, oldest first.
         let newest = w.end.0;
         let oldest = newest - (w.values.len() as i64 - 1) * p;
         let mut end = if st.learned_to == 0 {
@@ -626,7 +642,7 @@ impl SloSpec {
         } else {
             (st.learned_to + p).max(oldest)
         };
-        while end <= newest {
+        while end <= newest - settled_after(p) {
             if let Some(l) = at(Some(&w), end) {
                 let lat = |k: usize| {
                     at(latency[k].as_ref(), end)
@@ -702,11 +718,15 @@ impl SloSpec {
         }
         let (mut need, predicted_p99_s, unreachable) = self.size(&model, band);
         // A breach seen is a fact the model must not argue with: the newest p99 above the
-        // objective asks for at least one unit more than served that minute.
-        let seen_p99 = at(latency[2].as_ref(), newest).map(|v| v * self.latency_unit_s);
+        // objective asks for at least one unit more than served that period. The newest p99
+        // may be a period behind the load (each datapoint is readable after its own delay).
+        let newest_p99 = [newest, newest - p]
+            .into_iter()
+            .find_map(|end| at(latency[2].as_ref(), end).map(|v| (end, v * self.latency_unit_s)));
+        let seen_p99 = newest_p99.map(|(_, v)| v);
         let breach = seen_p99.is_some_and(|p| p > self.p99_s);
-        if breach {
-            let served = seen.in_service_at(newest, in_service);
+        if let Some((end, _)) = newest_p99.filter(|_| breach) {
+            let served = seen.in_service_at(end, in_service);
             need = need.max(served.saturating_add(1));
         }
 
@@ -803,6 +823,19 @@ mod tests {
         units: u32,
         metrics: impl Fn(i64) -> [f64; 4],
     ) -> SloOutcome {
+        run_reading(s, st, minutes, units, metrics, false)
+    }
+
+    /// As `run_seeing`; with `late`, each evaluation's newest p50 and p99 are not readable yet
+    /// (CloudWatch makes each datapoint readable after its own delay).
+    fn run_reading(
+        s: &SloSpec,
+        st: &mut SloState,
+        minutes: i64,
+        units: u32,
+        metrics: impl Fn(i64) -> [f64; 4],
+        late: bool,
+    ) -> SloOutcome {
         let seen = CapacitySeen::default();
         let mut hist: Vec<[f64; 4]> = Vec::new();
         let mut out = SloOutcome::NoData { stale: false };
@@ -815,7 +848,11 @@ mod tests {
                     .collect::<Vec<_>>()
             };
             let l = col(0, s.load_history(Seconds(60)));
-            let (a, b, c) = (col(1, SLOTS), col(2, SLOTS), col(3, SLOTS));
+            let (a, mut b, mut c) = (col(1, SLOTS), col(2, SLOTS), col(3, SLOTS));
+            if late {
+                *b.last_mut().unwrap() = None;
+                *c.last_mut().unwrap() = None;
+            }
             let end = m * 60;
             out = s.evaluate(
                 st,
@@ -883,6 +920,43 @@ mod tests {
         });
         let (_, z) = sizing(out);
         assert_eq!(z.servers, 2, "{z:?}");
+    }
+
+    #[test]
+    fn percentiles_readable_a_period_after_the_load_still_set_the_law() {
+        // A log-normal service of 50 ms and CV 1.3 at 5 % utilisation: its p50 and p99 are the
+        // law's own. Each minute's percentiles are readable a minute after its load. Learned
+        // at first sight, every minute lacked them and read as the exponential law (CV 1).
+        let s = spec();
+        let law = ServiceLaw { cv: 1.3 };
+        let minute = [
+            20.0 * 60.0,
+            0.05e6,
+            law.service_quantile(0.05, 0.5) * 1e6,
+            law.service_quantile(0.05, 0.99) * 1e6,
+        ];
+        let mut st = SloState::default();
+        let (_, z) = sizing(run_reading(&s, &mut st, 30, 10, |_| minute, true));
+        assert!((z.cv - 1.3).abs() < 0.05, "{z:?}");
+        // And a breach a minute behind the load is still a breach: one unit more than the 4
+        // that served it, where the calm minutes around it need fewer.
+        let mut st = SloState::default();
+        let (capacity, z) = sizing(run_reading(
+            &s,
+            &mut st,
+            31,
+            4,
+            |m| {
+                if m == 30 {
+                    [20.0 * 60.0, 0.3e6, 0.2e6, 1.0e6]
+                } else {
+                    world(2, 0.05, 4, 20.0)
+                }
+            },
+            true,
+        ));
+        assert_eq!(z.breach_p99_s, Some(1.0), "{z:?}");
+        assert_eq!(capacity, 5, "{z:?}");
     }
 
     #[test]
@@ -969,9 +1043,10 @@ mod tests {
         // A day later the first minute of the next job queued: a mean ten times the service
         // time. It does not become the service time; the hour a day ago still stands.
         let seen = CapacitySeen::default();
+        // Three such minutes: only a period two minutes older than the newest is learned from.
         let eval = |st: &mut SloState, end: i64| {
-            let load = [Some(1800.0)];
-            let lat = [Some(500_000.0)];
+            let load = [Some(1800.0); 3];
+            let lat = [Some(500_000.0); 3];
             s.evaluate(
                 st,
                 &seen,

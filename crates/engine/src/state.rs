@@ -249,10 +249,9 @@ impl PersistedState {
                 if let Some(saved) = self.targets.get(&spec.name) {
                     st.cooldown = saved.cooldown;
                     st.bounds = saved.bounds;
-                    // Kept only while the target still has a per-unit policy.
-                    if st.seen.is_kept() && saved.seen.is_kept() {
-                        st.seen = saved.seen.clone();
-                    }
+                    // Kept only while the target still has a per-unit policy (`saw` writes
+                    // nothing otherwise), whatever ring length it was saved with.
+                    st.seen.restore_from(&saved.seen);
                     for (p, ps) in spec.policies.iter().zip(st.policies.iter_mut()) {
                         if let Some(s) = saved.policies.get(&p.name) {
                             *ps = *s;
