@@ -365,9 +365,10 @@ fn least_servers(
 /// How long after the newest load datapoint's period a period is learned from: CloudWatch
 /// makes a datapoint readable up to about 2 minutes after its period ends, and nothing
 /// promises that two metrics or statistics arrive together, so the newest periods' latency
-/// percentiles may not be readable yet when their load is. A period learned before its p50 and p99 arrived was learned without
-/// them for good: read as the exponential law, it set the service law and the calibration
-/// wrong for up to 16 hours (docs/benchmarks.md, 2026-12-07). At least one period.
+/// percentiles may not be readable yet when their load is. A period learned before its p50
+/// and p99 arrived was learned without them for good: read as the exponential law, it set
+/// the service law and the calibration wrong for up to 16 hours (docs/benchmarks.md,
+/// 2026-12-07). At least one period.
 fn settled_after(period: i64) -> i64 {
     let p = period.max(1);
     (SETTLE_S + p - 1).div_euclid(p).max(1) * p
@@ -642,7 +643,8 @@ impl SloSpec {
         } else {
             (st.learned_to + p).max(oldest)
         };
-        while end <= newest - settled_after(p) {
+        let settled = newest - settled_after(p);
+        while end <= settled {
             if let Some(l) = at(Some(&w), end) {
                 let lat = |k: usize| {
                     at(latency[k].as_ref(), end)
