@@ -194,7 +194,8 @@ def inference_components(tmp, tuned_dir, summary):
         "",
         f"`simulations/{name}.toml`: scored on {ev['test']}; tuned rows chose on {ev['train']}. "
         f"Three models as inference components on `{c['instance_type']}` "
-        f"({c['instances'][0]} to {c['instances'][1]} instances by managed instance scaling; a new "
+        f"({c['instances'][0]} to {c['instances'][1]} instances by managed instance scaling, scale-in "
+        f"{c['scale_in']}; a new "
         f"instance {c['delays_s'][0]:.0f} s end to end"
         f"{' with container caching' if c['container_caching'] else ''}, a copy on a warm one "
         f"{c['delays_s'][1]:.0f} s). Tuned rows: target = factor × a copy's concurrency (`k8s-hpa`, `keda-cloudwatch`: × its requests a minute at full concurrency), the "

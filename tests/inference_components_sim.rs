@@ -163,6 +163,7 @@ instance_type = "ml.g5.12xlarge"
 dedicated_instance_type = "ml.c5.xlarge"
 max_instances = 0
 copy_s = -1
+scale_in = { strategy = "IDLE_RELEASE", cooldown_in_minutes = 2 }
 [[inference_components.components]]
 name = "a model"
 instance_type = "ml.g5.xlarge"
@@ -182,6 +183,14 @@ slo = { p99_latency_ms = 1000 }
         ("inference_components.max_instances", "need 1 <= max"),
         ("inference_components.copy_s", "must be above 0 seconds"),
         (
+            "inference_components.scale_in.cooldown_in_minutes",
+            "SageMaker accepts 5 to 1440 minutes",
+        ),
+        (
+            "inference_components.scale_in",
+            "apply to `CONSOLIDATION` only",
+        ),
+        (
             "inference_components.components[0].instance_type",
             "the endpoint's instances",
         ),
@@ -200,6 +209,26 @@ slo = { p99_latency_ms = 1000 }
             .unwrap_or_else(|| panic!("no `{field}` error saying `{says}` in:\n{err}"));
         assert!(line.contains("s.toml"), "{line}");
     }
+    // A strategy SageMaker does not have is named with the ones it has.
+    let err = load_error(
+        "strategy",
+        r#"[inference_components]
+endpoint = "e"
+instance_type = "ml.g5.12xlarge"
+max_instances = 2
+scale_in = { strategy = "SHRINK" }
+[[inference_components.components]]
+name = "a"
+latency_ms = 100
+min = 0
+max = 2
+slo = { p99_latency_ms = 1000 }
+"#,
+    );
+    assert!(
+        err.contains("SHRINK") && err.contains("IDLE_RELEASE") && err.contains("CONSOLIDATION"),
+        "{err}"
+    );
     // min 0 stays an error on a plain real-time target.
     let err = load_error(
         "target",

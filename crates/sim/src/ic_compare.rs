@@ -72,6 +72,8 @@ pub struct IcComparison {
     pub delays_s: (f64, f64),
     /// Container caching on.
     pub container_caching: bool,
+    /// Managed instance scaling's scale-in strategy, as `ic_table` prints it.
+    pub scale_in: String,
     /// The train window's SLO budget (AWS's recipe at its guidance), minutes.
     pub budget_slo_minutes: f64,
     /// Tuned on the window scored (the scenario has no train window).
@@ -351,6 +353,7 @@ pub fn compare_components(s: &Scenario) -> Option<IcComparison> {
         instances: (e.pool.min_instances, e.pool.max_instances),
         delays_s: (e.pool.instance_median_s, e.pool.copy_median_s),
         container_caching: e.container_caching,
+        scale_in: e.pool.scale_in.to_string(),
         budget_slo_minutes: budget,
         in_sample: s.train.is_none(),
         rows,
@@ -364,14 +367,15 @@ pub fn ic_table(c: &IcComparison) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "\ninference components on `{}` ({}, {}..={} instances by managed instance scaling; a new instance {:.0} s{}, a copy on a warm one {:.0} s)",
+        "\ninference components on `{}` ({}, {}..={} instances by managed instance scaling; a new instance {:.0} s{}, a copy on a warm one {:.0} s; scale-in {})",
         c.endpoint,
         c.instance_type,
         c.instances.0,
         c.instances.1,
         c.delays_s.0,
         if c.container_caching { " with container caching" } else { "" },
-        c.delays_s.1
+        c.delays_s.1,
+        c.scale_in
     );
     let _ = writeln!(
         s,

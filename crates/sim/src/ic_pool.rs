@@ -5,8 +5,15 @@
 //!   service that has them free (the short delay: a copy on a warm instance), else on an
 //!   instance still launching that has them, else on a new instance if `MaxInstanceCount`
 //!   allows (the long delay: an instance end to end), else it waits until room frees.
-//! - Scale-in is `IDLE_RELEASE`: an instance that hosts no copy is released at once, down to
-//!   `MinInstanceCount` (`CONSOLIDATION`, which moves copies, is not modelled).
+//! - Scale-in is `IDLE_RELEASE` (the default): an instance that hosts no copy is released at
+//!   once, down to `MinInstanceCount`.
+//! - Or `CONSOLIDATION`: as well, once no operation has run on the endpoint for its cooldown
+//!   (20 minutes by default), the copies of the least-used instance in service move to the
+//!   free accelerators of the others, and it is released. Up to `MaximumStepSize` instances
+//!   (default 1) empty at a time. AWS documents what it does, not how: a moved copy loads on
+//!   its new instance (the warm-copy delay) while the old one serves, and the old instance is
+//!   billed until the last of its copies is replaced. Only instances whose copies all serve
+//!   move, and only onto instances in service.
 //! - Instances are billed from launch to release, launching or not; copies are not billed.
 //! - Which copy SageMaker removes on scale-in is not documented: the newest goes first.
 
@@ -35,15 +42,59 @@ pub struct PoolSpec {
     pub copy_median_s: f64,
     /// Log-normal shape of both delays.
     pub sigma: f64,
+    /// Managed instance scaling's scale-in strategy.
+    pub scale_in: ScaleIn,
+}
+
+/// `ProductionVariantManagedInstanceScalingScaleInPolicy`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ScaleIn {
+    /// `IDLE_RELEASE`: release instances that host no copy.
+    #[default]
+    IdleRelease,
+    /// `CONSOLIDATION`: move copies onto fewer instances to release more.
+    Consolidation {
+        /// `CooldownInMinutes`, in seconds: quiet time after the last endpoint operation.
+        cooldown_s: i64,
+        /// `MaximumStepSize`: instances emptied in one consolidation.
+        max_step: u32,
+    },
+}
+
+impl std::fmt::Display for ScaleIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::IdleRelease => f.write_str("IDLE_RELEASE"),
+            Self::Consolidation {
+                cooldown_s,
+                max_step,
+            } => write!(
+                f,
+                "CONSOLIDATION after {} quiet minutes, {max_step} instance(s) at a time",
+                cooldown_s / 60
+            ),
+        }
+    }
+}
+
+/// A copy being replaced by consolidation: it serves on its old instance until its
+/// replacement does.
+#[derive(Clone, Copy, Debug)]
+struct Leaving {
+    component: usize,
+    instance: usize,
+    until: i64,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Instance {
     /// When it serves (its launch's end).
     ready_at: i64,
-    /// Accelerators its copies hold, serving or loading.
+    /// Accelerators its copies hold, serving or loading (or leaving, when draining).
     used: u32,
     alive: bool,
+    /// Being emptied by consolidation: nothing new goes on it.
+    draining: bool,
 }
 
 /// One endpoint's instances and every component's copies during a run.
@@ -56,6 +107,10 @@ pub struct Pool {
     copies: Vec<Vec<(usize, i64)>>,
     /// Per component: copies asked for that no instance can hold yet.
     waiting: Vec<u32>,
+    /// Copies consolidation is moving, on their old instances.
+    leaving: Vec<Leaving>,
+    /// When the last endpoint operation (a placement, a removal, a move) ended.
+    last_op: i64,
     rng: StdRng,
     instance_delay: LogNormal,
     copy_delay: LogNormal,
@@ -76,6 +131,8 @@ impl Pool {
             instances: Vec::new(),
             copies: vec![Vec::new(); needs.len()],
             waiting: vec![0; needs.len()],
+            leaving: Vec::new(),
+            last_op: i64::MIN,
             rng: StdRng::seed_from_u64(seed),
             instance_delay: law(spec.instance_median_s),
             copy_delay: law(spec.copy_median_s),
@@ -108,6 +165,7 @@ impl Pool {
             ready_at,
             used: 0,
             alive: true,
+            draining: false,
         };
         if let Some(i) = self.instances.iter().position(|i| !i.alive) {
             self.instances[i] = fresh;
@@ -122,7 +180,7 @@ impl Pool {
     /// launching with room.
     fn fit(&self, k: usize) -> Option<usize> {
         let need = self.needs[k];
-        let free = |i: &Instance| i.alive && i.used + need <= self.spec.accelerators;
+        let free = |i: &Instance| i.alive && !i.draining && i.used + need <= self.spec.accelerators;
         let mut launching = None;
         for (n, i) in self.instances.iter().enumerate() {
             if free(i) {
@@ -138,6 +196,7 @@ impl Pool {
     fn put(&mut self, k: usize, instance: usize, serving_from: i64) {
         self.instances[instance].used += self.needs[k];
         self.copies[k].push((instance, serving_from));
+        self.last_op = self.last_op.max(serving_from);
     }
 
     /// Place what waits, in component order, at `now`.
@@ -172,8 +231,107 @@ impl Pool {
                 i.ready_at = i64::MIN;
             }
         }
+        if !self.leaving.is_empty() {
+            let before = self.leaving.len();
+            let (instances, needs) = (&mut self.instances, &self.needs);
+            self.leaving.retain(|l| {
+                let stays = l.until > now.0;
+                if !stays {
+                    instances[l.instance].used -= needs[l.component];
+                }
+                stays
+            });
+            if self.leaving.len() < before {
+                self.release_idle();
+            }
+        }
         if self.waiting.iter().any(|&w| w > 0) {
             self.place(now);
+        }
+        if let ScaleIn::Consolidation {
+            cooldown_s,
+            max_step,
+        } = self.spec.scale_in
+        {
+            if self.leaving.is_empty()
+                && now.0.saturating_sub(self.last_op) >= cooldown_s
+                && self.waiting.iter().all(|&w| w == 0)
+            {
+                self.consolidate(now, max_step);
+            }
+        }
+    }
+
+    /// `CONSOLIDATION`: empty up to `max_step` instances, least used first, whose copies all
+    /// serve and fit on the other instances in service; each copy loads on its new instance
+    /// while the old one serves.
+    fn consolidate(&mut self, now: Timestamp, max_step: u32) {
+        let per = self.spec.accelerators;
+        let mut emptied = 0;
+        while emptied < max_step && self.alive() - emptied > self.spec.min_instances {
+            let loading = |n: usize| {
+                self.copies
+                    .iter()
+                    .any(|c| c.iter().any(|&(i, from)| i == n && from > now.0))
+            };
+            let settled = |i: &Instance| i.alive && !i.draining && i.ready_at == i64::MIN;
+            let mut order: Vec<usize> = (0..self.instances.len())
+                .filter(|&n| settled(&self.instances[n]) && self.instances[n].used > 0)
+                .collect();
+            order.sort_by_key(|&n| (self.instances[n].used, std::cmp::Reverse(n)));
+            let mut plan = None;
+            for &x in &order {
+                if loading(x) {
+                    continue;
+                }
+                // First fit of x's copies into the others' free accelerators.
+                let mut free: Vec<u32> = self
+                    .instances
+                    .iter()
+                    .enumerate()
+                    .map(|(n, i)| {
+                        if n != x && settled(i) {
+                            per - i.used
+                        } else {
+                            0
+                        }
+                    })
+                    .collect();
+                let mut moves = Vec::new();
+                let fits = self.copies.iter().enumerate().all(|(k, copies)| {
+                    copies
+                        .iter()
+                        .enumerate()
+                        .filter(|c| c.1 .0 == x)
+                        .all(|(c, _)| {
+                            let to = free.iter().position(|&f| f >= self.needs[k]);
+                            if let Some(to) = to {
+                                free[to] -= self.needs[k];
+                                moves.push((k, c, to));
+                            }
+                            to.is_some()
+                        })
+                });
+                if fits {
+                    plan = Some((x, moves));
+                    break;
+                }
+            }
+            let Some((x, moves)) = plan else { return };
+            self.instances[x].draining = true;
+            for (k, c, to) in moves {
+                let d: f64 = self.rng.sample(self.copy_delay);
+                let until = now.0 + d.round().max(1.0) as i64;
+                self.copies[k][c] = (to, until);
+                self.instances[to].used += self.needs[k];
+                self.leaving.push(Leaving {
+                    component: k,
+                    instance: x,
+                    until,
+                });
+                self.last_op = self.last_op.max(until);
+            }
+            emptied += 1;
         }
     }
 
@@ -191,11 +349,21 @@ impl Pool {
         self.waiting[k] -= from_waiting;
         cut -= from_waiting;
         for _ in 0..cut {
-            if let Some((i, _)) = self.copies[k].pop() {
+            if let Some((i, from)) = self.copies[k].pop() {
                 self.instances[i].used -= self.needs[k];
+                // A copy still moving: the one it was replacing goes with it.
+                if let Some(l) = self
+                    .leaving
+                    .iter()
+                    .position(|l| l.component == k && l.until == from && from > now.0)
+                {
+                    let l = self.leaving.swap_remove(l);
+                    self.instances[l.instance].used -= self.needs[k];
+                }
             }
         }
         if cut > 0 {
+            self.last_op = self.last_op.max(now.0);
             self.release_idle();
             self.place(now);
         }
@@ -212,6 +380,7 @@ impl Pool {
                 }
                 if i.alive && i.used == 0 && (i.ready_at != i64::MIN) == launching {
                     i.alive = false;
+                    i.draining = false;
                     alive -= 1;
                 }
             }
@@ -221,7 +390,12 @@ impl Pool {
     /// Copies of `k` serving at `now`.
     #[must_use]
     pub fn serving(&self, k: usize, now: Timestamp) -> u32 {
-        self.copies[k].iter().filter(|c| c.1 <= now.0).count() as u32
+        let moving = self
+            .leaving
+            .iter()
+            .filter(|l| l.component == k && l.until > now.0)
+            .count();
+        (self.copies[k].iter().filter(|c| c.1 <= now.0).count() + moving) as u32
     }
 
     /// Copies of `k` serving, loading or waiting for room: `DesiredCopyCount`.
@@ -270,7 +444,7 @@ impl Pool {
         let free: u32 = self
             .instances
             .iter()
-            .filter(|i| i.alive)
+            .filter(|i| i.alive && !i.draining)
             .map(|i| (per - i.used) / need)
             .sum();
         let more = self.spec.max_instances.saturating_sub(self.alive()) * (per / need);
@@ -310,6 +484,7 @@ mod tests {
             instance_median_s: 258.0,
             copy_median_s: 60.0,
             sigma: 0.1,
+            scale_in: ScaleIn::IdleRelease,
         }
     }
 
@@ -374,6 +549,136 @@ mod tests {
         let mut q = Pool::new(&s, &[4], &[1], 3);
         q.set_copies(0, 0, Timestamp(0));
         assert_eq!(q.billed(), 1);
+    }
+
+    /// Two components of one GPU, 3 copies each: the first instance holds 3 + 1, the second 2.
+    /// The first component scales in to 1 at 0 s, leaving 2 and 2 on two instances.
+    fn fragmented(scale_in: ScaleIn) -> Pool {
+        let mut s = spec();
+        s.scale_in = scale_in;
+        let mut p = Pool::new(&s, &[1, 1], &[3, 3], 5);
+        p.set_copies(0, 1, Timestamp(0));
+        assert_eq!((p.billed(), p.planned(0), p.planned(1)), (2, 1, 3));
+        p
+    }
+
+    const CONSOLIDATE: ScaleIn = ScaleIn::Consolidation {
+        cooldown_s: 1200,
+        max_step: 1,
+    };
+
+    #[test]
+    fn consolidation_moves_copies_off_an_instance_after_the_cooldown_and_releases_it() {
+        // `IDLE_RELEASE` keeps both instances: neither is empty.
+        let mut idle = fragmented(ScaleIn::IdleRelease);
+        idle.advance(Timestamp(5000));
+        assert_eq!(idle.billed(), 2);
+
+        let mut p = fragmented(CONSOLIDATE);
+        p.advance(Timestamp(1190));
+        assert_eq!(p.billed(), 2, "nothing moves within the cooldown");
+        p.advance(Timestamp(1200));
+        // The second instance's two copies load on the first while they serve where they are.
+        for t in (1200..1400).step_by(10) {
+            p.advance(Timestamp(t));
+            assert_eq!(
+                (p.serving(0, Timestamp(t)), p.serving(1, Timestamp(t))),
+                (1, 3),
+                "at {t} s"
+            );
+            assert_eq!(p.status(1, Timestamp(t)), EndpointStatus::InService);
+        }
+        assert_eq!(
+            p.billed(),
+            1,
+            "the emptied instance is released once its copies moved"
+        );
+        assert_eq!((p.planned(0), p.planned(1)), (1, 3));
+        assert_eq!(
+            p.room(0),
+            1 + 4,
+            "one copy, and a whole instance MaxInstanceCount allows"
+        );
+    }
+
+    #[test]
+    fn an_endpoint_operation_restarts_the_cooldown() {
+        let mut p = fragmented(CONSOLIDATE);
+        // At 1000 s the first component goes to zero: the first instance keeps one copy.
+        p.set_copies(0, 0, Timestamp(1000));
+        p.advance(Timestamp(1200));
+        assert_eq!(
+            p.billed(),
+            2,
+            "20 quiet minutes count from the last operation"
+        );
+        p.advance(Timestamp(2190));
+        assert_eq!(p.billed(), 2);
+        p.advance(Timestamp(2200));
+        p.advance(Timestamp(2400));
+        assert_eq!((p.billed(), p.serving(1, Timestamp(2400))), (1, 3));
+        // The three copies share one instance: one accelerator free there, and one instance
+        // more allowed.
+        assert_eq!(p.room(1), 3 + 1 + 4);
+    }
+
+    #[test]
+    fn a_copy_removed_while_it_moves_takes_its_old_place_with_it() {
+        let mut p = fragmented(CONSOLIDATE);
+        p.advance(Timestamp(1200));
+        p.set_copies(1, 2, Timestamp(1210));
+        assert_eq!((p.planned(1), p.serving(1, Timestamp(1210))), (2, 2));
+        p.advance(Timestamp(1400));
+        assert_eq!((p.billed(), p.serving(1, Timestamp(1400))), (1, 2));
+        assert_eq!(
+            p.room(0),
+            1 + 1 + 4,
+            "one accelerator free on the instance left"
+        );
+    }
+
+    #[test]
+    fn maximum_step_size_is_how_many_instances_one_consolidation_empties() {
+        let left = |max_step: u32| {
+            let mut s = spec();
+            s.max_instances = 3;
+            s.scale_in = ScaleIn::Consolidation {
+                cooldown_s: 1200,
+                max_step,
+            };
+            // Three full instances, one component each; each keeps one copy.
+            let mut p = Pool::new(&s, &[1, 1, 1], &[4, 4, 4], 9);
+            for k in 0..3 {
+                p.set_copies(k, 1, Timestamp(0));
+            }
+            assert_eq!(p.billed(), 3);
+            p.advance(Timestamp(1200));
+            p.advance(Timestamp(1400));
+            p.billed()
+        };
+        assert_eq!(left(1), 2);
+        assert_eq!(left(2), 1);
+    }
+
+    #[test]
+    fn consolidation_stops_at_min_instance_count() {
+        let mut s = spec();
+        s.max_instances = 3;
+        s.min_instances = 2;
+        s.scale_in = ScaleIn::Consolidation {
+            cooldown_s: 1200,
+            max_step: 2,
+        };
+        let mut p = Pool::new(&s, &[1, 1, 1], &[4, 4, 4], 9);
+        for k in 0..3 {
+            p.set_copies(k, 1, Timestamp(0));
+        }
+        for t in [1200, 1400, 3000, 6000] {
+            p.advance(Timestamp(t));
+        }
+        // Two instances stay, both open to copies: one holds two, the other one.
+        assert_eq!(p.billed(), 2);
+        assert_eq!(p.room(0), 1 + 5 + 4);
     }
 
     #[test]

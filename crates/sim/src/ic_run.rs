@@ -454,6 +454,7 @@ pub fn run_components(
 mod tests {
     use super::*;
     use crate::fleet::FleetSpec;
+    use crate::ic_pool::ScaleIn;
     use crate::oracle::Slo;
     use crate::scenario::SimTarget;
 
@@ -501,6 +502,7 @@ mod tests {
             instance_median_s: 258.0,
             copy_median_s: 60.0,
             sigma: 0.1,
+            scale_in: ScaleIn::IdleRelease,
         };
         IcEndpoint {
             name: "shared".into(),

@@ -15,7 +15,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::ic_pool::PoolSpec;
+use super::ic_pool::{PoolSpec, ScaleIn};
 use super::scenario::{target, SimTarget, SimTargetDoc};
 use sagescale_files::diagnostic::{child, item};
 use sagescale_instances::instance_type;
@@ -55,6 +55,9 @@ pub struct IcEndpointDoc {
     /// Log-normal shape of both delays. Default 0.35.
     #[serde(default)]
     pub provisioning_sigma: Option<f64>,
+    /// Managed instance scaling's `ScaleInPolicy`. Default: `IDLE_RELEASE`.
+    #[serde(default)]
+    pub scale_in: Option<ScaleInDoc>,
     /// The comparison's "one endpoint per model": each model alone on instances of this type
     /// (one copy per instance, at least one instance, as a real-time endpoint without
     /// components). Default: the endpoint's type.
@@ -63,6 +66,23 @@ pub struct IcEndpointDoc {
     /// The models, one component each: a trace series, the copy's latency, concurrency and
     /// accelerators, bounds in copies (min 0 allowed) and the SLO.
     pub components: Vec<SimTargetDoc>,
+}
+
+/// `[inference_components.scale_in]`: managed instance scaling's `ScaleInPolicy` (its fields
+/// in snake case, its strategies as the API spells them).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleInDoc {
+    /// `IDLE_RELEASE` (release instances that host no copy) or `CONSOLIDATION` (also move
+    /// copies onto fewer instances to release more).
+    pub strategy: String,
+    /// Quiet minutes after the last endpoint operation before consolidating, 5 to 1440.
+    /// Default 20. `CONSOLIDATION` only.
+    #[serde(default)]
+    pub cooldown_in_minutes: Option<u32>,
+    /// Instances one consolidation may empty, 1 to 100. Default 1. `CONSOLIDATION` only.
+    #[serde(default)]
+    pub maximum_step_size: Option<u32>,
 }
 
 /// An inference-component endpoint, resolved.
@@ -138,6 +158,7 @@ pub(crate) fn ic_endpoint(
             format!("{sigma}: must lie between 0 and 3"),
         );
     }
+    let scale_in = scale_in(d.scale_in.as_ref(), &child(p, "scale_in"), err);
     if d.components.is_empty() {
         err(
             &child(p, "components"),
@@ -193,6 +214,7 @@ pub(crate) fn ic_endpoint(
         instance_median_s: instance_s,
         copy_median_s: copy_s,
         sigma,
+        scale_in,
     };
     let dedicated = PoolSpec {
         instance_type: dedicated_type,
@@ -217,4 +239,49 @@ pub(crate) fn ic_endpoint(
         }
     }
     Some((e, series))
+}
+
+/// The scale-in policy at field path `p`, checked against the API's ranges.
+fn scale_in(d: Option<&ScaleInDoc>, p: &str, err: &mut impl FnMut(&str, String)) -> ScaleIn {
+    let Some(d) = d else {
+        return ScaleIn::IdleRelease;
+    };
+    let cooldown = d.cooldown_in_minutes.unwrap_or(20);
+    let step = d.maximum_step_size.unwrap_or(1);
+    if !(5..=1440).contains(&cooldown) {
+        err(
+            &child(p, "cooldown_in_minutes"),
+            format!("{cooldown}: SageMaker accepts 5 to 1440 minutes"),
+        );
+    }
+    if !(1..=100).contains(&step) {
+        err(
+            &child(p, "maximum_step_size"),
+            format!("{step}: SageMaker accepts 1 to 100 instances"),
+        );
+    }
+    match d.strategy.as_str() {
+        "IDLE_RELEASE" => {
+            if d.cooldown_in_minutes.is_some() || d.maximum_step_size.is_some() {
+                err(
+                    p,
+                    "cooldown_in_minutes and maximum_step_size apply to `CONSOLIDATION` only: remove them or set strategy = \"CONSOLIDATION\"".into(),
+                );
+            }
+            ScaleIn::IdleRelease
+        }
+        "CONSOLIDATION" => ScaleIn::Consolidation {
+            cooldown_s: i64::from(cooldown) * 60,
+            max_step: step,
+        },
+        other => {
+            err(
+                &child(p, "strategy"),
+                format!(
+                    "`{other}`: SageMaker's strategies are \"IDLE_RELEASE\" and \"CONSOLIDATION\""
+                ),
+            );
+            ScaleIn::IdleRelease
+        }
+    }
 }

@@ -257,13 +257,14 @@ fn component_table(report: &Report, page: &mut String) {
     };
     let _ = write!(
         page,
-        "<h3>Inference components on <code>{}</code> ({}, {} to {} instances)</h3><p class=\"hint\">A new instance {:.0} s end to end, a copy on a warm one {:.0} s. <em>no copy</em>: requests that found no copy serving; <em>late</em>: served past the SLO just after a wake. Tuned rows chose on the train window within {:.0} SLO minutes.</p><table class=\"sortable\"><thead><tr>",
+        "<h3>Inference components on <code>{}</code> ({}, {} to {} instances)</h3><p class=\"hint\">A new instance {:.0} s end to end, a copy on a warm one {:.0} s; scale-in {}. <em>no copy</em>: requests that found no copy serving; <em>late</em>: served past the SLO just after a wake. Tuned rows chose on the train window within {:.0} SLO minutes.</p><table class=\"sortable\"><thead><tr>",
         escape(&c.endpoint),
         escape(&c.instance_type),
         c.instances.0,
         c.instances.1,
         c.delays_s.0,
         c.delays_s.1,
+        escape(&c.scale_in),
         c.budget_slo_minutes
     );
     let rows = c.rows.iter().map(|row| {
