@@ -148,6 +148,19 @@ impl CapacitySeen {
             .min_by_key(|(at, _)| *at)
             .map_or(now, |&(_, c)| c)
     }
+
+    /// The most capacity that served any part of the period `(from, to]`: the most seen at
+    /// the evaluations within it and at the first at or after `to` (a removal shows at the
+    /// evaluation after it); `now` for what no remembered evaluation covers. A count read at
+    /// the period's end alone would miss a unit removed during it.
+    #[must_use]
+    pub fn most_in_service_over(&self, from: i64, to: i64, now: Capacity) -> Capacity {
+        self.ring
+            .iter()
+            .filter(|(at, _)| *at != i64::MIN && *at > from && *at < to)
+            .map(|&(_, c)| c)
+            .fold(self.in_service_at(to, now), Capacity::max)
+    }
 }
 
 /// Record `value` in its slot of a window of `window` kept in [`SLOTS`] slots `(slot number,
@@ -380,6 +393,22 @@ mod tests {
         let mut plain = CapacitySeen::default();
         plain.restore_from(&sixteen);
         assert_eq!(plain, CapacitySeen::default());
+    }
+
+    #[test]
+    fn the_most_in_service_over_a_period_counts_a_unit_removed_during_it() {
+        // 6 units until one is removed after the evaluation at 40 s: seen as 5 from 50 s.
+        let mut seen = CapacitySeen::with_room();
+        for t in (0..=120).step_by(10) {
+            seen.saw(Timestamp(t), if t < 50 { 6 } else { 5 });
+        }
+        // The minute (0, 60] was served by 6 for 40 s: its end's count says 5.
+        assert_eq!(seen.in_service_at(60, 5), 5);
+        assert_eq!(seen.most_in_service_over(0, 60, 5), 6);
+        // The next minute only by 5; the evaluation at its start does not count.
+        assert_eq!(seen.most_in_service_over(60, 120, 5), 5);
+        // Newer than every evaluation: the capacity now.
+        assert_eq!(seen.most_in_service_over(120, 180, 7), 7);
     }
 
     fn wants(o: BurstOutcome) -> (Capacity, bool) {

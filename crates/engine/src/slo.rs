@@ -651,7 +651,9 @@ impl SloSpec {
                         .map(|v| v * self.latency_unit_s)
                         .filter(|v| *v > 0.0)
                 };
-                let units = seen.in_service_at(end, in_service);
+                // The most units that served the period: a lower bound on the servers per
+                // unit must not count a unit removed during it as absent.
+                let units = seen.most_in_service_over(end - p, end, in_service);
                 self.learn(st, end, period, l, [lat(0), lat(1), lat(2)], units);
             }
             end += p;
@@ -959,6 +961,55 @@ mod tests {
         ));
         assert_eq!(z.breach_p99_s, Some(1.0), "{z:?}");
         assert_eq!(capacity, 5, "{z:?}");
+    }
+
+    #[test]
+    fn a_unit_removed_during_a_busy_minute_does_not_raise_the_servers() {
+        // 10 units of 2 servers of 50 ms at 90 % busy; 10 s before minute 40 ends one unit
+        // goes, and the load falls to what 9 serve easily. Minute 40 was served by 10 for 50 s:
+        // counted as the 9 seen at its end, it would have run 9 units past saturation, and
+        // bounded the servers at 3 for the week.
+        let s = spec();
+        let mut st = SloState::default();
+        let mut seen = CapacitySeen::with_room();
+        let units = |t: i64| if t < 40 * 60 - 10 { 10 } else { 9 };
+        let mut hist: Vec<[f64; 4]> = Vec::new();
+        let mut out = SloOutcome::NoData { stale: false };
+        for m in 1..=60_i64 {
+            hist.push(if m <= 40 {
+                world(2, 0.05, 10, 360.0)
+            } else {
+                world(2, 0.05, 9, 150.0)
+            });
+            let col = |k: usize, n: usize| {
+                hist[hist.len().saturating_sub(n)..]
+                    .iter()
+                    .map(|v| Some(v[k]))
+                    .collect::<Vec<_>>()
+            };
+            let l = col(0, s.load_history(Seconds(60)));
+            let (a, b, c) = (col(1, SLOTS), col(2, SLOTS), col(3, SLOTS));
+            // Evaluated every 10 s; the metrics of minute m are read two minutes after it.
+            let now = m * 60 + 120;
+            for t in (now - 50..=now).step_by(10) {
+                seen.saw(Timestamp(t), units(t));
+            }
+            out = s.evaluate(
+                &mut st,
+                &seen,
+                window(&l, m * 60),
+                true,
+                [window(&a, m * 60), window(&b, m * 60), window(&c, m * 60)],
+                None,
+                None,
+                units(now),
+                units(now),
+                None,
+                Timestamp(now),
+            );
+        }
+        let (_, z) = sizing(out);
+        assert_eq!(z.servers, 2, "{z:?}");
     }
 
     #[test]
