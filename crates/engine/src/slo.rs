@@ -840,7 +840,20 @@ mod tests {
         metrics: impl Fn(i64) -> [f64; 4],
         late: bool,
     ) -> SloOutcome {
-        let seen = CapacitySeen::default();
+        run_units(s, st, minutes, |_| units, metrics, late)
+    }
+
+    /// As `run_reading`, with `units(t)` in service at second `t`, seen at evaluations every
+    /// 10 s; minute m is evaluated two minutes after its end.
+    fn run_units(
+        s: &SloSpec,
+        st: &mut SloState,
+        minutes: i64,
+        units: impl Fn(i64) -> u32,
+        metrics: impl Fn(i64) -> [f64; 4],
+        late: bool,
+    ) -> SloOutcome {
+        let mut seen = CapacitySeen::with_room();
         let mut hist: Vec<[f64; 4]> = Vec::new();
         let mut out = SloOutcome::NoData { stale: false };
         for m in 1..=minutes {
@@ -858,6 +871,10 @@ mod tests {
                 *c.last_mut().unwrap() = None;
             }
             let end = m * 60;
+            let now = end + 120;
+            for t in (now - 50..=now).step_by(10) {
+                seen.saw(Timestamp(t), units(t));
+            }
             out = s.evaluate(
                 st,
                 &seen,
@@ -866,10 +883,10 @@ mod tests {
                 [window(&a, end), window(&b, end), window(&c, end)],
                 None,
                 None,
-                units,
-                units,
+                units(now),
+                units(now),
                 None,
-                Timestamp(end + 120),
+                Timestamp(now),
             );
         }
         out
@@ -971,43 +988,20 @@ mod tests {
         // bounded the servers at 3 for the week.
         let s = spec();
         let mut st = SloState::default();
-        let mut seen = CapacitySeen::with_room();
-        let units = |t: i64| if t < 40 * 60 - 10 { 10 } else { 9 };
-        let mut hist: Vec<[f64; 4]> = Vec::new();
-        let mut out = SloOutcome::NoData { stale: false };
-        for m in 1..=60_i64 {
-            hist.push(if m <= 40 {
-                world(2, 0.05, 10, 360.0)
-            } else {
-                world(2, 0.05, 9, 150.0)
-            });
-            let col = |k: usize, n: usize| {
-                hist[hist.len().saturating_sub(n)..]
-                    .iter()
-                    .map(|v| Some(v[k]))
-                    .collect::<Vec<_>>()
-            };
-            let l = col(0, s.load_history(Seconds(60)));
-            let (a, b, c) = (col(1, SLOTS), col(2, SLOTS), col(3, SLOTS));
-            // Evaluated every 10 s; the metrics of minute m are read two minutes after it.
-            let now = m * 60 + 120;
-            for t in (now - 50..=now).step_by(10) {
-                seen.saw(Timestamp(t), units(t));
-            }
-            out = s.evaluate(
-                &mut st,
-                &seen,
-                window(&l, m * 60),
-                true,
-                [window(&a, m * 60), window(&b, m * 60), window(&c, m * 60)],
-                None,
-                None,
-                units(now),
-                units(now),
-                None,
-                Timestamp(now),
-            );
-        }
+        let out = run_units(
+            &s,
+            &mut st,
+            60,
+            |t| if t < 40 * 60 - 10 { 10 } else { 9 },
+            |m| {
+                if m <= 40 {
+                    world(2, 0.05, 10, 360.0)
+                } else {
+                    world(2, 0.05, 9, 150.0)
+                }
+            },
+            false,
+        );
         let (_, z) = sizing(out);
         assert_eq!(z.servers, 2, "{z:?}");
     }
