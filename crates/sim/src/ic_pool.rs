@@ -262,18 +262,14 @@ impl Pool {
         }
     }
 
-    /// `CONSOLIDATION`: empty up to `max_step` instances, least used first, whose copies all
-    /// serve and fit on the other instances in service; each copy loads on its new instance
-    /// while the old one serves.
+    /// `CONSOLIDATION`: empty up to `max_step` instances, least used first, whose copies fit
+    /// on the other instances in service; each copy loads on its new instance while the old
+    /// one serves. Every copy serves by now: the cooldown counts from the last placement's
+    /// serving.
     fn consolidate(&mut self, now: Timestamp, max_step: u32) {
         let per = self.spec.accelerators;
         let mut emptied = 0;
         while emptied < max_step && self.alive() - emptied > self.spec.min_instances {
-            let loading = |n: usize| {
-                self.copies
-                    .iter()
-                    .any(|c| c.iter().any(|&(i, from)| i == n && from > now.0))
-            };
             let settled = |i: &Instance| i.alive && !i.draining && i.ready_at == i64::MIN;
             let mut order: Vec<usize> = (0..self.instances.len())
                 .filter(|&n| settled(&self.instances[n]) && self.instances[n].used > 0)
@@ -281,9 +277,6 @@ impl Pool {
             order.sort_by_key(|&n| (self.instances[n].used, std::cmp::Reverse(n)));
             let mut plan = None;
             for &x in &order {
-                if loading(x) {
-                    continue;
-                }
                 // First fit of x's copies into the others' free accelerators.
                 let mut free: Vec<u32> = self
                     .instances
