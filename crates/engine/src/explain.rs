@@ -219,8 +219,17 @@ fn slo(z: &crate::slo::SloSizing) -> String {
     } else {
         "documented"
     };
+    let base = match z.band_base {
+        crate::slo::BandBase::Newest => "the newest load".to_string(),
+        crate::slo::BandBase::RecentPeak => {
+            format!("the last horizon's peak {:.2}/s", z.band_base_rps)
+        }
+        crate::slo::BandBase::LongPeak => {
+            format!("the last four horizons' peak {:.2}/s", z.band_base_rps)
+        }
+    };
     let head = format!(
-        "load {:.2}/s, band up to {:.2}/s over the lead (growth × {:.2}, the {} % quantile of the last {} h){forecast}; learned service {:.1} ms (CV {:.2}) × {} at once per unit = {:.2}/s per unit",
+        "load {:.2}/s, band up to {:.2}/s over the lead (growth × {:.2} on {base}, the {} % quantile of the last {} h){forecast}; learned service {:.1} ms (CV {:.2}) × {} at once per unit = {:.2}/s per unit",
         z.load_rps,
         z.band_rps,
         z.growth,
@@ -278,6 +287,8 @@ mod tests {
             load_rps: 100.0,
             band_rps: 137.0,
             growth: 1.37,
+            band_base: crate::slo::BandBase::Newest,
+            band_base_rps: 100.0,
             band_history_s: 24 * 3600,
             forecast_rps: None,
             service_s: 0.05,
@@ -296,7 +307,7 @@ mod tests {
         };
         let text = slo(&z);
         for needle in [
-            "band up to 137.00/s over the lead (growth × 1.37, the 99.8 % quantile of the last 24 h)",
+            "band up to 137.00/s over the lead (growth × 1.37 on the newest load, the 99.8 % quantile of the last 24 h)",
             "7 keep the predicted p99 at 310 ms within 400 ms",
             "at 0.2 % risk, learned lead 120 s",
         ] {
@@ -309,5 +320,17 @@ mod tests {
         };
         assert!(slo(&six).contains("the 95 % quantile of the last 6 h"));
         assert!(slo(&six).contains("at 5 % risk"));
+        let timer = crate::slo::SloSizing {
+            band_base: crate::slo::BandBase::RecentPeak,
+            band_base_rps: 130.0,
+            band_rps: 143.0,
+            growth: 1.1,
+            ..z
+        };
+        assert!(
+            slo(&timer).contains("band up to 143.00/s over the lead (growth × 1.10 on the last horizon's peak 130.00/s,"),
+            "{}",
+            slo(&timer)
+        );
     }
 }
