@@ -443,7 +443,9 @@ fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> Growth {
         },
     );
     for (k, b) in PEAKS.iter().enumerate() {
-        if np[k] == 0 {
+        // The growth is at least 1, so a peak whose bases alone are past the margin loses
+        // without its quantile (the usual case where the load moves as a whole).
+        if np[k] == 0 || sums[k].0 > best.0 * newest * sums[k].1 {
             continue;
         }
         let q = quantile(&mut gp[k][..np[k]]);
