@@ -332,5 +332,14 @@ mod tests {
             "{}",
             slo(&timer)
         );
+        let caller = crate::slo::SloSizing {
+            band_base: crate::slo::BandBase::LongPeak,
+            ..timer
+        };
+        assert!(
+            slo(&caller).contains("(growth × 1.10 on the last four horizons' peak 130.00/s,"),
+            "{}",
+            slo(&caller)
+        );
     }
 }
