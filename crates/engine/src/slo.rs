@@ -378,8 +378,8 @@ impl SlidingMax {
 /// Every band holds the same share of the history's horizons, so the lower mean band is the
 /// cheaper at the same risk; a peak's must be lower than the newest load's by a margin
 /// (`PEAK_GAIN`). A peak's growth counts only the periods with its whole window in the
-/// history (one cut short reads a lull as its peak), and is compared with the newest load's
-/// over those periods. Fewer than `1 / risk` samples give their largest. A horizon is at most
+/// history, from its first datapoint on (one cut short reads a lull as its peak), and is
+/// compared with the newest load's over those periods. Fewer than `1 / risk` samples give their largest. A horizon is at most
 /// `MAX_GROWTHS` periods.
 ///
 /// Linear in the history and no allocation: the peaks come from sliding-window maxima in
@@ -398,6 +398,13 @@ fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> Growth {
     if len <= h {
         return flat;
     }
+    // A peak's window is whole from the first period with a datapoint: a window that
+    // reaches before it (a history that starts within it, or periods before the metric was
+    // published, which a daemon's query returns as missing and the simulator's ring lacks)
+    // is cut short.
+    let Some(first) = values.iter().position(|v| v.is_some_and(|v| !v.is_nan())) else {
+        return flat;
+    };
     let mut ahead = SlidingMax::new(len);
     let mut behind = [SlidingMax::new(len), SlidingMax::new(len)];
     let mut g = [0.0f64; MAX_GROWTHS];
@@ -416,7 +423,7 @@ fn growth_quantile(values: &[Option<f64>], h: usize, risk: f64) -> Growth {
         n += 1;
         for (k, b) in PEAKS.iter().enumerate() {
             let w = b.window(h);
-            if t + 1 < w {
+            if t + 1 < first + w {
                 continue;
             }
             // At least the base itself: t is in its own trailing window.
@@ -1485,6 +1492,17 @@ mod tests {
             }
         );
         assert_eq!(BandBase::LongPeak.window(8), 32);
+        // Periods before the metric was first published, which a daemon's query returns as
+        // missing and the simulator's ring does not hold, change nothing: the windows are
+        // whole from the first datapoint.
+        let young: Vec<Option<f64>> = on_off[5..80].to_vec();
+        let queried: Vec<Option<f64>> = std::iter::repeat_n(None, 300)
+            .chain(young.clone())
+            .collect();
+        assert_eq!(
+            growth_quantile(&queried, 8, 0.05),
+            growth_quantile(&young, 8, 0.05)
+        );
         // Bursts further apart than a horizon but only 3 times the load still grow from the
         // newest load: the band over a peak would hold the burst between them.
         let rare: Vec<Option<f64>> = (0..600)
@@ -1538,6 +1556,9 @@ mod tests {
             };
         }
         let newest = q(g);
+        let first = (start..len)
+            .find(|&i| values[i].is_some_and(|v| !v.is_nan()))
+            .unwrap_or(len);
         let mut best = (
             PEAK_GAIN,
             Growth {
@@ -1552,7 +1573,7 @@ mod tests {
                 let Some(base) = values[t].filter(|&v| v > 0.0) else {
                     continue;
                 };
-                if t + 1 < start + w {
+                if t + 1 < first + w {
                     continue;
                 }
                 let recent = peak_of(&values[t + 1 - w..=t]);
