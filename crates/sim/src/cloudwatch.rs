@@ -6,9 +6,6 @@
 
 use std::collections::VecDeque;
 
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-
 use super::service::Service;
 use sagescale_engine::{Seconds, Timestamp};
 use sagescale_metrics::catalogue::{self, Known};
@@ -132,6 +129,13 @@ struct Math {
 }
 
 struct Track {
+    /// The query's identity, hashed: with the seed and a period's end it draws that datapoint's
+    /// ingestion delay.
+    key: u64,
+    /// Datapoints published and not yet readable, `(readable at, period end, value)`, in order.
+    pending: VecDeque<(i64, Timestamp, Option<f64>)>,
+    /// When the newest of them becomes readable: a metric's datapoints are readable in order.
+    last_visible: i64,
     quantity: Quantity,
     math: Option<Math>,
     statistic: Statistic,
@@ -144,10 +148,8 @@ struct Track {
 /// The emulated metrics of one endpoint, in the ids of its policy set.
 pub struct CloudWatch {
     tracks: Vec<Track>,
-    pending: VecDeque<(i64, usize, Timestamp, Option<f64>)>,
-    last_visible: i64,
     model: CloudWatchModel,
-    rng: StdRng,
+    seed: u64,
     /// The quality series' value over the interval being recorded (NaN: none).
     quality: f64,
     /// Every datapoint published, `(metric, period end, value)`, when asked to keep them.
@@ -199,6 +201,9 @@ impl CloudWatch {
                     MetricQuery::Stat(_) => None,
                 };
                 Track {
+                    key: fnv1a(format!("{q:?}").as_bytes()),
+                    pending: VecDeque::new(),
+                    last_visible: i64::MIN,
                     quantity: Quantity::of(q),
                     math,
                     statistic,
@@ -211,10 +216,8 @@ impl CloudWatch {
             .collect();
         Self {
             tracks,
-            pending: VecDeque::new(),
-            last_visible: i64::MIN,
             model,
-            rng: StdRng::seed_from_u64(seed),
+            seed,
             quality: f64::NAN,
             log: None,
         }
@@ -313,16 +316,22 @@ impl CloudWatch {
                     };
                     let lo = i64::from(self.model.delay_min_s);
                     let hi = i64::from(self.model.delay_max_s.max(self.model.delay_min_s));
+                    // The delay is the datapoint's own: the same metric's datapoint of the
+                    // same period is as late whatever else is queried beside it, so every
+                    // contender's policies read one world.
                     let delay = if hi > lo {
-                        self.rng.random_range(lo..=hi)
+                        let draw = splitmix64(
+                            self.seed ^ t.key ^ (t.period_end as u64).wrapping_mul(GOLDEN),
+                        );
+                        lo + (draw % (hi - lo + 1) as u64) as i64
                     } else {
                         lo
                     };
-                    // Datapoints become readable in order.
-                    let visible = (t.period_end + delay).max(self.last_visible);
-                    self.last_visible = visible;
-                    self.pending
-                        .push_back((visible, id, Timestamp(t.period_end), value));
+                    // A metric's datapoints become readable in order.
+                    let visible = (t.period_end + delay).max(t.last_visible);
+                    t.last_visible = visible;
+                    t.pending
+                        .push_back((visible, Timestamp(t.period_end), value));
                     if let (Some(log), Some(v)) = (self.log.as_mut(), value) {
                         log.push((
                             u32::try_from(id).unwrap_or(u32::MAX),
@@ -335,14 +344,33 @@ impl CloudWatch {
                 }
             }
         }
-        while let Some(&(visible, id, pend, v)) = self.pending.front() {
-            if visible > end {
-                break;
+        for t in &mut self.tracks {
+            while let Some(&(visible, pend, v)) = t.pending.front() {
+                if visible > end {
+                    break;
+                }
+                t.ring.push(v, pend);
+                t.pending.pop_front();
             }
-            self.tracks[id].ring.push(v, pend);
-            self.pending.pop_front();
         }
     }
+}
+
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// FNV-1a, 64 bits: a hash that is the same on every build.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// SplitMix64's output function: one well-mixed draw from one number.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(GOLDEN);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// The datapoint a period yields, or `None` where SageMaker publishes nothing. The async
@@ -491,6 +519,59 @@ mod tests {
             p99_s: 0.4,
             ..Service::default()
         }
+    }
+
+    #[test]
+    fn a_datapoints_delay_is_its_own_whatever_else_is_queried() {
+        // Two policies reading the same metric, one with another metric beside it: each
+        // period's datapoint becomes readable at the same moment for both, and the delays
+        // vary over the model's range.
+        let other = MetricQuery::Stat(MetricStat {
+            namespace: "/aws/sagemaker/Endpoints".into(),
+            name: "CPUUtilization".into(),
+            dimensions: vec![],
+            statistic: Statistic::Average,
+            period: Seconds(60),
+        });
+        let model = CloudWatchModel {
+            delay_min_s: 60,
+            delay_max_s: 120,
+        };
+        let mut alone = CloudWatch::new(&[per_instance()], &[4], Timestamp(0), model, 9);
+        let mut beside = CloudWatch::new(&[other, per_instance()], &[4, 4], Timestamp(0), model, 9);
+        let (mut lags, mut last_end) = (Vec::new(), None);
+        for i in 0..600 {
+            let now = Timestamp(i * 10);
+            let s = service(if i % 7 == 0 { 0.0 } else { 50.0 });
+            alone.record(now, 10, &s, 2);
+            beside.record(now, 10, &s, 2);
+            let a = alone.window(MetricId(0));
+            assert_eq!(a, beside.window(MetricId(1)), "at {now:?}");
+            let end = a.map(|w| w.end);
+            if end != last_end {
+                if let Some(e) = end {
+                    lags.push(now.0 + 10 - e.0);
+                }
+                last_end = end;
+            }
+        }
+        // Each readable within the model's delay (to the 10-second step), not all alike.
+        assert!(lags.len() > 90, "{}", lags.len());
+        assert!(lags.iter().all(|l| (60..=130).contains(l)), "{lags:?}");
+        assert!(lags.iter().min() < lags.iter().max(), "{lags:?}");
+        // Another seed is another world.
+        let mut reseeded = CloudWatch::new(&[per_instance()], &[4], Timestamp(0), model, 10);
+        let mut differs = false;
+        let mut again = CloudWatch::new(&[per_instance()], &[4], Timestamp(0), model, 9);
+        for i in 0..600 {
+            let now = Timestamp(i * 10);
+            let s = service(50.0);
+            reseeded.record(now, 10, &s, 2);
+            again.record(now, 10, &s, 2);
+            differs |= reseeded.window(MetricId(0)).map(|w| w.end)
+                != again.window(MetricId(0)).map(|w| w.end);
+        }
+        assert!(differs);
     }
 
     #[test]
