@@ -706,8 +706,7 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
     assert!((s.p99_s - 0.4).abs() < 1e-12 && (s.risk - 0.01).abs() < 1e-12);
     // On a variant a missing Invocations datapoint is unknown to the forecast.
     assert!(s.forecast.as_ref().is_some_and(|f| !f.missing_is_zero));
-    // A variant publishes zeros when idle and has no NoCapacityInvocationFailures: its
-    // forecast reads Invocations alone.
+    // A variant has no NoCapacityInvocationFailures: its forecast reads Invocations alone.
     let forecast = s
         .forecast
         .as_ref()
@@ -715,6 +714,19 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
     assert!(
         matches!(forecast, Some(sagescale::metrics::MetricQuery::Stat(m)) if m.name == "Invocations" && m.period.0 == 300),
         "{forecast:?}"
+    );
+    // SageMaker publishes no Invocations datapoint of zero; the instances publish their
+    // CPUUtilization every minute: two minutes with it and without the load had no requests.
+    let Some(sagescale::engine::slo::IdleSign::InstancesPublished(cpu)) = s.idle else {
+        panic!("{:?}", s.idle)
+    };
+    assert!(
+        matches!(&set.metrics[cpu.0 as usize], sagescale::metrics::MetricQuery::Stat(m)
+            if m.name == "CPUUtilization" && m.namespace == "/aws/sagemaker/Endpoints"
+                && m.period.0 == 60 && m.statistic.to_string() == "Average"
+                && m.dimensions.iter().any(|(k, _)| k == "VariantName")),
+        "{:?}",
+        set.metrics[cpu.0 as usize]
     );
     let names: Vec<String> = set.metrics.iter().map(|q| q.to_string()).collect();
     for m in ["Invocations", "ModelLatency"] {
@@ -737,7 +749,12 @@ fn slo_policies_check_their_objective_and_refuse_async_endpoints() {
     let sagescale::engine::PolicyKind::Slo(s) = &t.policies[0].kind else {
         panic!("slo")
     };
-    assert!(s.idle.is_some() && s.forecast.is_none());
+    assert!(
+        matches!(
+            s.idle,
+            Some(sagescale::engine::slo::IdleSign::ZeroInFlight(_))
+        ) && s.forecast.is_none()
+    );
     assert_eq!(t.policies.len(), 2, "the slo and the built-in wake");
     // With its forecast (the default 7 days), an idle component's missing Invocations are no
     // requests, so the forecast can wake it ahead of a daily job.

@@ -529,7 +529,7 @@ fn slo<O: Observations + ?Sized>(
         obs.window(s.latency_p50),
         obs.window(s.latency_p99),
     ];
-    let idle = s.idle.and_then(|m| obs.window(m));
+    let idle = s.idle.and_then(|m| obs.window(m.metric()));
     // A long period's newest datapoint is up to a period older than a minute's: allow it.
     let forecast = s.forecast.as_ref().and_then(|f| {
         obs.window(f.metric)

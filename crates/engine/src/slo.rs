@@ -114,6 +114,40 @@ const SETTLE_S: i64 = 120;
 /// The percentile of the latency objective.
 pub const PERCENTILE: f64 = 0.99;
 
+/// The metric that tells an idle period from a late datapoint, and how it tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdleSign {
+    /// An inference component's in-flight requests per copy (`ConcurrentRequestsPerCopy`,
+    /// Maximum, the load's period). An idle copy publishes 0, so a newest period without a
+    /// load datapoint but with a 0 here had no requests: the load reads 0 and the component
+    /// can scale in to zero. Without either it has no copy, and is at zero.
+    ZeroInFlight(MetricId),
+    /// A variant's instance utilisation (`CPUUtilization`, the load's period), which the
+    /// instances publish every minute whether or not requests came. The newest two periods
+    /// with it and without a load datapoint had no requests: the load reads 0 and the hold
+    /// window decides when the fleet shrinks. Otherwise a missing load datapoint holds.
+    InstancesPublished(MetricId),
+}
+
+impl IdleSign {
+    /// The metric read.
+    #[must_use]
+    pub fn metric(self) -> MetricId {
+        match self {
+            Self::ZeroInFlight(m) | Self::InstancesPublished(m) => m,
+        }
+    }
+
+    /// Periods of its history the policy reads.
+    #[must_use]
+    pub fn history(self) -> usize {
+        match self {
+            Self::ZeroInFlight(_) => 1,
+            Self::InstancesPublished(_) => 2,
+        }
+    }
+}
+
 /// An SLO-driven policy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SloSpec {
@@ -127,12 +161,9 @@ pub struct SloSpec {
     pub latency_p99: MetricId,
     /// Seconds per unit of the latency metrics (1e-6: CloudWatch's microseconds).
     pub latency_unit_s: f64,
-    /// On an inference component, its in-flight requests per copy (`ConcurrentRequestsPerCopy`,
-    /// Maximum, the load's period). An idle copy publishes 0 where `Invocations` publishes
-    /// nothing, so a newest period without a load datapoint but with a 0 here had no requests:
-    /// the load reads 0 and the component can scale in to zero. On a variant a missing
-    /// datapoint is only missing, and holds.
-    pub idle: Option<MetricId>,
+    /// What says that a period without a load datapoint had no requests: SageMaker publishes
+    /// no `Invocations` datapoint of zero, so a missing one is either late or idle.
+    pub idle: Option<IdleSign>,
     /// The seasonal forecast of the load, when configured: the predictive policy's model on
     /// `Invocations` over 300 s periods. Its `lead` is replaced by the horizon at each
     /// evaluation; its `target` is unused.
@@ -836,12 +867,19 @@ impl SloSpec {
             None => (self.documented_lead.0, false),
         };
         let horizon = f64::from(lead_s) + (now.0 - newest).max(0) as f64 + period;
-        // Without a load datapoint, a component's copies saying none was in flight that
-        // period: no requests.
-        let idle_now = || (at(idle.as_ref(), newest) == Some(0.0)).then_some(0.0);
+        // Without a load datapoint: no requests, if the idle sign says so.
+        let idle_now = || match self.idle? {
+            // A component's copies said none was in flight that period.
+            IdleSign::ZeroInFlight(_) => (at(idle.as_ref(), newest) == Some(0.0)).then_some(0.0),
+            // A variant's instances published the newest two periods, and the load did not.
+            IdleSign::InstancesPublished(_) => {
+                let quiet = |end| at(Some(&w), end).is_none() && at(idle.as_ref(), end).is_some();
+                (quiet(newest) && quiet(newest - p)).then_some(0.0)
+            }
+        };
         let seen_load = w.latest().or_else(idle_now);
-        if seen_load.is_none() && self.idle.is_none() {
-            // A variant's newest period is missing: hold, never remove.
+        if seen_load.is_none() && !matches!(self.idle, Some(IdleSign::ZeroInFlight(_))) {
+            // A variant's newest period is missing and not known idle: hold, never remove.
             return SloOutcome::NoData { stale: false };
         }
         let forecast_rps = self.forecast.as_ref().zip(forecast).and_then(|(f, fw)| {
@@ -1209,7 +1247,10 @@ mod tests {
 
     #[test]
     fn a_component_whose_copies_had_nothing_in_flight_scales_in_to_zero() {
-        let s = spec();
+        let s = SloSpec {
+            idle: Some(IdleSign::ZeroInFlight(MetricId(4))),
+            ..spec()
+        };
         let mut st = SloState::default();
         let (_, before) = sizing(run(&s, &mut st, 60, 4, |_| 30.0));
         let seen = CapacitySeen::default();
@@ -1219,6 +1260,7 @@ mod tests {
         let mut load = vec![Some(1800.0); 30];
         load.push(None);
         let zero = vec![Some(0.0)];
+        let busy = vec![Some(2.0)];
         let eval = |st: &mut SloState, idle: Option<MetricWindow<'_>>, now: i64| {
             s.evaluate(
                 st,
@@ -1234,11 +1276,14 @@ mod tests {
                 Timestamp(now),
             )
         };
-        // A variant's missing datapoint only holds.
-        assert_eq!(
-            eval(&mut st.clone(), None, 3700),
-            SloOutcome::NoData { stale: false }
-        );
+        // Copies with requests in flight: the load datapoint is late, not zero. Without a
+        // copy's datapoint either, and no forecast, it holds too.
+        for idle in [window(&busy, 3600), None] {
+            assert_eq!(
+                eval(&mut st.clone(), idle, 3700),
+                SloOutcome::NoData { stale: false }
+            );
+        }
         // A component's copies publishing 0 in flight: no load, no copy needed; it removes
         // them once the hold window (the 5-minute relaunch cost) has passed at that need.
         let (c, z) = sizing(eval(&mut st, window(&zero, 3600), 3700));
@@ -1249,6 +1294,106 @@ mod tests {
         );
         let (c, _) = sizing(eval(&mut st, window(&zero, 3600), 3700 + 301));
         assert_eq!(c, 0);
+    }
+
+    #[test]
+    fn a_variant_whose_instances_published_without_requests_shrinks_after_the_hold() {
+        // SageMaker publishes no Invocations datapoint of zero; the instances publish
+        // CPUUtilization every minute. Two minutes with it and without the load: no requests.
+        let published = SloSpec {
+            idle: Some(IdleSign::InstancesPublished(MetricId(4))),
+            ..spec()
+        };
+        let mut st = SloState::default();
+        let (_, before) = sizing(run(&published, &mut st, 60, 4, |_| 30.0));
+        assert!(before.need >= 2, "{before:?}");
+        let seen = CapacitySeen::default();
+        let lat = vec![Some(60_000.0); SLOTS];
+        let lat = [window(&lat, 3600), window(&lat, 3600), window(&lat, 3600)];
+        let mut one_missing = vec![Some(1800.0); 30];
+        one_missing.push(None);
+        let mut two_missing = one_missing.clone();
+        two_missing[29] = None;
+        let cpu = vec![Some(3.0), Some(2.5)];
+        let cpu_newest_only = vec![None, Some(2.5)];
+        let eval = |s: &SloSpec,
+                    st: &mut SloState,
+                    load: &[Option<f64>],
+                    idle: Option<MetricWindow<'_>>,
+                    now: i64| {
+            s.evaluate(
+                st,
+                &seen,
+                window(load, 3600),
+                true,
+                lat,
+                idle,
+                None,
+                4,
+                4,
+                None,
+                Timestamp(now),
+            )
+        };
+        let hold = SloOutcome::NoData { stale: false };
+        // Only the newest minute missing: it may be late. It holds.
+        assert_eq!(
+            eval(
+                &published,
+                &mut st.clone(),
+                &one_missing,
+                window(&cpu, 3600),
+                3700
+            ),
+            hold
+        );
+        // Two minutes missing, but the instances published only the newest: it holds.
+        assert_eq!(
+            eval(
+                &published,
+                &mut st.clone(),
+                &two_missing,
+                window(&cpu_newest_only, 3600),
+                3700
+            ),
+            hold
+        );
+        // A variant without the sign only holds, however long the load is missing.
+        let blind = SloSpec {
+            idle: None,
+            ..published.clone()
+        };
+        assert_eq!(
+            eval(
+                &blind,
+                &mut st.clone(),
+                &two_missing,
+                window(&cpu, 3600),
+                3700
+            ),
+            hold
+        );
+        // Both minutes published by the instances, neither by the load: a load of 0. The
+        // fleet holds through the hold window (the 5-minute relaunch cost), then shrinks.
+        let (c, z) = sizing(eval(
+            &published,
+            &mut st,
+            &two_missing,
+            window(&cpu, 3600),
+            3700,
+        ));
+        assert_eq!(z.load_rps, 0.0);
+        assert!(z.need < before.need, "{z:?}");
+        assert_eq!(c, before.need, "held within the hold window");
+        let (c, z) = sizing(eval(
+            &published,
+            &mut st,
+            &two_missing,
+            window(&cpu, 3600),
+            3700 + 301,
+        ));
+        assert_eq!(c, z.need);
+        assert!(c < before.need, "{c} {before:?}");
     }
 
     #[test]
@@ -1309,7 +1454,7 @@ mod tests {
             missing_is_zero: true,
         };
         let component = SloSpec {
-            idle: Some(MetricId(4)),
+            idle: Some(IdleSign::ZeroInFlight(MetricId(4))),
             forecast: Some(forecast.clone()),
             ..spec()
         };

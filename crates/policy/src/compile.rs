@@ -20,7 +20,7 @@ use sagescale_engine::deadline::DeadlineSpec;
 use sagescale_engine::predictive::{PredictiveMode, PredictiveSpec};
 use sagescale_engine::quality::{QualityCheck, QualityGuardSpec, MAX_CHECKS};
 use sagescale_engine::schedule::ScheduleSpec;
-use sagescale_engine::slo::SloSpec;
+use sagescale_engine::slo::{IdleSign, SloSpec};
 use sagescale_engine::step::{AdjustmentType, StepAdjustment, StepSpec};
 use sagescale_engine::target_tracking::{AlarmShape, TargetTrackingSpec};
 use sagescale_engine::{PolicyKind, PolicySpec, ScalableDimension, Seconds, TargetSpec, Workload};
@@ -887,10 +887,13 @@ fn slo(
             }
         })
         .flatten();
-    // A component's idle copies publish 0 in flight where Invocations publishes nothing.
-    let idle = component
-        .then(|| query("ConcurrentRequestsPerCopy", "Maximum", Some(60), ctx))
-        .flatten();
+    // SageMaker publishes no Invocations datapoint of zero. A component's idle copies publish
+    // 0 in flight; a variant's instances publish their utilisation, requests or none.
+    let idle = if component {
+        query("ConcurrentRequestsPerCopy", "Maximum", Some(60), ctx).map(|q| (q, true))
+    } else {
+        query("CPUUtilization", "Average", Some(60), ctx).map(|q| (q, false))
+    };
     if ctx.out.len() != before {
         return None;
     }
@@ -916,7 +919,15 @@ fn slo(
     spec.latency = metrics.intern(mean, spec.latency_history());
     spec.latency_p50 = metrics.intern(p50, spec.latency_history());
     spec.latency_p99 = metrics.intern(p99, spec.latency_history());
-    spec.idle = idle.map(|q| metrics.intern(q, 1));
+    spec.idle = idle.map(|(q, component)| {
+        let sign: fn(MetricId) -> IdleSign = if component {
+            IdleSign::ZeroInFlight
+        } else {
+            IdleSign::InstancesPublished
+        };
+        let history = sign(MetricId(0)).history();
+        sign(metrics.intern(q, history))
+    });
     if let Some(q) = seasonal {
         let mut f = PredictiveSpec {
             metric: MetricId(0),

@@ -227,8 +227,9 @@ pub struct PredictiveDoc {
 }
 
 /// SLO-driven scaling: state the objective, and the policy learns the rest from the metrics it
-/// reads (`Invocations`, and `ModelLatency` as its mean, p50 and p99: the variant's, or on an
-/// inference component the component's, with its copies' `ConcurrentRequestsPerCopy`).
+/// reads (`Invocations`, and `ModelLatency` as its mean, p50 and p99: the variant's, with its
+/// instances' `CPUUtilization`, or on an inference component the component's, with its copies'
+/// `ConcurrentRequestsPerCopy`; those two tell an idle minute from a late datapoint).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SloDoc {
