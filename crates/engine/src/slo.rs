@@ -1245,6 +1245,31 @@ mod tests {
         assert!(least_servers(lambda, 60_000.0, 1, mean, 2.0, law) > 8);
     }
 
+    /// An evaluation at `now` of 4 units in service, of a load window ending at 3600 s beside
+    /// latency windows of a steady 60 ms.
+    fn at_four_units(
+        s: &SloSpec,
+        st: &mut SloState,
+        load: &[Option<f64>],
+        idle: Option<MetricWindow<'_>>,
+        now: i64,
+    ) -> SloOutcome {
+        let lat = vec![Some(60_000.0); SLOTS];
+        s.evaluate(
+            st,
+            &CapacitySeen::default(),
+            window(load, 3600),
+            true,
+            [window(&lat, 3600), window(&lat, 3600), window(&lat, 3600)],
+            idle,
+            None,
+            4,
+            4,
+            None,
+            Timestamp(now),
+        )
+    }
+
     #[test]
     fn a_component_whose_copies_had_nothing_in_flight_scales_in_to_zero() {
         let s = SloSpec {
@@ -1253,28 +1278,13 @@ mod tests {
         };
         let mut st = SloState::default();
         let (_, before) = sizing(run(&s, &mut st, 60, 4, |_| 30.0));
-        let seen = CapacitySeen::default();
-        let lat = vec![Some(60_000.0); SLOTS];
-        let lat = [window(&lat, 3600), window(&lat, 3600), window(&lat, 3600)];
         // The load stopped: no Invocations datapoint for the newest minute.
         let mut load = vec![Some(1800.0); 30];
         load.push(None);
         let zero = vec![Some(0.0)];
         let busy = vec![Some(2.0)];
         let eval = |st: &mut SloState, idle: Option<MetricWindow<'_>>, now: i64| {
-            s.evaluate(
-                st,
-                &seen,
-                window(&load, 3600),
-                true,
-                lat,
-                idle,
-                None,
-                4,
-                4,
-                None,
-                Timestamp(now),
-            )
+            at_four_units(&s, st, &load, idle, now)
         };
         // Copies with requests in flight: the load datapoint is late, not zero. Without a
         // copy's datapoint either, and no forecast, it holds too.
@@ -1307,34 +1317,13 @@ mod tests {
         let mut st = SloState::default();
         let (_, before) = sizing(run(&published, &mut st, 60, 4, |_| 30.0));
         assert!(before.need >= 2, "{before:?}");
-        let seen = CapacitySeen::default();
-        let lat = vec![Some(60_000.0); SLOTS];
-        let lat = [window(&lat, 3600), window(&lat, 3600), window(&lat, 3600)];
         let mut one_missing = vec![Some(1800.0); 30];
         one_missing.push(None);
         let mut two_missing = one_missing.clone();
         two_missing[29] = None;
         let cpu = vec![Some(3.0), Some(2.5)];
         let cpu_newest_only = vec![None, Some(2.5)];
-        let eval = |s: &SloSpec,
-                    st: &mut SloState,
-                    load: &[Option<f64>],
-                    idle: Option<MetricWindow<'_>>,
-                    now: i64| {
-            s.evaluate(
-                st,
-                &seen,
-                window(load, 3600),
-                true,
-                lat,
-                idle,
-                None,
-                4,
-                4,
-                None,
-                Timestamp(now),
-            )
-        };
+        let eval = at_four_units;
         let hold = SloOutcome::NoData { stale: false };
         // Only the newest minute missing: it may be late. It holds.
         assert_eq!(
