@@ -27,7 +27,7 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq systemd >/dev/null
 fi
 
-# A test build needs about 7 GB under target/ (docs/benchmarks.md, "Build"). Out of disk, the
+# A test build needs about 7 GB under target/ (docs/benchmarks.md, "The test build"). Out of disk, the
 # linker dies with a bus error that names nothing, so say it first.
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 mkdir -p "$TARGET_DIR"
