@@ -410,8 +410,8 @@ impl SlidingMax {
 /// cheaper at the same risk; a peak's must be lower than the newest load's by a margin
 /// (`PEAK_GAIN`). A peak's growth counts only the periods with its whole window in the
 /// history, from its first datapoint on (one cut short reads a lull as its peak), and is
-/// compared with the newest load's over those periods. Fewer than `1 / risk` samples give their largest. A horizon is at most
-/// `MAX_GROWTHS` periods.
+/// compared with the newest load's over those periods. Fewer than `1 / risk` samples give
+/// their largest. A horizon is at most `MAX_GROWTHS` periods.
 ///
 /// Linear in the history and no allocation: the peaks come from sliding-window maxima in
 /// fixed buffers, and the samples sit in fixed buffers of the newest ones.
@@ -1323,48 +1323,25 @@ mod tests {
         two_missing[29] = None;
         let cpu = vec![Some(3.0), Some(2.5)];
         let cpu_newest_only = vec![None, Some(2.5)];
-        let eval = at_four_units;
         let hold = SloOutcome::NoData { stale: false };
-        // Only the newest minute missing: it may be late. It holds.
-        assert_eq!(
-            eval(
-                &published,
-                &mut st.clone(),
-                &one_missing,
-                window(&cpu, 3600),
-                3700
-            ),
-            hold
-        );
-        // Two minutes missing, but the instances published only the newest: it holds.
-        assert_eq!(
-            eval(
-                &published,
-                &mut st.clone(),
-                &two_missing,
-                window(&cpu_newest_only, 3600),
-                3700
-            ),
-            hold
-        );
-        // A variant without the sign only holds, however long the load is missing.
         let blind = SloSpec {
             idle: None,
             ..published.clone()
         };
-        assert_eq!(
-            eval(
-                &blind,
-                &mut st.clone(),
-                &two_missing,
-                window(&cpu, 3600),
-                3700
-            ),
-            hold
-        );
+        for (s, load, instances) in [
+            // Only the newest minute missing: it may be late.
+            (&published, &one_missing, &cpu),
+            // Two minutes missing, but the instances published only the newest.
+            (&published, &two_missing, &cpu_newest_only),
+            // A variant without the sign, however long the load is missing.
+            (&blind, &two_missing, &cpu),
+        ] {
+            let outcome = at_four_units(s, &mut st.clone(), load, window(instances, 3600), 3700);
+            assert_eq!(outcome, hold);
+        }
         // Both minutes published by the instances, neither by the load: a load of 0. The
         // fleet holds through the hold window (the 5-minute relaunch cost), then shrinks.
-        let (c, z) = sizing(eval(
+        let (c, z) = sizing(at_four_units(
             &published,
             &mut st,
             &two_missing,
@@ -1374,7 +1351,7 @@ mod tests {
         assert_eq!(z.load_rps, 0.0);
         assert!(z.need < before.need, "{z:?}");
         assert_eq!(c, before.need, "held within the hold window");
-        let (c, z) = sizing(eval(
+        let (c, z) = sizing(at_four_units(
             &published,
             &mut st,
             &two_missing,

@@ -889,11 +889,16 @@ fn slo(
         .flatten();
     // SageMaker publishes no Invocations datapoint of zero. A component's idle copies publish
     // 0 in flight; a variant's instances publish their utilisation, requests or none.
-    let idle = if component {
-        query("ConcurrentRequestsPerCopy", "Maximum", Some(60), ctx).map(|q| (q, true))
+    let (idle_metric, idle_statistic, idle_sign): (_, _, fn(MetricId) -> IdleSign) = if component {
+        (
+            "ConcurrentRequestsPerCopy",
+            "Maximum",
+            IdleSign::ZeroInFlight,
+        )
     } else {
-        query("CPUUtilization", "Average", Some(60), ctx).map(|q| (q, false))
+        ("CPUUtilization", "Average", IdleSign::InstancesPublished)
     };
+    let idle = query(idle_metric, idle_statistic, Some(60), ctx);
     if ctx.out.len() != before {
         return None;
     }
@@ -919,15 +924,8 @@ fn slo(
     spec.latency = metrics.intern(mean, spec.latency_history());
     spec.latency_p50 = metrics.intern(p50, spec.latency_history());
     spec.latency_p99 = metrics.intern(p99, spec.latency_history());
-    spec.idle = idle.map(|(q, component)| {
-        let sign: fn(MetricId) -> IdleSign = if component {
-            IdleSign::ZeroInFlight
-        } else {
-            IdleSign::InstancesPublished
-        };
-        let history = sign(MetricId(0)).history();
-        sign(metrics.intern(q, history))
-    });
+    let idle_history = idle_sign(MetricId(0)).history();
+    spec.idle = idle.map(|q| idle_sign(metrics.intern(q, idle_history)));
     if let Some(q) = seasonal {
         let mut f = PredictiveSpec {
             metric: MetricId(0),
